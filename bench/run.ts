@@ -1,0 +1,25 @@
+/**
+ * `npm run bench [-- what...]`: what = mcp (MCP stdio latency at 1k and 10k memories; default) and/or quality.
+ * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
+ */
+import { formatLatency, measureAtSize } from './mcp-latency.js';
+
+async function main() {
+  const what = process.argv.slice(2);
+  const all = what.length === 0;
+  if (all || what.includes('mcp')) {
+    const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+    const rows = [];
+    for (const size of sizes) rows.push(...(await measureAtSize(size)));
+    process.stdout.write(`\n## MCP stdio latency (offline embedder, SQLite file)\n\n${formatLatency(rows)}\n`);
+  }
+  if (what.includes('quality')) {
+    const { runQuality } = await import('./quality.js');
+    await runQuality();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { exportJsonl, importJsonl } from './cli/backup.js';
+import { ProgressBar } from './cli/progress.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { openEngine } from './core/engine.js';
+import { MemoryError } from './errors.js';
+import { makeEmbedder } from './llm/make-embedder.js';
+import { serveStdio } from './mcp/stdio.js';
+import { openStore } from './store/open-store.js';
+import { setLogLevel } from './util/log.js';
+import { VERSION } from './version.js';
+
+const HELP = `agent-memory ${VERSION} — working and long-term memory for AI agents
+
+Usage: agent-memory <command> [options]
+
+Commands:
+  mcp                         Serve MCP on stdio (for Claude Desktop, Cursor, the MCP Inspector)
+  search <text> [filters]     Search long-term memory
+      --namespace N  --user-id U  --session-id S  --topics a,b  --entities a,b
+      --memory-type semantic|episodic|message  --mode hybrid|keyword|semantic
+      --limit 10  --offset 0  --json
+  export [--output FILE]      Write every memory and session as JSONL (stdout when no file)
+  import <FILE>               Read a JSONL export (progress on stderr)
+  reembed                     Re-embed every memory with the configured EMBEDDING_MODEL
+  version                     Print the version
+  help                        Print this help
+
+Configuration comes from the environment and an optional .env file; see .env.example.
+The default store is SQLite at $XDG_DATA_HOME/agent-memory/memory.db (or ~/.local/share/...).`;
+
+const list = (v: string | undefined) =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+async function search(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      namespace: { type: 'string' },
+      'user-id': { type: 'string' },
+      'session-id': { type: 'string' },
+      topics: { type: 'string' },
+      entities: { type: 'string' },
+      'memory-type': { type: 'string' },
+      mode: { type: 'string', default: 'hybrid' },
+      limit: { type: 'string', default: '10' },
+      offset: { type: 'string', default: '0' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const engine = await openEngine(loadConfig());
+  try {
+    const topics = list(values.topics);
+    const entities = list(values.entities);
+    const results = await engine.longTerm.search(
+      {
+        text: positionals.join(' '),
+        search_mode: values.mode as 'hybrid',
+        limit: Number(values.limit),
+        offset: Number(values.offset),
+        namespace: values.namespace ? { eq: values.namespace } : undefined,
+        user_id: values['user-id'] ? { eq: values['user-id'] } : undefined,
+        session_id: values['session-id'] ? { eq: values['session-id'] } : undefined,
+        memory_type: values['memory-type'] ? { eq: values['memory-type'] } : undefined,
+        topics: topics?.length ? { any: topics } : undefined,
+        entities: entities?.length ? { any: entities } : undefined,
+      },
+      { touch: false },
+    );
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    } else {
+      for (const m of results.memories) {
+        process.stdout.write(`${m.score.toFixed(3)}  ${m.id}  ${m.text}\n`);
+      }
+      process.stdout.write(`(${results.memories.length} of ${results.total})\n`);
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+async function reembed() {
+  const config = loadConfig();
+  const store = await openStore(config);
+  try {
+    const embedder = await makeEmbedder(config.embedding);
+    let bar: ProgressBar | undefined;
+    const n = await store.reembedAll(embedder.model, embedder.dimension, (texts) => embedder.embed(texts), (done, total) => {
+      bar ??= new ProgressBar('reembed', total);
+      bar.update(done, `${done}/${total}`);
+    });
+    (bar ?? new ProgressBar('reembed', n)).done(`re-embedded ${n} memories with ${embedder.model}`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  loadDotEnv();
+  const [command, ...rest] = argv;
+  if (process.env.LOG_LEVEL) setLogLevel(loadConfig().logLevel);
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${HELP}\n`);
+      return;
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    case 'mcp':
+      await serveStdio(await openEngine(loadConfig()));
+      return;
+    case 'search':
+      return search(rest);
+    case 'export': {
+      const { values } = parseArgs({ args: rest, options: { output: { type: 'string', short: 'o' } } });
+      const engine = await openEngine(loadConfig(), { skipModelCheck: true });
+      try {
+        const n = await exportJsonl(engine, values.output ?? null);
+        process.stderr.write(`exported ${n.memories} memories and ${n.sessions} sessions\n`);
+      } finally {
+        await engine.close();
+      }
+      return;
+    }
+    case 'import': {
+      const file = rest[0];
+      if (!file) throw new MemoryError('invalid', 'import needs a file: agent-memory import backup.jsonl');
+      const engine = await openEngine(loadConfig());
+      try {
+        await importJsonl(engine, file);
+      } finally {
+        await engine.close();
+      }
+      return;
+    }
+    case 'reembed':
+      return reembed();
+    default:
+      throw new MemoryError('invalid', `Unknown command "${command}". Run agent-memory --help.`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof MemoryError) {
+    process.stderr.write(`agent-memory: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`agent-memory: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { Engine } from '../core/engine.js';
+import { describeZodIssues, invalid } from '../errors.js';
+import { MemoryRecord } from '../models/memory-record.js';
+import { WorkingMemory } from '../models/working-memory.js';
+import { ProgressBar } from './progress.js';
+
+const BATCH = 256;
+
+/** Writes every memory and session as JSONL: `{"kind":"memory",...}` and `{"kind":"session",...}` lines. */
+export async function exportJsonl(engine: Engine, path: string | null): Promise<{ memories: number; sessions: number }> {
+  const out = path ? createWriteStream(path) : process.stdout;
+  const write = async (line: string) => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  let memories = 0;
+  let sessions = 0;
+  for await (const m of engine.store.allMemories()) {
+    await write(JSON.stringify({ kind: 'memory', ...m }));
+    memories++;
+  }
+  for await (const s of engine.store.allSessions()) {
+    const { total_messages: _t, expires_at: _e, ...session } = s;
+    await write(JSON.stringify({ kind: 'session', ...session }));
+    sessions++;
+  }
+  if (path) {
+    out.end();
+    await once(out, 'finish');
+  }
+  return { memories, sessions };
+}
+
+/**
+ * Reads a JSONL export. Every line is validated before it is written, batch by batch; a bad line stops the import
+ * with its line number, after the batches before it were committed whole.
+ */
+export async function importJsonl(engine: Engine, path: string): Promise<{ memories: number; sessions: number }> {
+  const size = statSync(path).size;
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const bar = new ProgressBar('import', size);
+  let bytes = 0;
+  let lineNo = 0;
+  let memories = 0;
+  let sessions = 0;
+  let batch: MemoryRecord[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    memories += await engine.longTerm.importRecords(batch);
+    batch = [];
+  };
+  for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+    lineNo++;
+    bytes += Buffer.byteLength(line) + 1;
+    if (!line.trim()) continue;
+    let obj: { kind?: string };
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      throw invalid(`${path}:${lineNo}: not valid JSON`);
+    }
+    const { kind, ...rest } = obj;
+    if (kind === 'memory') {
+      const r = MemoryRecord.safeParse(rest);
+      if (!r.success) throw invalid(`${path}:${lineNo}: ${describeZodIssues(r.error.issues)}`);
+      batch.push(r.data);
+      if (batch.length >= BATCH) await flush();
+    } else if (kind === 'session') {
+      const r = WorkingMemory.safeParse(rest);
+      if (!r.success) throw invalid(`${path}:${lineNo}: ${describeZodIssues(r.error.issues)}`);
+      await engine.store.putSession(r.data);
+      sessions++;
+    } else {
+      throw invalid(`${path}:${lineNo}: expected "kind": "memory" or "session"`);
+    }
+    bar.update(bytes, `${memories + batch.length} memories, ${sessions} sessions`);
+  }
+  await flush();
+  bar.update(size);
+  bar.done(`imported ${memories} memories and ${sessions} sessions`);
+  return { memories, sessions };
+}

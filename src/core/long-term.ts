@@ -1,0 +1,205 @@
+import { describeZodIssues, invalid, notFound } from '../errors.js';
+import type { Embedder } from '../llm/embedder.js';
+import type { MemoryFilter } from '../models/filters.js';
+import {
+  type MemoryRecord,
+  MemoryRecordInput,
+  type MemoryRecordParsed,
+  type MemoryRecordPatch,
+  type MemoryRecordResult,
+  type MemoryRecordResults,
+} from '../models/memory-record.js';
+import { SearchRequest, type SearchRequestInput } from '../models/search.js';
+import type { IndexedMemory, KeywordHit, MemoryStore, PutOutcome, VectorHit } from '../store/port.js';
+import { analyzeToString, queryTerms } from '../text/analyzer.js';
+import { toStoreFilter } from './filters.js';
+import { type RecordDefaults, buildRecord, checkTextSize } from './records.js';
+import {
+  type Candidate,
+  DEFAULT_RECENCY,
+  type RecencyWeights,
+  fuse,
+  keywordScore,
+  recencyScore,
+  vectorScore,
+} from './ranking.js';
+
+export interface LongTermOptions {
+  maxTextBytes: number;
+  recencyBoost: boolean;
+  /** Vector weight in hybrid fusion when the request gives no hybrid_alpha. */
+  defaultHybridAlpha: number;
+}
+
+export interface CreateResult {
+  memories: MemoryRecord[];
+  outcomes: PutOutcome[];
+}
+
+/** How many candidates each ranking contributes before fusion: deep enough that paging stays stable. */
+const candidateDepth = (window: number) => Math.min(1000, Math.max(50, window * 2));
+
+export class LongTermMemory {
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly embedder: Embedder,
+    private readonly opts: LongTermOptions,
+  ) {}
+
+  /** Validates every item first, so a bad item writes nothing; returns once all are searchable. */
+  async create(
+    inputs: unknown[],
+    opts: { deduplicate?: boolean; defaults?: RecordDefaults } = {},
+  ): Promise<CreateResult> {
+    if (inputs.length === 0) throw invalid('memories: give at least one memory');
+    const parsed = inputs.map((raw, i) => {
+      const r = MemoryRecordInput.safeParse(raw);
+      if (!r.success) throw invalid(`memories[${i}]: ${describeZodIssues(r.error.issues)}`);
+      checkTextSize(r.data.text, this.opts.maxTextBytes, `memories[${i}]`);
+      return r.data;
+    });
+    return this.write(parsed, opts.deduplicate ?? true, opts.defaults ?? {});
+  }
+
+  private async write(parsed: MemoryRecordParsed[], deduplicate: boolean, defaults: RecordDefaults) {
+    const now = Date.now();
+    const ids = parsed.map((p) => p.id).filter((id): id is string => !!id);
+    const existing = new Map((await this.store.getMemories(ids)).map((r) => [r.id, r]));
+    const records = parsed.map((p) => buildRecord(p, now, defaults, p.id ? existing.get(p.id) : undefined));
+    const items = await this.index(records);
+    const outcomes = await this.store.putMemories(items, { deduplicate });
+    const kept = outcomes.map((o, i) => (o.status === 'duplicate' ? o.existing_id : records[i]!.id));
+    const stored = new Map((await this.store.getMemories(kept)).map((r) => [r.id, r]));
+    return { memories: kept.map((id) => stored.get(id)).filter((r): r is MemoryRecord => !!r), outcomes };
+  }
+
+  private async index(records: MemoryRecord[]): Promise<IndexedMemory[]> {
+    const vectors = await this.embedder.embed(records.map((r) => r.text));
+    return records.map((record, i) => ({
+      record,
+      terms: analyzeToString(record.text),
+      contextTerms: analyzeToString([...record.topics, ...record.entities].join(' ')),
+      vector: vectors[i]!,
+    }));
+  }
+
+  /** Restores exported records as they were (ids, times, counters), re-indexing them for this server. */
+  async importRecords(records: MemoryRecord[]): Promise<number> {
+    records.forEach((r, i) => checkTextSize(r.text, this.opts.maxTextBytes, `records[${i}]`));
+    const outcomes = await this.store.putMemories(await this.index(records), { deduplicate: false });
+    return outcomes.length;
+  }
+
+  async get(id: string): Promise<MemoryRecord> {
+    const [record] = await this.store.getMemories([id]);
+    if (!record) throw notFound(`No long-term memory with id "${id}".`);
+    return record;
+  }
+
+  /** Applies a patch; the text is re-embedded and re-indexed when it changes. */
+  async edit(id: string, patch: MemoryRecordPatch): Promise<MemoryRecord> {
+    const current = await this.get(id);
+    if (patch.text !== undefined) checkTextSize(patch.text, this.opts.maxTextBytes, 'text');
+    const merged = MemoryRecordInput.parse({
+      ...current,
+      ...patch,
+      topics: patch.topics === null ? [] : (patch.topics ?? current.topics),
+      entities: patch.entities === null ? [] : (patch.entities ?? current.entities),
+    });
+    const record = buildRecord(merged, Date.now(), {}, current);
+    const [item] = await this.index([record]);
+    await this.store.putMemories([item!], { deduplicate: false });
+    return this.get(id);
+  }
+
+  async delete(ids: string[]): Promise<number> {
+    if (ids.length === 0) throw invalid('memory_ids: give at least one id');
+    return this.store.deleteMemories([...new Set(ids)]);
+  }
+
+  async list(filter: Partial<MemoryFilter>, limit: number, offset: number) {
+    const page = await this.store.listMemories(toStoreFilter(filter), limit, offset);
+    return { memories: page.items, total: page.total, next_offset: offset + limit < page.total ? offset + limit : null };
+  }
+
+  async search(raw: SearchRequestInput, opts: { touch?: boolean } = {}): Promise<MemoryRecordResults> {
+    const parsed = SearchRequest.safeParse(raw);
+    if (!parsed.success) throw invalid(describeZodIssues(parsed.error.issues));
+    const req = parsed.data;
+    const filter = toStoreFilter(req);
+    const text = req.text.trim();
+    const window = req.offset + req.limit;
+    const depth = candidateDepth(window);
+
+    let candidates: Candidate[];
+    let total: number;
+    if (!text) {
+      const page = await this.store.listMemories(filter, req.limit, req.offset);
+      const results = page.items.map((r) => ({ ...r, dist: 0, score: 1, score_type: req.search_mode }));
+      await this.touch(results, opts.touch);
+      return this.page(results, page.total, req.offset, req.limit, true);
+    }
+
+    const mode = req.search_mode;
+    const terms = mode === 'semantic' ? [] : queryTerms(text);
+    const wantVector = mode === 'semantic' || (mode === 'hybrid' && (req.hybrid_alpha ?? this.opts.defaultHybridAlpha) > 0);
+    const [kw, vec] = await Promise.all([
+      terms.length ? this.store.keywordSearch(terms, filter, depth) : Promise.resolve({ items: [] as KeywordHit[], total: 0 }),
+      wantVector ? this.vectorSearch(text, filter, depth, req.distance_threshold ?? undefined) : Promise.resolve({ items: [] as VectorHit[], total: 0 }),
+    ]);
+    if (mode === 'keyword') {
+      candidates = kw.items.map((h) => ({ id: h.id, score: keywordScore(h.score) }));
+      total = kw.total;
+    } else if (mode === 'semantic') {
+      candidates = vec.items.map((h) => ({ id: h.id, score: vectorScore(h.distance) }));
+      total = vec.total;
+    } else {
+      candidates = fuse(kw.items, vec.items, req.hybrid_alpha ?? this.opts.defaultHybridAlpha);
+      total = Math.max(kw.total, vec.total, candidates.length);
+    }
+
+    const records = new Map((await this.store.getMemories(candidates.map((c) => c.id))).map((r) => [r.id, r]));
+    const now = Date.now();
+    const weights = this.recencyWeights(req);
+    const ranked = candidates
+      .filter((c) => records.has(c.id))
+      .map((c) => {
+        const r = records.get(c.id)!;
+        const score = weights
+          ? recencyScore(c.score, { lastAccessedMs: Date.parse(r.last_accessed), createdMs: Date.parse(r.created_at) }, now, weights)
+          : c.score;
+        return { ...r, score, dist: 1 - score, score_type: mode } satisfies MemoryRecordResult;
+      })
+      .sort((a, b) => b.score - a.score);
+    const pageItems = ranked.slice(req.offset, window);
+    await this.touch(pageItems, opts.touch);
+    return this.page(pageItems, total, req.offset, req.limit, false);
+  }
+
+  private async vectorSearch(text: string, filter: ReturnType<typeof toStoreFilter>, k: number, maxDistance?: number) {
+    const [vector] = await this.embedder.embed([text]);
+    return this.store.vectorSearch(vector!, filter, k, maxDistance);
+  }
+
+  private recencyWeights(req: SearchRequest): RecencyWeights | null {
+    if (!(req.recency_boost ?? this.opts.recencyBoost)) return null;
+    return {
+      semantic: req.recency_semantic_weight ?? DEFAULT_RECENCY.semantic,
+      recency: req.recency_recency_weight ?? DEFAULT_RECENCY.recency,
+      freshness: req.recency_freshness_weight ?? DEFAULT_RECENCY.freshness,
+      novelty: req.recency_novelty_weight ?? DEFAULT_RECENCY.novelty,
+      halfLifeLastAccessDays: req.recency_half_life_last_access_days ?? DEFAULT_RECENCY.halfLifeLastAccessDays,
+      halfLifeCreatedDays: req.recency_half_life_created_days ?? DEFAULT_RECENCY.halfLifeCreatedDays,
+    };
+  }
+
+  private async touch(results: { id: string }[], touch = true) {
+    if (touch && results.length) await this.store.recordAccess(results.map((r) => r.id), Date.now());
+  }
+
+  private page(memories: MemoryRecordResult[], total: number, offset: number, limit: number, exact: boolean) {
+    const end = offset + memories.length;
+    const more = exact ? end < total : memories.length === limit && end < total;
+    return { memories, total, next_offset: more ? end : null };
+  }
+}

@@ -1,0 +1,67 @@
+import type { KeywordHit, VectorHit } from '../store/port.js';
+
+/** Rank constant of reciprocal-rank fusion: 60 is the value from the original RRF paper. */
+export const RRF_K = 60;
+
+export interface Candidate {
+  id: string;
+  /** 0–1, higher is better, before any recency re-rank. */
+  score: number;
+}
+
+/** Saturating map of a positive BM25 score to 0–1, stable across pages (unlike max-normalisation). */
+export const keywordScore = (bm25: number) => bm25 / (bm25 + 1);
+
+/** Cosine distance (0–2) to a 0–1 similarity. */
+export const vectorScore = (distance: number) => Math.max(0, 1 - distance);
+
+/**
+ * Weighted reciprocal-rank fusion. `alpha` is the weight of the vector ranking. The fused value is divided by its
+ * maximum (first in both lists) so the score stays in 0–1.
+ */
+export function fuse(keyword: KeywordHit[], vector: VectorHit[], alpha: number): Candidate[] {
+  const acc = new Map<string, number>();
+  keyword.forEach((h, rank) => {
+    acc.set(h.id, (acc.get(h.id) ?? 0) + (1 - alpha) / (RRF_K + rank + 1));
+  });
+  vector.forEach((h, rank) => {
+    acc.set(h.id, (acc.get(h.id) ?? 0) + alpha / (RRF_K + rank + 1));
+  });
+  const max = 1 / (RRF_K + 1);
+  return [...acc.entries()]
+    .map(([id, v]) => ({ id, score: v / max }))
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+}
+
+export interface RecencyWeights {
+  semantic: number;
+  recency: number;
+  freshness: number;
+  novelty: number;
+  halfLifeLastAccessDays: number;
+  halfLifeCreatedDays: number;
+}
+
+export const DEFAULT_RECENCY: RecencyWeights = {
+  semantic: 0.8,
+  recency: 0.2,
+  freshness: 0.6,
+  novelty: 0.4,
+  halfLifeLastAccessDays: 7,
+  halfLifeCreatedDays: 30,
+};
+
+const DAY_MS = 86_400_000;
+const decay = (ageMs: number, halfLifeDays: number) => 0.5 ** (Math.max(0, ageMs) / (halfLifeDays * DAY_MS));
+
+/** The reference server's re-rank: relevance blended with freshness (last access) and novelty (creation). */
+export function recencyScore(
+  relevance: number,
+  times: { lastAccessedMs: number; createdMs: number },
+  now: number,
+  w: RecencyWeights,
+): number {
+  const fresh = decay(now - times.lastAccessedMs, w.halfLifeLastAccessDays);
+  const novel = decay(now - times.createdMs, w.halfLifeCreatedDays);
+  return w.semantic * relevance + w.recency * (w.freshness * fresh + w.novelty * novel);
+}

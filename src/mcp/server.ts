@@ -1,0 +1,70 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { TOOLS } from '../../tools/index.js';
+import type { ToolContext } from '../../tools/types.js';
+import type { Engine } from '../core/engine.js';
+import { MemoryError } from '../errors.js';
+import { log } from '../util/log.js';
+import { VERSION } from '../version.js';
+
+export interface McpServerOptions {
+  defaults?: { namespace?: string; user_id?: string };
+}
+
+/** Turns a failure into a tool result an agent can read; unexpected errors are logged, not leaked as stacks. */
+function errorResult(tool: string, err: unknown): CallToolResult {
+  if (err instanceof MemoryError) return { isError: true, content: [{ type: 'text', text: err.message }] };
+  log.error(`tool ${tool} failed`, { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  const detail = err instanceof Error ? err.message : String(err);
+  return { isError: true, content: [{ type: 'text', text: `${tool} failed: ${detail}` }] };
+}
+
+export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): McpServer {
+  const server = new McpServer(
+    { name: 'agent-memory', version: VERSION },
+    {
+      capabilities: { logging: {} },
+      instructions:
+        'Memory for this conversation and across conversations. Search long-term memory (search_memory) before ' +
+        'answering questions that may depend on earlier conversations; store durable facts with ' +
+        'create_long_term_memories, written with names and absolute dates.',
+    },
+  );
+  const defaults = {
+    namespace: opts.defaults?.namespace ?? engine.config.defaultNamespace,
+    user_id: opts.defaults?.user_id ?? engine.config.defaultUserId,
+  };
+  for (const tool of TOOLS) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: { title: tool.title, ...tool.annotations },
+      },
+      async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
+        const token = extra._meta?.progressToken;
+        const ctx: ToolContext = {
+          engine,
+          defaults,
+          progress: async (progress, total, message) => {
+            if (token === undefined) return;
+            await extra.sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken: token, progress, total, message },
+            });
+          },
+        };
+        try {
+          const out = (await tool.run(args as never, ctx)) as Record<string, unknown>;
+          return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out };
+        } catch (err) {
+          return errorResult(tool.name, err);
+        }
+      },
+    );
+  }
+  return server;
+}

@@ -1,0 +1,24 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Engine } from '../core/engine.js';
+import { log } from '../util/log.js';
+import { createMcpServer } from './server.js';
+
+/** Serves MCP on stdin/stdout until the client closes the pipe or a signal arrives. */
+export async function serveStdio(engine: Engine): Promise<void> {
+  const server = createMcpServer(engine);
+  const transport = new StdioServerTransport();
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await server.close().catch(() => {});
+    await engine.close();
+    process.exit(0);
+  };
+  transport.onclose = () => void shutdown();
+  process.stdin.on('end', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  await server.connect(transport);
+  log.info('MCP server ready on stdio', { store: engine.store.kind, embedder: engine.embedder.model });
+}

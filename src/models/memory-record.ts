@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { Identifier, JsonObject, TagValue, Timestamp } from './common.js';
+
+export const MemoryType = z.enum(['episodic', 'semantic', 'message']);
+export type MemoryType = z.infer<typeof MemoryType>;
+
+/**
+ * A long-term memory as callers send it. Unknown fields are ignored (clients of the reference server send
+ * result fields such as `dist` back), but every known field is checked.
+ */
+export const MemoryRecordInput = z.object({
+  id: Identifier.optional().describe('Stable id; re-sending an id overwrites that memory. A ULID when absent.'),
+  text: z.string().refine((s) => s.trim().length > 0, { message: 'text must not be empty' }),
+  session_id: Identifier.nullish(),
+  user_id: Identifier.nullish(),
+  namespace: Identifier.nullish(),
+  memory_type: MemoryType.default('semantic'),
+  topics: z.array(TagValue).nullish(),
+  entities: z.array(TagValue).nullish(),
+  event_date: Timestamp.nullish().describe('When the remembered event happened (absolute date).'),
+  pinned: z.boolean().default(false),
+  importance: z.number().min(0).max(1).nullish().describe('0–1; defaults to 0.5.'),
+  metadata: JsonObject.nullish(),
+  discrete_memory_extracted: z.enum(['t', 'f']).nullish(),
+  extraction_strategy: z.string().max(64).nullish(),
+  extraction_strategy_config: JsonObject.nullish(),
+  extracted_from: z.array(z.string()).nullish(),
+  created_at: Timestamp.nullish(),
+  updated_at: Timestamp.nullish(),
+  last_accessed: Timestamp.nullish(),
+  persisted_at: Timestamp.nullish(),
+});
+export type MemoryRecordInput = z.input<typeof MemoryRecordInput>;
+export type MemoryRecordParsed = z.output<typeof MemoryRecordInput>;
+
+/** A long-term memory as the server returns it. */
+export const MemoryRecord = z.object({
+  id: z.string(),
+  text: z.string(),
+  session_id: z.string().nullable(),
+  user_id: z.string().nullable(),
+  namespace: z.string().nullable(),
+  memory_type: MemoryType,
+  topics: z.array(z.string()),
+  entities: z.array(z.string()),
+  event_date: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  last_accessed: z.string(),
+  access_count: z.number().int(),
+  pinned: z.boolean(),
+  importance: z.number(),
+  memory_hash: z.string(),
+  discrete_memory_extracted: z.enum(['t', 'f']),
+  extraction_strategy: z.string(),
+  extraction_strategy_config: JsonObject,
+  extracted_from: z.array(z.string()),
+  persisted_at: z.string().nullable(),
+  metadata: JsonObject,
+});
+export type MemoryRecord = z.infer<typeof MemoryRecord>;
+
+export const MemoryRecordResult = MemoryRecord.extend({
+  dist: z.number().describe('0 = best match'),
+  score: z.number().describe('0–1, higher is better'),
+  score_type: z.enum(['semantic', 'keyword', 'hybrid', 'filter']),
+});
+export type MemoryRecordResult = z.infer<typeof MemoryRecordResult>;
+
+export const MemoryRecordResults = z.object({
+  memories: z.array(MemoryRecordResult),
+  total: z.number().int(),
+  next_offset: z.number().int().nullable(),
+});
+export type MemoryRecordResults = z.infer<typeof MemoryRecordResults>;
+
+/** Fields a PATCH may change. */
+export const MemoryRecordPatch = z
+  .object({
+    text: MemoryRecordInput.shape.text,
+    topics: z.array(TagValue).nullable(),
+    entities: z.array(TagValue).nullable(),
+    memory_type: MemoryType,
+    namespace: Identifier.nullable(),
+    user_id: Identifier.nullable(),
+    session_id: Identifier.nullable(),
+    event_date: Timestamp.nullable(),
+    pinned: z.boolean(),
+    importance: z.number().min(0).max(1),
+    metadata: JsonObject,
+  })
+  .partial()
+  .strict();
+export type MemoryRecordPatch = z.infer<typeof MemoryRecordPatch>;

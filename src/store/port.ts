@@ -1,0 +1,140 @@
+import type { StoreFilter } from '../models/filters.js';
+import type { MemoryRecord } from '../models/memory-record.js';
+import type { MemoryMessage } from '../models/message.js';
+import type { WorkingMemory } from '../models/working-memory.js';
+
+/**
+ * A memory as the store indexes it. `terms` and `contextTerms` are already analysed by the core (lower-cased,
+ * stop-worded, stemmed tokens joined by spaces), so every store ranks the same tokens the same way.
+ */
+export interface IndexedMemory {
+  record: MemoryRecord;
+  terms: string;
+  contextTerms: string;
+  vector: Float32Array;
+}
+
+export type PutOutcome =
+  | { status: 'created'; id: string }
+  | { status: 'updated'; id: string }
+  /** An equal memory (same memory_hash, namespace and user) already exists: nothing was written. */
+  | { status: 'duplicate'; id: string; existing_id: string };
+
+export interface KeywordHit {
+  id: string;
+  /** Higher is better (BM25, positive). */
+  score: number;
+}
+export interface VectorHit {
+  id: string;
+  /** Cosine distance, 0 = same direction, 2 = opposite. */
+  distance: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** Where a working memory lives; null namespace/user are part of the identity. */
+export interface SessionKey {
+  session_id: string;
+  namespace: string | null;
+  user_id: string | null;
+}
+
+/** How a caller names a session: by id alone, or narrowed by namespace and/or user. */
+export interface SessionQuery {
+  session_id: string;
+  namespace?: string | null;
+  user_id?: string | null;
+}
+
+export interface StoredSession extends WorkingMemory {
+  /** Messages stored, whatever window was returned. */
+  total_messages: number;
+  /** Epoch ms when the session expires, null for never. */
+  expires_at: number | null;
+}
+
+export interface AppendResult {
+  session: StoredSession;
+  /** How many messages were new (a re-sent message id is not appended twice). */
+  appended: number;
+}
+
+export interface MemoryStore {
+  readonly kind: 'sqlite' | 'memory' | 'redis';
+
+  /**
+   * Records the embedding model and dimension on first use; afterwards a different model or dimension throws a
+   * MemoryError('conflict') naming both and the re-embed command.
+   */
+  ensureEmbeddingModel(model: string, dimension: number): Promise<void>;
+  /** Rewrites every memory's vector with `embed` (the re-embed command), then records the new model. */
+  reembedAll(
+    model: string,
+    dimension: number,
+    embed: (texts: string[]) => Promise<Float32Array[]>,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number>;
+
+  // Long-term memory.
+  /**
+   * Writes in one transaction. Per item: an existing id is overwritten ('updated'); else, with `deduplicate`, a
+   * memory with the same memory_hash in the same namespace and user makes it a 'duplicate'; else 'created'.
+   * Resolves only once every written memory is searchable.
+   */
+  putMemories(items: IndexedMemory[], opts: { deduplicate: boolean }): Promise<PutOutcome[]>;
+  /** Records in the order of `ids`; missing ids are left out. */
+  getMemories(ids: string[]): Promise<MemoryRecord[]>;
+  deleteMemories(ids: string[]): Promise<number>;
+  /** Newest first (created_at desc, then id). */
+  listMemories(filter: StoreFilter, limit: number, offset: number): Promise<Page<MemoryRecord>>;
+  /** BM25 over `terms` (weight 1) and `contextTerms` (weight `contextWeight`); OR of the query terms. */
+  keywordSearch(
+    terms: string[],
+    filter: StoreFilter,
+    k: number,
+    opts?: { contextWeight?: number },
+  ): Promise<Page<KeywordHit>>;
+  /** Exact or approximate KNN, always honouring the filter; `total` counts filtered memories within maxDistance. */
+  vectorSearch(vector: Float32Array, filter: StoreFilter, k: number, maxDistance?: number): Promise<Page<VectorHit>>;
+  /** access_count += 1 and last_accessed = at, for each id. */
+  recordAccess(ids: string[], atMs: number): Promise<void>;
+  countMemories(filter: StoreFilter): Promise<number>;
+
+  // Working memory.
+  /**
+   * Finds the session named by the query. Throws MemoryError('conflict') when the id alone matches sessions in
+   * several namespaces/users. Expired sessions are not found. `recentMessagesLimit` returns only the newest N.
+   */
+  getSession(query: SessionQuery, opts?: { recentMessagesLimit?: number; touch?: boolean }): Promise<StoredSession | null>;
+  /**
+   * Replaces the session at `session`'s key (messages included). With `expectedVersion`, throws
+   * MemoryError('conflict') unless the stored version matches (a missing session has version 0).
+   */
+  putSession(session: WorkingMemory, opts?: { expectedVersion?: number }): Promise<StoredSession>;
+  /**
+   * Appends atomically: concurrent appends from any number of processes all land, in commit order; a message
+   * whose id is already in the session is skipped. Creates the session at `key` when missing.
+   */
+  appendMessages(
+    key: SessionKey,
+    messages: MemoryMessage[],
+    opts?: { ttlSeconds?: number | null; recentMessagesLimit?: number },
+  ): Promise<AppendResult>;
+  deleteSession(query: SessionQuery): Promise<boolean>;
+  /** Session ids, most recently updated first, without expired ones. */
+  listSessions(filter: { namespace?: string | null; user_id?: string | null }, limit: number, offset: number): Promise<Page<string>>;
+  /** Every session (export), with all messages. */
+  allSessions(): AsyncIterable<StoredSession>;
+  /** Every memory (export). */
+  allMemories(): AsyncIterable<MemoryRecord>;
+
+  // Embedding cache: content hash → vector, per model.
+  getCachedVectors(model: string, hashes: string[]): Promise<Map<string, Float32Array>>;
+  putCachedVectors(model: string, entries: [string, Float32Array][]): Promise<void>;
+
+  close(): Promise<void>;
+}

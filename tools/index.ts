@@ -1,0 +1,25 @@
+import appendMessages from './append-messages.js';
+import createLongTermMemories from './create-long-term-memories.js';
+import deleteLongTermMemories from './delete-long-term-memories.js';
+import editLongTermMemory from './edit-long-term-memory.js';
+import getCurrentDatetime from './get-current-datetime.js';
+import getLongTermMemory from './get-long-term-memory.js';
+import getWorkingMemory from './get-working-memory.js';
+import memoryPrompt from './memory-prompt.js';
+import searchMemory from './search-memory.js';
+import setWorkingMemory from './set-working-memory.js';
+import type { MemoryTool } from './types.js';
+
+/** Every MCP tool, in the order clients list them. */
+export const TOOLS: MemoryTool[] = [
+  createLongTermMemories,
+  searchMemory,
+  memoryPrompt,
+  setWorkingMemory,
+  getWorkingMemory,
+  appendMessages,
+  getLongTermMemory,
+  editLongTermMemory,
+  deleteLongTermMemories,
+  getCurrentDatetime,
+] as unknown as MemoryTool[];

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { Identifier } from '../src/models/common.js';
+import { WorkingMemoryInput, WorkingMemoryResponse } from '../src/models/working-memory.js';
+import { NamespaceArg, UserArg } from './shared.js';
+import { defineTool } from './types.js';
+
+export default defineTool({
+  name: 'set_working_memory',
+  title: 'Replace working memory',
+  description:
+    "Replaces the whole working memory of a session: its messages, the running summary (context), structured " +
+    'memories waiting to be promoted, and free-form data. To add messages to a session, prefer append_messages: it ' +
+    'never loses messages written by someone else at the same time. Pass `version` from your last read to refuse ' +
+    'overwriting a newer version.',
+  input: {
+    session_id: Identifier.describe('The session (conversation) id.'),
+    namespace: NamespaceArg,
+    user_id: UserArg,
+    messages: WorkingMemoryInput.shape.messages,
+    memories: WorkingMemoryInput.shape.memories,
+    context: z.string().optional().describe('Running summary of earlier conversation.'),
+    data: WorkingMemoryInput.shape.data,
+    ttl_seconds: WorkingMemoryInput.shape.ttl_seconds,
+    long_term_memory_strategy: WorkingMemoryInput.shape.long_term_memory_strategy,
+    version: WorkingMemoryInput.shape.version,
+  },
+  output: WorkingMemoryResponse.shape,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run({ session_id, ...body }, ctx) {
+    return ctx.engine.workingMemory.put(session_id, {
+      ...body,
+      namespace: body.namespace ?? ctx.defaults.namespace,
+      user_id: body.user_id ?? ctx.defaults.user_id,
+    });
+  },
+});
