@@ -109,7 +109,10 @@ export interface MemoryStore {
    * Finds the session named by the query. Throws MemoryError('conflict') when the id alone matches sessions in
    * several namespaces/users. Expired sessions are not found. `recentMessagesLimit` returns only the newest N.
    */
-  getSession(query: SessionQuery, opts?: { recentMessagesLimit?: number; touch?: boolean }): Promise<StoredSession | null>;
+  getSession(
+    query: SessionQuery,
+    opts?: { recentMessagesLimit?: number; touch?: boolean },
+  ): Promise<StoredSession | null>;
   /**
    * Replaces the session at `session`'s key (messages included). With `expectedVersion`, throws
    * MemoryError('conflict') unless the stored version matches (a missing session has version 0).
@@ -126,7 +129,11 @@ export interface MemoryStore {
   ): Promise<AppendResult>;
   deleteSession(query: SessionQuery): Promise<boolean>;
   /** Session ids, most recently updated first, without expired ones. */
-  listSessions(filter: { namespace?: string | null; user_id?: string | null }, limit: number, offset: number): Promise<Page<string>>;
+  listSessions(
+    filter: { namespace?: string | null; user_id?: string | null },
+    limit: number,
+    offset: number,
+  ): Promise<Page<string>>;
   /** Every session (export), with all messages. */
   allSessions(): AsyncIterable<StoredSession>;
   /** Every memory (export). */

@@ -1,0 +1,44 @@
+export const DEFAULT_CONTEXT_WINDOW = 16_000;
+
+/** Context windows by model-name prefix; the longest matching prefix wins, so dated snapshots inherit. */
+const WINDOWS: ReadonlyArray<readonly [string, number]> = [
+  // Plain "gpt-3.5-turbo" stays 4096 as in the reference server; the later snapshots really have 16k.
+  ['gpt-3.5-turbo', 4096],
+  ['gpt-3.5-turbo-16k', 16_385],
+  ['gpt-3.5-turbo-0125', 16_385],
+  ['gpt-3.5-turbo-1106', 16_385],
+  ['gpt-4', 8192],
+  ['gpt-4-32k', 32_768],
+  ['gpt-4-turbo', 128_000],
+  ['gpt-4-0125-preview', 128_000],
+  ['gpt-4-1106-preview', 128_000],
+  ['gpt-4o', 128_000],
+  ['gpt-4o-mini', 128_000],
+  ['chatgpt-4o', 128_000],
+  ['gpt-4.1', 1_047_576],
+  ['gpt-4.5', 128_000],
+  ['gpt-5', 400_000],
+  ['gpt-5-chat', 128_000],
+  ['o1', 200_000],
+  ['o1-mini', 128_000],
+  ['o1-preview', 128_000],
+  ['o3', 200_000],
+  ['o4-mini', 200_000],
+  ['claude-3', 200_000],
+  ['claude-4', 200_000],
+  ['claude-sonnet-4', 200_000],
+  ['claude-opus-4', 200_000],
+  ['claude-haiku-4', 200_000],
+];
+const BY_LENGTH = [...WINDOWS].sort((a, b) => b[0].length - a[0].length);
+
+/** An explicit maximum wins, then the table, then DEFAULT_CONTEXT_WINDOW. */
+export function contextWindowFor(modelName?: string, contextWindowMax?: number): number {
+  if (contextWindowMax !== undefined && contextWindowMax > 0) return contextWindowMax;
+  if (modelName) {
+    // Routers name models "openai/gpt-4o" or "anthropic/claude-3-opus"; the last segment is the model.
+    const name = modelName.trim().toLowerCase().split('/').pop() ?? '';
+    for (const [prefix, window] of BY_LENGTH) if (name.startsWith(prefix)) return window;
+  }
+  return DEFAULT_CONTEXT_WINDOW;
+}

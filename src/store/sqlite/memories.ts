@@ -1,0 +1,154 @@
+import type { StoreFilter } from '../../models/filters.js';
+import type { MemoryRecord } from '../../models/memory-record.js';
+import type { IndexedMemory, Page, PutOutcome } from '../port.js';
+import { filterSql } from './filter-sql.js';
+import {
+  INSERT_MEMORY_SQL,
+  type MemoryRow,
+  recordToRow,
+  rowToRecord,
+  tagsOf,
+  UPDATE_MEMORY_SQL,
+} from './memory-rows.js';
+import type { Db } from './open.js';
+import type { StatementCache } from './statements.js';
+import type { VectorIndex, VectorTables } from './vectors.js';
+
+const EXPORT_PAGE = 500;
+
+interface Prepared {
+  item: IndexedMemory;
+  row: Omit<MemoryRow, 'pk'>;
+}
+
+export class MemoryRepo {
+  private readonly putTx;
+  private readonly deleteTx;
+  private readonly accessTx;
+
+  constructor(
+    db: Db,
+    private readonly stmts: StatementCache,
+    private readonly vectors: VectorIndex,
+  ) {
+    this.putTx = db.transaction((items: Prepared[], deduplicate: boolean) => this.putAll(items, deduplicate));
+    this.deleteTx = db.transaction((ids: string[]) => this.deleteAll(ids));
+    this.accessTx = db.transaction((ids: string[], atMs: number) => {
+      const stmt = this.stmts.get(
+        'UPDATE memories SET access_count = access_count + 1, last_accessed = ? WHERE id = ?',
+      );
+      for (const id of ids) stmt.run(atMs, id);
+    });
+  }
+
+  put(items: IndexedMemory[], deduplicate: boolean): PutOutcome[] {
+    if (items.length === 0) return [];
+    // Converting first means a bad date fails the call before any lock is taken.
+    const prepared = items.map((item): Prepared => ({ item, row: recordToRow(item.record) }));
+    return this.putTx.immediate(prepared, deduplicate);
+  }
+
+  private putAll(items: Prepared[], deduplicate: boolean): PutOutcome[] {
+    const tables = this.vectors.ensure(items[0]!.item.vector.length);
+    for (const { item } of items) this.vectors.checkDimension(tables, item.vector);
+    return items.map((p) => this.putOne(p, deduplicate, tables));
+  }
+
+  private putOne({ item, row }: Prepared, deduplicate: boolean, tables: VectorTables): PutOutcome {
+    const { record } = item;
+    const existing = this.stmts.get('SELECT pk FROM memories WHERE id = ?').get(record.id) as
+      | { pk: number }
+      | undefined;
+    if (existing) {
+      this.stmts.get(UPDATE_MEMORY_SQL).run({ ...row, pk: existing.pk });
+      this.index(existing.pk, item, tables);
+      return { status: 'updated', id: record.id };
+    }
+    if (deduplicate) {
+      // Rows written earlier in this batch are visible here, so equal items within one call dedupe too.
+      const dup = this.stmts
+        .get('SELECT id FROM memories WHERE memory_hash = ? AND namespace IS ? AND user_id IS ? ORDER BY pk LIMIT 1')
+        .get(row.memory_hash, row.namespace, row.user_id) as { id: string } | undefined;
+      if (dup) return { status: 'duplicate', id: record.id, existing_id: dup.id };
+    }
+    const pk = Number(this.stmts.get(INSERT_MEMORY_SQL).run(row).lastInsertRowid);
+    this.index(pk, item, tables);
+    return { status: 'created', id: record.id };
+  }
+
+  /** Rewrites everything derived from the record: tags, full-text row, vectors. */
+  private index(pk: number, item: IndexedMemory, tables: VectorTables): void {
+    this.stmts.get('DELETE FROM memory_tags WHERE memory_rowid = ?').run(pk);
+    const tag = this.stmts.get('INSERT OR IGNORE INTO memory_tags (memory_rowid, field, value) VALUES (?, ?, ?)');
+    for (const [field, value] of tagsOf(item.record)) tag.run(pk, field, value);
+    this.stmts
+      .get('INSERT OR REPLACE INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)')
+      .run(pk, item.terms, item.contextTerms);
+    this.vectors.write(tables, pk, item.vector);
+    if (this.vectors.pending) this.vectors.removeFrom(this.vectors.pending, pk);
+  }
+
+  get(ids: string[]): MemoryRecord[] {
+    if (ids.length === 0) return [];
+    const rows = this.stmts
+      .get('SELECT * FROM memories WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as MemoryRow[];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const out: MemoryRecord[] = [];
+    for (const id of new Set(ids)) {
+      const row = byId.get(id);
+      if (row) out.push(rowToRecord(row));
+    }
+    return out;
+  }
+
+  delete(ids: string[]): number {
+    return ids.length === 0 ? 0 : this.deleteTx.immediate(ids);
+  }
+
+  private deleteAll(ids: string[]): number {
+    const rows = this.stmts
+      .get('SELECT pk FROM memories WHERE id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as { pk: number }[];
+    for (const { pk } of rows) {
+      this.stmts.get('DELETE FROM memories_fts WHERE rowid = ?').run(pk);
+      this.vectors.remove(pk);
+      // Tags and plain vector rows go by ON DELETE CASCADE.
+      this.stmts.get('DELETE FROM memories WHERE pk = ?').run(pk);
+    }
+    return rows.length;
+  }
+
+  list(filter: StoreFilter, limit: number, offset: number): Page<MemoryRecord> {
+    const f = filterSql(filter);
+    const rows = this.stmts
+      .get(`SELECT m.* FROM memories m WHERE ${f.where} ORDER BY m.created_at DESC, m.id LIMIT ? OFFSET ?`)
+      .all(...f.params, Math.max(0, limit), Math.max(0, offset)) as MemoryRow[];
+    return { items: rows.map(rowToRecord), total: this.count(filter) };
+  }
+
+  count(filter: StoreFilter): number {
+    const f = filterSql(filter);
+    const row = this.stmts.get(`SELECT count(*) AS n FROM memories m WHERE ${f.where}`).get(...f.params) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  recordAccess(ids: string[], atMs: number): void {
+    if (ids.length > 0) this.accessTx.immediate(ids, atMs);
+  }
+
+  /** Pages by primary key rather than holding one cursor open, so other statements can run in between. */
+  async *all(): AsyncGenerator<MemoryRecord> {
+    let after = 0;
+    for (;;) {
+      const rows = this.stmts
+        .get('SELECT * FROM memories WHERE pk > ? ORDER BY pk LIMIT ?')
+        .all(after, EXPORT_PAGE) as MemoryRow[];
+      for (const row of rows) yield rowToRecord(row);
+      if (rows.length < EXPORT_PAGE) return;
+      after = rows[rows.length - 1]!.pk;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import type { MemoryRecord } from '../../models/memory-record.js';
+import { iso, isoOrNull, json, msOf, msOrNull, parseJson } from './codec.js';
+
+export interface MemoryRow {
+  pk: number;
+  id: string;
+  text: string;
+  session_id: string | null;
+  user_id: string | null;
+  namespace: string | null;
+  memory_type: MemoryRecord['memory_type'];
+  topics: string;
+  entities: string;
+  event_date: number | null;
+  created_at: number;
+  updated_at: number;
+  last_accessed: number;
+  access_count: number;
+  pinned: number;
+  importance: number;
+  memory_hash: string;
+  discrete_memory_extracted: MemoryRecord['discrete_memory_extracted'];
+  extraction_strategy: string;
+  extraction_strategy_config: string;
+  extracted_from: string;
+  persisted_at: number | null;
+  metadata: string;
+}
+
+const COLUMNS = [
+  'id',
+  'text',
+  'session_id',
+  'user_id',
+  'namespace',
+  'memory_type',
+  'topics',
+  'entities',
+  'event_date',
+  'created_at',
+  'updated_at',
+  'last_accessed',
+  'access_count',
+  'pinned',
+  'importance',
+  'memory_hash',
+  'discrete_memory_extracted',
+  'extraction_strategy',
+  'extraction_strategy_config',
+  'extracted_from',
+  'persisted_at',
+  'metadata',
+] as const;
+
+export const INSERT_MEMORY_SQL = `INSERT INTO memories (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;
+export const UPDATE_MEMORY_SQL = `UPDATE memories SET ${COLUMNS.filter((c) => c !== 'id')
+  .map((c) => `${c} = @${c}`)
+  .join(', ')} WHERE pk = @pk`;
+
+export function recordToRow(r: MemoryRecord): Omit<MemoryRow, 'pk'> {
+  return {
+    id: r.id,
+    text: r.text,
+    session_id: r.session_id ?? null,
+    user_id: r.user_id ?? null,
+    namespace: r.namespace ?? null,
+    memory_type: r.memory_type,
+    topics: json(r.topics ?? []),
+    entities: json(r.entities ?? []),
+    event_date: msOrNull(r.event_date, 'event_date'),
+    created_at: msOf(r.created_at, 'created_at'),
+    updated_at: msOf(r.updated_at, 'updated_at'),
+    last_accessed: msOf(r.last_accessed, 'last_accessed'),
+    access_count: r.access_count,
+    pinned: r.pinned ? 1 : 0,
+    importance: r.importance,
+    memory_hash: r.memory_hash,
+    discrete_memory_extracted: r.discrete_memory_extracted,
+    extraction_strategy: r.extraction_strategy,
+    extraction_strategy_config: json(r.extraction_strategy_config ?? {}),
+    extracted_from: json(r.extracted_from ?? []),
+    persisted_at: msOrNull(r.persisted_at, 'persisted_at'),
+    metadata: json(r.metadata ?? {}),
+  };
+}
+
+export function rowToRecord(row: MemoryRow): MemoryRecord {
+  return {
+    id: row.id,
+    text: row.text,
+    session_id: row.session_id,
+    user_id: row.user_id,
+    namespace: row.namespace,
+    memory_type: row.memory_type,
+    topics: parseJson(row.topics),
+    entities: parseJson(row.entities),
+    event_date: isoOrNull(row.event_date),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    last_accessed: iso(row.last_accessed),
+    access_count: row.access_count,
+    pinned: row.pinned !== 0,
+    importance: row.importance,
+    memory_hash: row.memory_hash,
+    discrete_memory_extracted: row.discrete_memory_extracted,
+    extraction_strategy: row.extraction_strategy,
+    extraction_strategy_config: parseJson(row.extraction_strategy_config),
+    extracted_from: parseJson(row.extracted_from),
+    persisted_at: isoOrNull(row.persisted_at),
+    metadata: parseJson(row.metadata),
+  };
+}
+
+/** The distinct tag values to index per multi-valued field. */
+export function tagsOf(r: MemoryRecord): [field: string, value: string][] {
+  const out: [string, string][] = [];
+  for (const field of ['topics', 'entities'] as const) {
+    for (const value of new Set(r[field] ?? [])) out.push([field, value]);
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+import { MemoryError } from '../../errors.js';
+import type { Db } from './open.js';
+
+interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+// Vector tables are not here: their dimension is only known once an embedding model is chosen (see vectors.ts).
+const V1 = `
+CREATE TABLE memories (
+  pk INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  text TEXT NOT NULL,
+  session_id TEXT,
+  user_id TEXT,
+  namespace TEXT,
+  memory_type TEXT NOT NULL,
+  topics TEXT NOT NULL,
+  entities TEXT NOT NULL,
+  event_date INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_accessed INTEGER NOT NULL,
+  access_count INTEGER NOT NULL DEFAULT 0,
+  pinned INTEGER NOT NULL DEFAULT 0,
+  importance REAL NOT NULL,
+  memory_hash TEXT NOT NULL,
+  discrete_memory_extracted TEXT NOT NULL,
+  extraction_strategy TEXT NOT NULL,
+  extraction_strategy_config TEXT NOT NULL,
+  extracted_from TEXT NOT NULL,
+  persisted_at INTEGER,
+  metadata TEXT NOT NULL
+);
+CREATE INDEX memories_namespace ON memories (namespace);
+CREATE INDEX memories_user_id ON memories (user_id);
+CREATE INDEX memories_session_id ON memories (session_id);
+CREATE INDEX memories_memory_hash ON memories (memory_hash);
+CREATE INDEX memories_created_at ON memories (created_at);
+
+CREATE TABLE memory_tags (
+  memory_rowid INTEGER NOT NULL REFERENCES memories (pk) ON DELETE CASCADE,
+  field TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (field, value, memory_rowid)
+) WITHOUT ROWID;
+CREATE INDEX memory_tags_memory ON memory_tags (memory_rowid);
+
+CREATE VIRTUAL TABLE memories_fts USING fts5 (
+  terms, context,
+  content = '', contentless_delete = 1,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE sessions (
+  pk INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL,
+  namespace TEXT,
+  user_id TEXT,
+  context TEXT,
+  data TEXT NOT NULL,
+  memories TEXT NOT NULL,
+  tokens INTEGER NOT NULL DEFAULT 0,
+  ttl_seconds INTEGER,
+  expires_at INTEGER,
+  long_term_memory_strategy TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_accessed INTEGER NOT NULL,
+  version INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX sessions_key ON sessions (session_id, ifnull(namespace, ''), ifnull(user_id, ''));
+CREATE INDEX sessions_updated_at ON sessions (updated_at);
+CREATE INDEX sessions_expires_at ON sessions (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE session_messages (
+  session_pk INTEGER NOT NULL REFERENCES sessions (pk) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  content TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  persisted_at INTEGER,
+  discrete_memory_extracted TEXT NOT NULL,
+  PRIMARY KEY (session_pk, seq),
+  UNIQUE (session_pk, id)
+);
+
+CREATE TABLE embedding_cache (
+  model TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  vector BLOB NOT NULL,
+  PRIMARY KEY (model, hash)
+) WITHOUT ROWID;
+`;
+
+/** Append only: a released migration is never edited, a change is a new version. */
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+function readVersion(db: Db): number {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  if (!hasMeta) return 0;
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+  return row ? Number(row.value) : 0;
+}
+
+/**
+ * Brings the schema up to date. Each migration runs in its own IMMEDIATE transaction that re-reads the version,
+ * so processes opening a fresh file at the same moment apply each migration exactly once.
+ */
+export function migrate(db: Db): number {
+  const start = readVersion(db);
+  if (start > LATEST_SCHEMA_VERSION) {
+    throw new MemoryError(
+      'unavailable',
+      `This database has schema version ${start}, newer than this server understands (${LATEST_SCHEMA_VERSION}). Upgrade agent-memory.`,
+    );
+  }
+  if (start === LATEST_SCHEMA_VERSION) return start;
+  for (const m of MIGRATIONS) {
+    db.transaction(() => {
+      db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+      if (readVersion(db) >= m.version) return;
+      db.exec(m.sql);
+      db.prepare(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(String(m.version));
+    }).immediate();
+  }
+  return readVersion(db);
+}

@@ -1,0 +1,297 @@
+import { MemoryError } from '../../errors.js';
+import type { MemoryMessage } from '../../models/message.js';
+import type { WorkingMemory } from '../../models/working-memory.js';
+import type { AppendResult, Page, SessionKey, SessionQuery, StoredSession } from '../port.js';
+import { iso, json } from './codec.js';
+import type { Db } from './open.js';
+import {
+  expiresAt,
+  isExpired,
+  type MessageRow,
+  messageValues,
+  rowToMessage,
+  rowToSession,
+  type SessionRow,
+  sessionValues,
+} from './session-rows.js';
+import type { StatementCache } from './statements.js';
+
+const EXPORT_PAGE = 100;
+const MESSAGE_COLUMNS = 'id, role, content, created_at, persisted_at, discrete_memory_extracted';
+
+const describeKey = (r: SessionRow) =>
+  `${r.namespace === null ? 'no namespace' : `namespace "${r.namespace}"`}, ${r.user_id === null ? 'no user_id' : `user_id "${r.user_id}"`}`;
+
+function ambiguous(sessionId: string, rows: SessionRow[]): MemoryError {
+  return new MemoryError(
+    'conflict',
+    `Session "${sessionId}" exists in several namespaces/users (${rows.map(describeKey).join('; ')}); pass namespace and/or user_id.`,
+  );
+}
+
+interface Lookup {
+  live: SessionRow[];
+  expired: SessionRow[];
+}
+
+export class SessionRepo {
+  private readonly readTx;
+  private readonly putTx;
+  private readonly appendTx;
+  private readonly deleteTx;
+  private readonly listTx;
+
+  constructor(
+    db: Db,
+    private readonly stmts: StatementCache,
+  ) {
+    this.readTx = db.transaction((q: SessionQuery, limit: number | undefined, now: number) => {
+      const found = this.lookup(q, now);
+      const row = found.live.length === 1 ? found.live[0]! : undefined;
+      return { found, session: row ? this.load(row, limit) : null };
+    });
+    this.putTx = db.transaction((s: WorkingMemory, expected: number | undefined) => this.putNow(s, expected));
+    this.appendTx = db.transaction(
+      (key: SessionKey, messages: MemoryMessage[], ttl: number | null | undefined, limit: number | undefined) =>
+        this.appendNow(key, messages, ttl, limit),
+    );
+    this.deleteTx = db.transaction((q: SessionQuery) => this.deleteNow(q));
+    this.listTx = db.transaction((where: string, params: unknown[], limit: number, offset: number) => {
+      const ids = this.stmts
+        .get(`SELECT session_id FROM sessions WHERE ${where} ORDER BY updated_at DESC, pk DESC LIMIT ? OFFSET ?`)
+        .all(...params, limit, offset) as { session_id: string }[];
+      const { n } = this.stmts.get(`SELECT count(*) AS n FROM sessions WHERE ${where}`).get(...params) as { n: number };
+      return { items: ids.map((r) => r.session_id), total: n };
+    });
+  }
+
+  get(q: SessionQuery, opts: { recentMessagesLimit?: number; touch?: boolean } = {}): StoredSession | null {
+    const now = Date.now();
+    // Reads run in a deferred transaction for one consistent snapshot; the writes below are separate statements,
+    // because upgrading a WAL read transaction to a write can fail without waiting for the lock.
+    const { found, session } = this.readTx(q, opts.recentMessagesLimit, now);
+    for (const row of found.expired) this.removeIfExpired(row.pk, now);
+    if (found.live.length > 1) throw ambiguous(q.session_id, found.live);
+    if (session && opts.touch) {
+      this.stmts.get('UPDATE sessions SET last_accessed = ? WHERE pk = ?').run(now, found.live[0]!.pk);
+      session.last_accessed = iso(now);
+    }
+    return session;
+  }
+
+  put(s: WorkingMemory, expectedVersion?: number): StoredSession {
+    return this.putTx.immediate(s, expectedVersion);
+  }
+
+  append(
+    key: SessionKey,
+    messages: MemoryMessage[],
+    opts: { ttlSeconds?: number | null; recentMessagesLimit?: number } = {},
+  ): AppendResult {
+    return this.appendTx.immediate(key, messages, opts.ttlSeconds, opts.recentMessagesLimit);
+  }
+
+  delete(q: SessionQuery): boolean {
+    return this.deleteTx.immediate(q);
+  }
+
+  list(filter: { namespace?: string | null; user_id?: string | null }, limit: number, offset: number): Page<string> {
+    const now = Date.now();
+    this.purgeExpired(now);
+    let where = '(expires_at IS NULL OR expires_at > ?)';
+    const params: unknown[] = [now];
+    if (filter.namespace !== undefined) {
+      where += ' AND namespace IS ?';
+      params.push(filter.namespace);
+    }
+    if (filter.user_id !== undefined) {
+      where += ' AND user_id IS ?';
+      params.push(filter.user_id);
+    }
+    return this.listTx(where, params, Math.max(0, limit), Math.max(0, offset));
+  }
+
+  /** Pages by primary key so no cursor stays open between yields. */
+  async *all(): AsyncGenerator<StoredSession> {
+    let after = 0;
+    for (;;) {
+      const rows = this.stmts
+        .get('SELECT * FROM sessions WHERE pk > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY pk LIMIT ?')
+        .all(after, Date.now(), EXPORT_PAGE) as SessionRow[];
+      for (const row of rows) yield this.load(row);
+      if (rows.length < EXPORT_PAGE) return;
+      after = rows[rows.length - 1]!.pk;
+    }
+  }
+
+  private lookup(q: SessionQuery, now: number): Lookup {
+    let sql = 'SELECT * FROM sessions WHERE session_id = ?';
+    const params: unknown[] = [q.session_id];
+    if (q.namespace !== undefined) {
+      sql += ' AND namespace IS ?';
+      params.push(q.namespace);
+    }
+    if (q.user_id !== undefined) {
+      sql += ' AND user_id IS ?';
+      params.push(q.user_id);
+    }
+    const rows = this.stmts.get(`${sql} ORDER BY pk`).all(...params) as SessionRow[];
+    return { live: rows.filter((r) => !isExpired(r, now)), expired: rows.filter((r) => isExpired(r, now)) };
+  }
+
+  /** The live session at exactly `key`, deleting an expired one found there. Call inside a write transaction. */
+  private atKey(key: SessionKey, now: number): SessionRow | undefined {
+    const { live, expired } = this.lookup(key, now);
+    for (const row of expired) this.removeIfExpired(row.pk, now);
+    return live[0];
+  }
+
+  private removeIfExpired(pk: number, now: number): void {
+    this.stmts.get('DELETE FROM sessions WHERE pk = ? AND expires_at <= ?').run(pk, now);
+  }
+
+  private purgeExpired(now: number): void {
+    // Checked first so that listing takes the write lock only when there is something to delete.
+    if (this.stmts.get('SELECT 1 FROM sessions WHERE expires_at <= ? LIMIT 1').get(now)) {
+      this.stmts.get('DELETE FROM sessions WHERE expires_at <= ?').run(now);
+    }
+  }
+
+  private load(row: SessionRow, limit?: number): StoredSession {
+    const { n } = this.stmts.get('SELECT count(*) AS n FROM session_messages WHERE session_pk = ?').get(row.pk) as {
+      n: number;
+    };
+    const rows = (
+      limit === undefined
+        ? this.stmts
+            .get(`SELECT ${MESSAGE_COLUMNS} FROM session_messages WHERE session_pk = ? ORDER BY seq`)
+            .all(row.pk)
+        : this.stmts
+            .get(
+              `SELECT ${MESSAGE_COLUMNS} FROM (
+                 SELECT * FROM session_messages WHERE session_pk = ? ORDER BY seq DESC LIMIT ?
+               ) ORDER BY seq`,
+            )
+            .all(row.pk, Math.max(0, limit))
+    ) as MessageRow[];
+    return rowToSession(row, rows.map(rowToMessage), n);
+  }
+
+  private loadPk(pk: number, limit?: number): StoredSession {
+    return this.load(this.stmts.get('SELECT * FROM sessions WHERE pk = ?').get(pk) as SessionRow, limit);
+  }
+
+  /** Inserts after `lastSeq`, skipping ids already in the session; returns how many were new. */
+  private insertMessages(pk: number, messages: MemoryMessage[], lastSeq: number, now: number): number {
+    const insert = this.stmts.get(
+      `INSERT OR IGNORE INTO session_messages (session_pk, seq, ${MESSAGE_COLUMNS})
+       VALUES (@session_pk, @seq, @id, @role, @content, @created_at, @persisted_at, @discrete_memory_extracted)`,
+    );
+    let seq = lastSeq;
+    let added = 0;
+    for (const m of messages) {
+      if (insert.run({ session_pk: pk, seq: seq + 1, ...messageValues(m, now) }).changes > 0) {
+        seq += 1;
+        added += 1;
+      }
+    }
+    return added;
+  }
+
+  private putNow(s: WorkingMemory, expected: number | undefined): StoredSession {
+    const now = Date.now();
+    const key = { session_id: s.session_id, namespace: s.namespace ?? null, user_id: s.user_id ?? null };
+    const existing = this.atKey(key, now);
+    const current = existing?.version ?? 0;
+    if (expected !== undefined && expected !== current) {
+      throw new MemoryError(
+        'conflict',
+        `Session "${s.session_id}" is at version ${current}, but version ${expected} was expected; read it again and retry.`,
+      );
+    }
+    const values = { ...sessionValues(s, now), version: current + 1 };
+    let pk: number;
+    if (existing) {
+      pk = existing.pk;
+      this.stmts
+        .get(
+          `UPDATE sessions SET context = @context, data = @data, memories = @memories, tokens = @tokens,
+             ttl_seconds = @ttl_seconds, expires_at = @expires_at, long_term_memory_strategy = @long_term_memory_strategy,
+             updated_at = @updated_at, last_accessed = @last_accessed, version = @version
+           WHERE pk = @pk`,
+        )
+        .run({ ...values, pk });
+      this.stmts.get('DELETE FROM session_messages WHERE session_pk = ?').run(pk);
+    } else {
+      // A new session keeps a valid created_at it was given, so an export re-imports unchanged.
+      const created = Date.parse(s.created_at);
+      pk = this.insertSession(key, { ...values, created_at: Number.isNaN(created) ? now : created });
+    }
+    this.insertMessages(pk, s.messages ?? [], 0, now);
+    return this.loadPk(pk);
+  }
+
+  private insertSession(
+    key: SessionKey,
+    values: ReturnType<typeof sessionValues> & { version: number; created_at: number },
+  ) {
+    return Number(
+      this.stmts
+        .get(
+          `INSERT INTO sessions (session_id, namespace, user_id, context, data, memories, tokens, ttl_seconds, expires_at,
+             long_term_memory_strategy, created_at, updated_at, last_accessed, version)
+           VALUES (@session_id, @namespace, @user_id, @context, @data, @memories, @tokens, @ttl_seconds, @expires_at,
+             @long_term_memory_strategy, @created_at, @updated_at, @last_accessed, @version)`,
+        )
+        .run({ ...key, ...values }).lastInsertRowid,
+    );
+  }
+
+  private appendNow(
+    key: SessionKey,
+    messages: MemoryMessage[],
+    ttlSeconds: number | null | undefined,
+    limit: number | undefined,
+  ): AppendResult {
+    const now = Date.now();
+    const existing = this.atKey(key, now);
+    const pk =
+      existing?.pk ??
+      this.insertSession(key, {
+        context: null,
+        data: json({}),
+        memories: json([]),
+        tokens: 0,
+        ttl_seconds: null,
+        expires_at: null,
+        long_term_memory_strategy: json({ strategy: 'discrete', config: {} }),
+        updated_at: now,
+        last_accessed: now,
+        created_at: now,
+        version: 0,
+      });
+    const { last } = this.stmts
+      .get('SELECT coalesce(max(seq), 0) AS last FROM session_messages WHERE session_pk = ?')
+      .get(pk) as { last: number };
+    const appended = this.insertMessages(pk, messages, last, now);
+    // An explicit ttl replaces the stored one; otherwise the stored ttl slides forward from this write.
+    const ttl = ttlSeconds !== undefined ? ttlSeconds : (existing?.ttl_seconds ?? null);
+    this.stmts
+      .get(
+        `UPDATE sessions SET version = version + 1, updated_at = ?, last_accessed = ?, ttl_seconds = ?, expires_at = ?
+         WHERE pk = ?`,
+      )
+      .run(now, now, ttl, expiresAt(ttl, now), pk);
+    return { session: this.loadPk(pk, limit), appended };
+  }
+
+  private deleteNow(q: SessionQuery): boolean {
+    const now = Date.now();
+    const { live, expired } = this.lookup(q, now);
+    for (const row of expired) this.removeIfExpired(row.pk, now);
+    if (live.length > 1) throw ambiguous(q.session_id, live);
+    if (live.length === 0) return false;
+    this.stmts.get('DELETE FROM sessions WHERE pk = ?').run(live[0]!.pk);
+    return true;
+  }
+}

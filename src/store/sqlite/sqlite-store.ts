@@ -1,0 +1,186 @@
+import type { StoreFilter } from '../../models/filters.js';
+import type { MemoryRecord } from '../../models/memory-record.js';
+import type { MemoryMessage } from '../../models/message.js';
+import type { WorkingMemory } from '../../models/working-memory.js';
+import type {
+  AppendResult,
+  IndexedMemory,
+  KeywordHit,
+  MemoryStore,
+  Page,
+  PutOutcome,
+  SessionKey,
+  SessionQuery,
+  StoredSession,
+  VectorHit,
+} from '../port.js';
+import { EmbeddingCache } from './embedding-cache.js';
+import { ensureEmbeddingModel, reembedAll } from './embedding-model.js';
+import { MemoryRepo } from './memories.js';
+import { Meta } from './meta.js';
+import { migrate } from './migrations.js';
+import { type Db, DEFAULT_BUSY_TIMEOUT_MS, isInMemoryPath, openDatabase } from './open.js';
+import { keywordSearch, vectorSearch } from './search.js';
+import { SessionRepo } from './sessions.js';
+import { StatementCache } from './statements.js';
+import { VectorIndex } from './vectors.js';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for the in-process backend. */
+  path: string;
+  busyTimeoutMs?: number;
+  /** Creates the vector tables up front when the database has none yet. */
+  dimension?: number;
+}
+
+/**
+ * The MemoryStore on SQLite. The in-process backend is this same class on ':memory:' (kind 'memory'), so no store
+ * logic exists twice. better-sqlite3 is synchronous; the async signatures are the port's, for other backends.
+ */
+export class SqliteStore implements MemoryStore {
+  readonly kind: 'sqlite' | 'memory';
+  private readonly stmts: StatementCache;
+  private readonly meta: Meta;
+  private readonly vectors: VectorIndex;
+  private readonly memories: MemoryRepo;
+  private readonly sessions: SessionRepo;
+  private readonly cache: EmbeddingCache;
+
+  constructor(
+    /** Exposed for diagnostics and tests; the store owns it. */
+    readonly db: Db,
+    kind: 'sqlite' | 'memory',
+  ) {
+    this.kind = kind;
+    this.stmts = new StatementCache(db);
+    this.meta = new Meta(this.stmts);
+    this.vectors = new VectorIndex(db, this.stmts, this.meta);
+    this.memories = new MemoryRepo(db, this.stmts, this.vectors);
+    this.sessions = new SessionRepo(db, this.stmts);
+    this.cache = new EmbeddingCache(db, this.stmts);
+  }
+
+  /** Creates the vector tables with `dimension` if the database has none yet (the model is recorded later). */
+  ensureVectorTables(dimension: number): void {
+    if (!this.vectors.current()) this.db.transaction(() => this.vectors.ensure(dimension)).immediate();
+  }
+
+  async ensureEmbeddingModel(model: string, dimension: number): Promise<void> {
+    ensureEmbeddingModel(this.db, this.stmts, this.meta, this.vectors, model, dimension);
+  }
+
+  reembedAll(
+    model: string,
+    dimension: number,
+    embed: (texts: string[]) => Promise<Float32Array[]>,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number> {
+    return reembedAll(this.db, this.stmts, this.meta, this.vectors, model, dimension, embed, onProgress);
+  }
+
+  async putMemories(items: IndexedMemory[], opts: { deduplicate: boolean }): Promise<PutOutcome[]> {
+    return this.memories.put(items, opts.deduplicate);
+  }
+
+  async getMemories(ids: string[]): Promise<MemoryRecord[]> {
+    return this.memories.get(ids);
+  }
+
+  async deleteMemories(ids: string[]): Promise<number> {
+    return this.memories.delete(ids);
+  }
+
+  async listMemories(filter: StoreFilter, limit: number, offset: number): Promise<Page<MemoryRecord>> {
+    return this.memories.list(filter, limit, offset);
+  }
+
+  async keywordSearch(
+    terms: string[],
+    filter: StoreFilter,
+    k: number,
+    opts?: { contextWeight?: number },
+  ): Promise<Page<KeywordHit>> {
+    return keywordSearch(this.stmts, terms, filter, k, opts?.contextWeight);
+  }
+
+  async vectorSearch(
+    vector: Float32Array,
+    filter: StoreFilter,
+    k: number,
+    maxDistance?: number,
+  ): Promise<Page<VectorHit>> {
+    return vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance);
+  }
+
+  async recordAccess(ids: string[], atMs: number): Promise<void> {
+    this.memories.recordAccess(ids, atMs);
+  }
+
+  async countMemories(filter: StoreFilter): Promise<number> {
+    return this.memories.count(filter);
+  }
+
+  async getSession(
+    query: SessionQuery,
+    opts?: { recentMessagesLimit?: number; touch?: boolean },
+  ): Promise<StoredSession | null> {
+    return this.sessions.get(query, opts);
+  }
+
+  async putSession(session: WorkingMemory, opts?: { expectedVersion?: number }): Promise<StoredSession> {
+    return this.sessions.put(session, opts?.expectedVersion);
+  }
+
+  async appendMessages(
+    key: SessionKey,
+    messages: MemoryMessage[],
+    opts?: { ttlSeconds?: number | null; recentMessagesLimit?: number },
+  ): Promise<AppendResult> {
+    return this.sessions.append(key, messages, opts);
+  }
+
+  async deleteSession(query: SessionQuery): Promise<boolean> {
+    return this.sessions.delete(query);
+  }
+
+  async listSessions(
+    filter: { namespace?: string | null; user_id?: string | null },
+    limit: number,
+    offset: number,
+  ): Promise<Page<string>> {
+    return this.sessions.list(filter, limit, offset);
+  }
+
+  allSessions(): AsyncIterable<StoredSession> {
+    return this.sessions.all();
+  }
+
+  allMemories(): AsyncIterable<MemoryRecord> {
+    return this.memories.all();
+  }
+
+  async getCachedVectors(model: string, hashes: string[]): Promise<Map<string, Float32Array>> {
+    return this.cache.get(model, hashes);
+  }
+
+  async putCachedVectors(model: string, entries: [string, Float32Array][]): Promise<void> {
+    this.cache.put(model, entries);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
+  const db = openDatabase(opts.path, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+  try {
+    migrate(db);
+    const store = new SqliteStore(db, isInMemoryPath(opts.path) ? 'memory' : 'sqlite');
+    if (opts.dimension !== undefined) store.ensureVectorTables(opts.dimension);
+    return store;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { axis, filter, mem, noFilter, unitVector } from '../records.js';
+import type { StoreContext } from './context.js';
+
+/** Unrelated documents, so that BM25's inverse document frequency of the tested terms is positive. */
+const filler = (n: number) => Array.from({ length: n }, (_, i) => mem({ terms: `filler${i} noise`, vector: axis(7) }));
+
+export function searchBehaviour(ctx: StoreContext): void {
+  const put = (items: Parameters<typeof ctx.store.putMemories>[0]) =>
+    ctx.store.putMemories(items, { deduplicate: false });
+
+  describe('keyword', () => {
+    it('ranks a memory with more query terms above one with fewer, and leaves out non-matches', async () => {
+      const both = mem({ terms: 'apple cherry pie' });
+      const one = mem({ terms: 'cherry tart' });
+      const none = mem({ terms: 'banana bread' });
+      await put([one, none, both, ...filler(6)]);
+      const page = await ctx.store.keywordSearch(['apple', 'cherry'], noFilter(), 10);
+      expect(page.items.map((h) => h.id)).toEqual([both.record.id, one.record.id]);
+      expect(page.items[0]!.score).toBeGreaterThan(page.items[1]!.score);
+      expect(page.items[1]!.score).toBeGreaterThan(0);
+      expect(page.total).toBe(2);
+    });
+
+    it('honours the filter and counts only filtered matches', async () => {
+      await put([
+        mem({ namespace: 'x', terms: 'kiwi' }),
+        mem({ namespace: 'y', terms: 'kiwi' }),
+        mem({ namespace: 'y', terms: 'kiwi kiwi' }),
+        ...filler(6),
+      ]);
+      const page = await ctx.store.keywordSearch(['kiwi'], filter({ namespace: { eq: 'y' } }), 10);
+      expect(page.items).toHaveLength(2);
+      expect(page.total).toBe(2);
+      const records = await ctx.store.getMemories(page.items.map((h) => h.id));
+      expect(records.every((r) => r.namespace === 'y')).toBe(true);
+    });
+
+    it('returns at most k hits while total counts every match', async () => {
+      await put([mem({ terms: 'plum' }), mem({ terms: 'plum' }), mem({ terms: 'plum' }), ...filler(6)]);
+      const page = await ctx.store.keywordSearch(['plum'], noFilter(), 2);
+      expect(page.items).toHaveLength(2);
+      expect(page.total).toBe(3);
+    });
+
+    it('weighs context terms by contextWeight', async () => {
+      const inTerms = mem({ terms: 'mango other', contextTerms: 'other words' });
+      const inContext = mem({ terms: 'other words', contextTerms: 'mango other' });
+      await put([inTerms, inContext, ...filler(6)]);
+      const order = async (contextWeight?: number) =>
+        (
+          await ctx.store.keywordSearch(
+            ['mango'],
+            noFilter(),
+            10,
+            contextWeight === undefined ? undefined : { contextWeight },
+          )
+        ).items.map((h) => h.id);
+      expect(await order()).toEqual([inTerms.record.id, inContext.record.id]);
+      expect(await order(0.5)).toEqual([inTerms.record.id, inContext.record.id]);
+      expect(await order(3)).toEqual([inContext.record.id, inTerms.record.id]);
+    });
+
+    it('finds nothing for an empty term list', async () => {
+      await put([mem({ terms: 'anything' })]);
+      expect(await ctx.store.keywordSearch([], noFilter(), 10)).toEqual({ items: [], total: 0 });
+    });
+
+    it('treats query syntax characters in terms as plain text', async () => {
+      await put([mem({ terms: 'quote' }), ...filler(3)]);
+      for (const term of ['"', 'a"b', 'NOT', 'x OR y', '*', '(', 'col:val']) {
+        await expect(ctx.store.keywordSearch([term], noFilter(), 10)).resolves.toBeDefined();
+      }
+    });
+
+    it('searches the latest terms after an update', async () => {
+      const a = mem({ terms: 'walnut' });
+      await put([a, ...filler(3)]);
+      await put([{ ...a, terms: 'pecan' }]);
+      expect((await ctx.store.keywordSearch(['walnut'], noFilter(), 10)).total).toBe(0);
+      expect((await ctx.store.keywordSearch(['pecan'], noFilter(), 10)).items.map((h) => h.id)).toEqual([a.record.id]);
+    });
+  });
+
+  describe('vector', () => {
+    it('returns the nearest first with cosine distances', async () => {
+      const same = mem({ vector: axis(0) });
+      const close = mem({ vector: unitVector([0.9, 0.1]) });
+      const orthogonal = mem({ vector: axis(1) });
+      const opposite = mem({ vector: unitVector([-1]) });
+      await put([orthogonal, opposite, same, close]);
+      const page = await ctx.store.vectorSearch(axis(0), noFilter(), 10);
+      expect(page.items.map((h) => h.id)).toEqual([
+        same.record.id,
+        close.record.id,
+        orthogonal.record.id,
+        opposite.record.id,
+      ]);
+      const d = page.items.map((h) => h.distance);
+      expect(d[0]).toBeCloseTo(0, 5);
+      expect(d[2]).toBeCloseTo(1, 5);
+      expect(d[3]).toBeCloseTo(2, 5);
+      expect(page.total).toBe(4);
+    });
+
+    it('returns at most k hits', async () => {
+      await put([mem({ vector: axis(0) }), mem({ vector: axis(1) }), mem({ vector: axis(2) })]);
+      const page = await ctx.store.vectorSearch(axis(0), noFilter(), 2);
+      expect(page.items).toHaveLength(2);
+      expect(page.total).toBe(3);
+    });
+
+    it('honours the filter even when its memories are the farthest', async () => {
+      const near = Array.from({ length: 20 }, () => mem({ namespace: 'near', vector: axis(0) }));
+      const far = [mem({ namespace: 'far', vector: axis(5) }), mem({ namespace: 'far', vector: unitVector([-1]) })];
+      await put([...near, ...far]);
+      const page = await ctx.store.vectorSearch(axis(0), filter({ namespace: { eq: 'far' } }), 5);
+      expect(page.items.map((h) => h.id).sort()).toEqual(far.map((m) => m.record.id).sort());
+      expect(page.total).toBe(2);
+      const other = await ctx.store.vectorSearch(axis(0), filter({ namespace: { ne: 'near' } }, {}, false), 5);
+      expect(other.items.map((h) => h.id).sort()).toEqual(far.map((m) => m.record.id).sort());
+    });
+
+    it('honours tag, time and pinned filters', async () => {
+      const tagged = mem({ topics: ['t'], vector: axis(1) });
+      const pinned = mem({ pinned: true, vector: axis(2) });
+      await put([tagged, pinned, mem({ vector: axis(0) })]);
+      const byTopic = await ctx.store.vectorSearch(axis(0), filter({ topics: { eq: 't' } }), 5);
+      expect(byTopic.items.map((h) => h.id)).toEqual([tagged.record.id]);
+      const byPinned = await ctx.store.vectorSearch(axis(0), filter({}, {}, true), 5);
+      expect(byPinned.items.map((h) => h.id)).toEqual([pinned.record.id]);
+    });
+
+    it('drops hits beyond maxDistance and counts only those within', async () => {
+      const a = mem({ vector: axis(0) });
+      const b = mem({ vector: unitVector([1, 1]) }); // distance ~0.29
+      const c = mem({ vector: axis(1) }); // distance 1
+      await put([a, b, c]);
+      const page = await ctx.store.vectorSearch(axis(0), noFilter(), 10, 0.5);
+      expect(page.items.map((h) => h.id)).toEqual([a.record.id, b.record.id]);
+      expect(page.total).toBe(2);
+      const one = await ctx.store.vectorSearch(axis(0), noFilter(), 1, 0.5);
+      expect(one.items.map((h) => h.id)).toEqual([a.record.id]);
+      expect(one.total).toBe(2);
+      const filtered = await ctx.store.vectorSearch(axis(0), filter({ namespace: { eq: 'none' } }), 10, 0.5);
+      expect(filtered).toEqual({ items: [], total: 0 });
+    });
+
+    it('agrees between the unfiltered and a filtered path', async () => {
+      const items = Array.from({ length: 30 }, (_, i) =>
+        mem({ vector: unitVector([Math.cos(i), Math.sin(i), i / 30]) }),
+      );
+      await put(items);
+      const q = unitVector([1, 0.2, 0.1]);
+      const plain = await ctx.store.vectorSearch(q, noFilter(), 10);
+      const filtered = await ctx.store.vectorSearch(q, filter({}, {}, false), 10);
+      expect(filtered.items.map((h) => h.id)).toEqual(plain.items.map((h) => h.id));
+      for (const [i, h] of filtered.items.entries()) expect(h.distance).toBeCloseTo(plain.items[i]!.distance, 6);
+    });
+
+    it('searches the latest vector after an update', async () => {
+      const a = mem({ vector: axis(0) });
+      await put([a, mem({ vector: axis(1) })]);
+      await put([{ ...a, vector: axis(2) }]);
+      const page = await ctx.store.vectorSearch(axis(2), noFilter(), 1);
+      expect(page.items[0]!.id).toBe(a.record.id);
+      expect(page.items[0]!.distance).toBeCloseTo(0, 5);
+    });
+  });
+}
