@@ -49,11 +49,14 @@ export async function measureAtSize(size: number, samples = 300): Promise<Latenc
     const queries = makeQueries(samples);
     for (const q of queries.slice(0, 20)) await client.callTool({ name: 'search_memory', arguments: { query: q } });
     const search: number[] = [];
-    for (const q of queries) search.push(await timed(() => client.callTool({ name: 'search_memory', arguments: { query: q } })));
+    for (const q of queries)
+      search.push(await timed(() => client.callTool({ name: 'search_memory', arguments: { query: q } })));
     const fresh = makeCorpus(samples, size + 1);
     const create: number[] = [];
     for (const m of fresh) {
-      create.push(await timed(() => client.callTool({ name: 'create_long_term_memories', arguments: { memories: [m] } })));
+      create.push(
+        await timed(() => client.callTool({ name: 'create_long_term_memories', arguments: { memories: [m] } })),
+      );
     }
     const row = (op: LatencyRow['op'], xs: number[]): LatencyRow => ({
       size,
@@ -71,6 +74,7 @@ export async function measureAtSize(size: number, samples = 300): Promise<Latenc
 
 export function formatLatency(rows: LatencyRow[]): string {
   const lines = ['| memories | operation | p50 ms | p95 ms | ops/s (sequential) |', '|---:|---|---:|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.size} | ${r.op} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${Math.round(r.perSecond)} |`);
+  for (const r of rows)
+    lines.push(`| ${r.size} | ${r.op} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${Math.round(r.perSecond)} |`);
   return lines.join('\n');
 }

@@ -1,10 +1,36 @@
 /** A deterministic synthetic corpus: varied sentences about people, places and things, so search has real work. */
 const PEOPLE = ['Alice', 'Bob', 'Chen', 'Dana', 'Emeka', 'Farah', 'Goran', 'Hana', 'Ivan', 'Jules', 'Kofi', 'Lena'];
-const VERBS = ['likes', 'visited', 'bought', 'painted', 'studied', 'cooked', 'repaired', 'photographed', 'read about', 'sold'];
+const VERBS = [
+  'likes',
+  'visited',
+  'bought',
+  'painted',
+  'studied',
+  'cooked',
+  'repaired',
+  'photographed',
+  'read about',
+  'sold',
+];
 const THINGS = [
-  'a red bicycle', 'sushi in Osaka', 'the old lighthouse', 'a vintage camera', 'quantum computing', 'sourdough bread',
-  'the city marathon', 'a jazz record', 'mountain trails', 'a chess set', 'the quarterly report', 'a garden shed',
-  'Italian opera', 'a sailing boat', 'machine learning', 'the art museum', 'a wool sweater', 'spicy ramen',
+  'a red bicycle',
+  'sushi in Osaka',
+  'the old lighthouse',
+  'a vintage camera',
+  'quantum computing',
+  'sourdough bread',
+  'the city marathon',
+  'a jazz record',
+  'mountain trails',
+  'a chess set',
+  'the quarterly report',
+  'a garden shed',
+  'Italian opera',
+  'a sailing boat',
+  'machine learning',
+  'the art museum',
+  'a wool sweater',
+  'spicy ramen',
 ];
 const WHEN = ['last week', 'in March 2024', 'on Sunday', 'yesterday', 'in the summer', 'after work', 'every morning'];
 

@@ -21,7 +21,9 @@ export default defineTool({
     created: z.number().int(),
     updated: z.number().int(),
     duplicates: z.number().int(),
-    memories: z.array(z.object({ id: z.string(), outcome: z.enum(['created', 'updated', 'duplicate']), text: z.string() })),
+    memories: z.array(
+      z.object({ id: z.string(), outcome: z.enum(['created', 'updated', 'duplicate']), text: z.string() }),
+    ),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {

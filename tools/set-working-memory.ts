@@ -8,7 +8,7 @@ export default defineTool({
   name: 'set_working_memory',
   title: 'Replace working memory',
   description:
-    "Replaces the whole working memory of a session: its messages, the running summary (context), structured " +
+    'Replaces the whole working memory of a session: its messages, the running summary (context), structured ' +
     'memories waiting to be promoted, and free-form data. To add messages to a session, prefer append_messages: it ' +
     'never loses messages written by someone else at the same time. Pass `version` from your last read to refuse ' +
     'overwriting a newer version.',

@@ -36,7 +36,10 @@ export const FilterArgs = {
 };
 
 /** Applies the server defaults to namespace/user filters a call left out; never removes a filter. */
-export function withDefaultScope<T extends { namespace?: TagFilter; user_id?: TagFilter }>(args: T, ctx: ToolContext): T {
+export function withDefaultScope<T extends { namespace?: TagFilter; user_id?: TagFilter }>(
+  args: T,
+  ctx: ToolContext,
+): T {
   return {
     ...args,
     namespace: args.namespace ?? (ctx.defaults.namespace ? { eq: ctx.defaults.namespace } : undefined),

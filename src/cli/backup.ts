@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Engine } from '../core/engine.js';
 import { describeZodIssues, invalid } from '../errors.js';
@@ -10,7 +10,10 @@ import { ProgressBar } from './progress.js';
 const BATCH = 256;
 
 /** Writes every memory and session as JSONL: `{"kind":"memory",...}` and `{"kind":"session",...}` lines. */
-export async function exportJsonl(engine: Engine, path: string | null): Promise<{ memories: number; sessions: number }> {
+export async function exportJsonl(
+  engine: Engine,
+  path: string | null,
+): Promise<{ memories: number; sessions: number }> {
   const out = path ? createWriteStream(path) : process.stdout;
   const write = async (line: string) => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');

@@ -13,16 +13,16 @@ import { SearchRequest, type SearchRequestInput } from '../models/search.js';
 import type { IndexedMemory, KeywordHit, MemoryStore, PutOutcome, VectorHit } from '../store/port.js';
 import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import { toStoreFilter } from './filters.js';
-import { type RecordDefaults, buildRecord, checkTextSize } from './records.js';
 import {
   type Candidate,
   DEFAULT_RECENCY,
-  type RecencyWeights,
   fuse,
   keywordScore,
+  type RecencyWeights,
   recencyScore,
   vectorScore,
 } from './ranking.js';
+import { buildRecord, checkTextSize, type RecordDefaults } from './records.js';
 
 export interface LongTermOptions {
   maxTextBytes: number;
@@ -85,7 +85,7 @@ export class LongTermMemory {
 
   /** Restores exported records as they were (ids, times, counters), re-indexing them for this server. */
   async importRecords(records: MemoryRecord[]): Promise<number> {
-    records.forEach((r, i) => checkTextSize(r.text, this.opts.maxTextBytes, `records[${i}]`));
+    for (const [i, r] of records.entries()) checkTextSize(r.text, this.opts.maxTextBytes, `records[${i}]`);
     const outcomes = await this.store.putMemories(await this.index(records), { deduplicate: false });
     return outcomes.length;
   }
@@ -119,7 +119,11 @@ export class LongTermMemory {
 
   async list(filter: Partial<MemoryFilter>, limit: number, offset: number) {
     const page = await this.store.listMemories(toStoreFilter(filter), limit, offset);
-    return { memories: page.items, total: page.total, next_offset: offset + limit < page.total ? offset + limit : null };
+    return {
+      memories: page.items,
+      total: page.total,
+      next_offset: offset + limit < page.total ? offset + limit : null,
+    };
   }
 
   async search(raw: SearchRequestInput, opts: { touch?: boolean } = {}): Promise<MemoryRecordResults> {
@@ -142,10 +146,15 @@ export class LongTermMemory {
 
     const mode = req.search_mode;
     const terms = mode === 'semantic' ? [] : queryTerms(text);
-    const wantVector = mode === 'semantic' || (mode === 'hybrid' && (req.hybrid_alpha ?? this.opts.defaultHybridAlpha) > 0);
+    const wantVector =
+      mode === 'semantic' || (mode === 'hybrid' && (req.hybrid_alpha ?? this.opts.defaultHybridAlpha) > 0);
     const [kw, vec] = await Promise.all([
-      terms.length ? this.store.keywordSearch(terms, filter, depth) : Promise.resolve({ items: [] as KeywordHit[], total: 0 }),
-      wantVector ? this.vectorSearch(text, filter, depth, req.distance_threshold ?? undefined) : Promise.resolve({ items: [] as VectorHit[], total: 0 }),
+      terms.length
+        ? this.store.keywordSearch(terms, filter, depth)
+        : Promise.resolve({ items: [] as KeywordHit[], total: 0 }),
+      wantVector
+        ? this.vectorSearch(text, filter, depth, req.distance_threshold ?? undefined)
+        : Promise.resolve({ items: [] as VectorHit[], total: 0 }),
     ]);
     if (mode === 'keyword') {
       candidates = kw.items.map((h) => ({ id: h.id, score: keywordScore(h.score) }));
@@ -166,7 +175,12 @@ export class LongTermMemory {
       .map((c) => {
         const r = records.get(c.id)!;
         const score = weights
-          ? recencyScore(c.score, { lastAccessedMs: Date.parse(r.last_accessed), createdMs: Date.parse(r.created_at) }, now, weights)
+          ? recencyScore(
+              c.score,
+              { lastAccessedMs: Date.parse(r.last_accessed), createdMs: Date.parse(r.created_at) },
+              now,
+              weights,
+            )
           : c.score;
         return { ...r, score, dist: 1 - score, score_type: mode } satisfies MemoryRecordResult;
       })
@@ -194,7 +208,11 @@ export class LongTermMemory {
   }
 
   private async touch(results: { id: string }[], touch = true) {
-    if (touch && results.length) await this.store.recordAccess(results.map((r) => r.id), Date.now());
+    if (touch && results.length)
+      await this.store.recordAccess(
+        results.map((r) => r.id),
+        Date.now(),
+      );
   }
 
   private page(memories: MemoryRecordResult[], total: number, offset: number, limit: number, exact: boolean) {

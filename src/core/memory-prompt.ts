@@ -30,7 +30,9 @@ export async function composeMemoryPrompt(
   if (!parsed.success) throw invalid(describeZodIssues(parsed.error.issues));
   const { query, session, long_term_search } = parsed.data;
 
-  const memories = long_term_search ? await deps.longTerm.search({ ...long_term_search, text: long_term_search.text || query }) : null;
+  const memories = long_term_search
+    ? await deps.longTerm.search({ ...long_term_search, text: long_term_search.text || query })
+    : null;
   const memoryBlock = memories?.memories.length
     ? text('system', `${MEMORIES_HEADER}\n${memories.memories.map((m) => `- ${m.text} (ID: ${m.id})`).join('\n')}`)
     : null;

@@ -1,8 +1,5 @@
 import type { KeywordHit, VectorHit } from '../store/port.js';
 
-/** Rank constant of reciprocal-rank fusion: 60 is the value from the original RRF paper. */
-export const RRF_K = 60;
-
 export interface Candidate {
   id: string;
   /** 0–1, higher is better, before any recency re-rank. */
@@ -16,20 +13,23 @@ export const keywordScore = (bm25: number) => bm25 / (bm25 + 1);
 export const vectorScore = (distance: number) => Math.max(0, 1 - distance);
 
 /**
- * Weighted reciprocal-rank fusion. `alpha` is the weight of the vector ranking. The fused value is divided by its
- * maximum (first in both lists) so the score stays in 0–1.
+ * Convex combination of normalised scores: BM25 divided by the best BM25 of the query, cosine similarity min-max
+ * scaled over the candidates. Unlike rank fusion it keeps how far apart scores are, so a weak retriever's noise
+ * cannot outvote a confident strong one.
  */
 export function fuse(keyword: KeywordHit[], vector: VectorHit[], alpha: number): Candidate[] {
   const acc = new Map<string, number>();
-  keyword.forEach((h, rank) => {
-    acc.set(h.id, (acc.get(h.id) ?? 0) + (1 - alpha) / (RRF_K + rank + 1));
+  const topKw = keyword[0]?.score ?? 0;
+  for (const h of keyword) acc.set(h.id, topKw > 0 ? ((1 - alpha) * h.score) / topKw : 0);
+  const sims = vector.map((h) => 1 - h.distance);
+  const hi = Math.max(...sims);
+  const lo = Math.min(...sims);
+  vector.forEach((h, i) => {
+    const norm = hi > lo ? (sims[i]! - lo) / (hi - lo) : 1;
+    acc.set(h.id, (acc.get(h.id) ?? 0) + alpha * norm);
   });
-  vector.forEach((h, rank) => {
-    acc.set(h.id, (acc.get(h.id) ?? 0) + alpha / (RRF_K + rank + 1));
-  });
-  const max = 1 / (RRF_K + 1);
   return [...acc.entries()]
-    .map(([id, v]) => ({ id, score: v / max }))
+    .map(([id, score]) => ({ id, score }))
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 }
 

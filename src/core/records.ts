@@ -20,7 +20,9 @@ const iso = (v: string | number | null | undefined, fallback: string | null) => 
 export function checkTextSize(text: string, maxBytes: number, where: string): void {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
-    throw invalid(`${where}: text is ${bytes} bytes; the limit is ${maxBytes} (MAX_TEXT_BYTES). Split it into smaller memories.`);
+    throw invalid(
+      `${where}: text is ${bytes} bytes; the limit is ${maxBytes} (MAX_TEXT_BYTES). Split it into smaller memories.`,
+    );
   }
 }
 

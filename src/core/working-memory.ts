@@ -125,7 +125,9 @@ export class WorkingMemoryService {
 }
 
 const where = (q: SessionQuery) => {
-  const parts = [q.namespace ? `namespace "${q.namespace}"` : '', q.user_id ? `user "${q.user_id}"` : ''].filter(Boolean);
+  const parts = [q.namespace ? `namespace "${q.namespace}"` : '', q.user_id ? `user "${q.user_id}"` : ''].filter(
+    Boolean,
+  );
   return parts.length ? ` in ${parts.join(', ')}` : '';
 };
 

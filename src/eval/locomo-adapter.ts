@@ -22,6 +22,7 @@ type Request =
   | { op: 'close' };
 
 const MODE = (process.env.LOCOMO_SEARCH_MODE ?? 'hybrid') as SearchMode;
+const ALPHA = process.env.LOCOMO_HYBRID_ALPHA ? Number(process.env.LOCOMO_HYBRID_ALPHA) : undefined;
 
 async function handle(engine: Engine, req: Request): Promise<unknown> {
   switch (req.op) {
@@ -50,7 +51,7 @@ async function handle(engine: Engine, req: Request): Promise<unknown> {
     case 'search': {
       const k = Math.min(100, Math.max(1, req.k ?? 10));
       const res = await engine.longTerm.search(
-        { text: req.query, namespace: { eq: req.namespace }, limit: k, search_mode: MODE },
+        { text: req.query, namespace: { eq: req.namespace }, limit: k, search_mode: MODE, hybrid_alpha: ALPHA },
         { touch: false },
       );
       return { results: res.memories.map((m) => ({ id: m.id, score: m.score })) };

@@ -19,11 +19,7 @@ export const Timestamp = TimeInput.refine((v) => toEpochMs(v) !== null, {
 
 export const isoOf = (ms: number) => new Date(ms).toISOString();
 
-export const Identifier = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters');
+export const Identifier = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 
 /** Topic and entity values: commas would break the tag encoding of search indexes. */
 export const TagValue = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TimeInput, Timestamp } from './common.js';
+import { type TimeInput, Timestamp } from './common.js';
 
 const TagString = z.string().min(1, 'must not be empty').max(256);
 
@@ -23,7 +23,10 @@ export type TagFilter = z.infer<typeof TagFilter>;
 /** A bare string is shorthand for `{eq: value}`; a list for `{any: [...]}`. */
 export const TagFilterInput = z.union([
   TagString.transform((eq): TagFilter => ({ eq })),
-  z.array(TagString).min(1).transform((any): TagFilter => ({ any })),
+  z
+    .array(TagString)
+    .min(1)
+    .transform((any): TagFilter => ({ any })),
   TagFilter,
 ]);
 

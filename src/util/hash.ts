@@ -10,7 +10,5 @@ export function memoryHash(r: {
   namespace: string | null;
   memory_type: string;
 }): string {
-  return sha256(
-    JSON.stringify([r.text.trim(), r.user_id ?? '', r.session_id ?? '', r.namespace ?? '', r.memory_type]),
-  );
+  return sha256(JSON.stringify([r.text.trim(), r.user_id ?? '', r.session_id ?? '', r.namespace ?? '', r.memory_type]));
 }
