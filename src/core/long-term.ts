@@ -13,6 +13,7 @@ import { SearchRequest, type SearchRequestInput } from '../models/search.js';
 import type { IndexedMemory, KeywordHit, MemoryStore, PutOutcome, VectorHit } from '../store/port.js';
 import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import { toStoreFilter } from './filters.js';
+import { planNeighbourContext } from './neighbour-context.js';
 import {
   type Candidate,
   DEFAULT_RECENCY,
@@ -66,19 +67,22 @@ export class LongTermMemory {
     const ids = parsed.map((p) => p.id).filter((id): id is string => !!id);
     const existing = new Map((await this.store.getMemories(ids)).map((r) => [r.id, r]));
     const records = parsed.map((p) => buildRecord(p, now, defaults, p.id ? existing.get(p.id) : undefined));
-    const items = await this.index(records);
+    const context = await planNeighbourContext(this.store, records);
+    const items = await this.index(records, context.forNew);
     const outcomes = await this.store.putMemories(items, { deduplicate });
+    await this.store.setIndexTerms(context.updates);
     const kept = outcomes.map((o, i) => (o.status === 'duplicate' ? o.existing_id : records[i]!.id));
     const stored = new Map((await this.store.getMemories(kept)).map((r) => [r.id, r]));
     return { memories: kept.map((id) => stored.get(id)).filter((r): r is MemoryRecord => !!r), outcomes };
   }
 
-  private async index(records: MemoryRecord[]): Promise<IndexedMemory[]> {
+  /** `contexts` overrides the default context terms (the record's own topics and entities). */
+  private async index(records: MemoryRecord[], contexts?: Map<string, string>): Promise<IndexedMemory[]> {
     const vectors = await this.embedder.embed(records.map((r) => r.text));
     return records.map((record, i) => ({
       record,
       terms: analyzeToString(record.text),
-      contextTerms: analyzeToString([...record.topics, ...record.entities].join(' ')),
+      contextTerms: contexts?.get(record.id) ?? analyzeToString([...record.topics, ...record.entities].join(' ')),
       vector: vectors[i]!,
     }));
   }

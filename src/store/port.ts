@@ -14,6 +14,12 @@ export interface IndexedMemory {
   vector: Float32Array;
 }
 
+export interface IndexTerms {
+  id: string;
+  terms: string;
+  contextTerms: string;
+}
+
 export type PutOutcome =
   | { status: 'created'; id: string }
   | { status: 'updated'; id: string }
@@ -103,6 +109,10 @@ export interface MemoryStore {
   /** access_count += 1 and last_accessed = at, for each id. */
   recordAccess(ids: string[], atMs: number): Promise<void>;
   countMemories(filter: StoreFilter): Promise<number>;
+  /** The newest `n` memories of one session (exact namespace, NULL-safe), in insertion order, oldest first. */
+  sessionTail(namespace: string | null, sessionId: string, n: number): Promise<MemoryRecord[]>;
+  /** Rewrites the keyword-index terms of existing memories (not the records); unknown ids are ignored. */
+  setIndexTerms(entries: IndexTerms[]): Promise<void>;
 
   // Working memory.
   /**

@@ -149,3 +149,28 @@ describe('working memory', () => {
     expect(r.context_percentage_until_summarization).toBeGreaterThan(r.context_percentage_total_used!);
   });
 });
+
+describe('neighbour context', () => {
+  it('finds an answer whose own words miss the query through its neighbours in the session', async () => {
+    const turns = [
+      'Mel: what did you make in class yesterday?',
+      'Ann: a clay bowl with a blue glaze',
+      'Mel: lovely, my kids want to try too',
+      'Ann: they should, it is very calming',
+    ];
+    // Split over two calls: the second call must also lend words back to the tail of the first.
+    await engine.longTerm.create(turns.slice(0, 1).map((text) => ({ text, namespace: 'c', session_id: 's1' })));
+    await engine.longTerm.create(turns.slice(1).map((text) => ({ text, namespace: 'c', session_id: 's1' })));
+    await engine.longTerm.create([{ text: 'Zed: a glaze of ice covered the road', namespace: 'c', session_id: 's2' }]);
+    const r = await engine.longTerm.search({
+      text: 'What did Ann make in class?',
+      namespace: 'c',
+      search_mode: 'keyword',
+    });
+    expect(r.memories.slice(0, 3).map((m) => m.text)).toContain('Ann: a clay bowl with a blue glaze');
+    const back = await engine.longTerm.search({ text: 'clay bowl', namespace: 'c', search_mode: 'keyword' });
+    // The first turn gained the words of the turn written after it, in a later call.
+    expect(back.memories.map((m) => m.text)).toContain('Mel: what did you make in class yesterday?');
+    expect(back.memories[0]!.text).toBe('Ann: a clay bowl with a blue glaze');
+  });
+});

@@ -5,6 +5,7 @@ import type { StoreContext } from './conformance/context.js';
 import { filterBehaviour } from './conformance/filters.js';
 import { memoryBehaviour } from './conformance/memories.js';
 import { modelBehaviour } from './conformance/model.js';
+import { neighbourBehaviour } from './conformance/neighbours.js';
 import { searchBehaviour } from './conformance/search.js';
 import { sessionBehaviour } from './conformance/sessions.js';
 import { DIM, MODEL } from './records.js';
@@ -34,6 +35,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     describe('long-term memories', () => memoryBehaviour(ctx));
     describe('filters', () => filterBehaviour(ctx));
     describe('search', () => searchBehaviour(ctx));
+    describe('neighbour context', () => neighbourBehaviour(ctx));
     describe('embedding model', () => modelBehaviour(ctx));
     describe('working memory', () => sessionBehaviour(ctx));
     describe('embedding cache and export', () => exportBehaviour(ctx));

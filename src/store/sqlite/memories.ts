@@ -1,6 +1,6 @@
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
-import type { IndexedMemory, Page, PutOutcome } from '../port.js';
+import type { IndexedMemory, IndexTerms, Page, PutOutcome } from '../port.js';
 import { filterSql } from './filter-sql.js';
 import {
   INSERT_MEMORY_SQL,
@@ -25,6 +25,7 @@ export class MemoryRepo {
   private readonly putTx;
   private readonly deleteTx;
   private readonly accessTx;
+  private readonly contextTx;
 
   constructor(
     db: Db,
@@ -33,6 +34,15 @@ export class MemoryRepo {
   ) {
     this.putTx = db.transaction((items: Prepared[], deduplicate: boolean) => this.putAll(items, deduplicate));
     this.deleteTx = db.transaction((ids: string[]) => this.deleteAll(ids));
+    // The full-text table is contentless, so a row is rewritten whole, never column by column.
+    this.contextTx = db.transaction((entries: IndexTerms[]) => {
+      const find = this.stmts.get('SELECT pk FROM memories WHERE id = ?');
+      const write = this.stmts.get('INSERT OR REPLACE INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
+      for (const e of entries) {
+        const row = find.get(e.id) as { pk: number } | undefined;
+        if (row) write.run(row.pk, e.terms, e.contextTerms);
+      }
+    });
     this.accessTx = db.transaction((ids: string[], atMs: number) => {
       const stmt = this.stmts.get(
         'UPDATE memories SET access_count = access_count + 1, last_accessed = ? WHERE id = ?',
@@ -133,6 +143,17 @@ export class MemoryRepo {
       n: number;
     };
     return row.n;
+  }
+
+  sessionTail(namespace: string | null, sessionId: string, n: number): MemoryRecord[] {
+    const rows = this.stmts
+      .get('SELECT * FROM memories WHERE session_id = ? AND namespace IS ? ORDER BY pk DESC LIMIT ?')
+      .all(sessionId, namespace, Math.max(0, n)) as MemoryRow[];
+    return rows.reverse().map(rowToRecord);
+  }
+
+  setIndexTerms(entries: IndexTerms[]): void {
+    if (entries.length > 0) this.contextTx.immediate(entries);
   }
 
   recordAccess(ids: string[], atMs: number): void {

@@ -5,6 +5,7 @@ import type { WorkingMemory } from '../../models/working-memory.js';
 import type {
   AppendResult,
   IndexedMemory,
+  IndexTerms,
   KeywordHit,
   MemoryStore,
   Page,
@@ -118,6 +119,14 @@ export class SqliteStore implements MemoryStore {
 
   async countMemories(filter: StoreFilter): Promise<number> {
     return this.memories.count(filter);
+  }
+
+  async sessionTail(namespace: string | null, sessionId: string, n: number): Promise<MemoryRecord[]> {
+    return this.memories.sessionTail(namespace, sessionId, n);
+  }
+
+  async setIndexTerms(entries: IndexTerms[]): Promise<void> {
+    this.memories.setIndexTerms(entries);
   }
 
   async getSession(

@@ -1,0 +1,61 @@
+import type { MemoryRecord } from '../models/memory-record.js';
+import type { IndexTerms, MemoryStore } from '../store/port.js';
+import { analyzeToString } from '../text/analyzer.js';
+
+/**
+ * How many memories on each side of a memory, in the same session, lend it their words. Answers often sit next to
+ * the turn that names the topic ("What did you paint?" → "A sunrise."); on the LoCoMo dev split a window of 2
+ * at context weight 0.5 lifted keyword Recall@10 from 0.65 to 0.77 (docs/retrieval-quality.md).
+ */
+export const NEIGHBOUR_WINDOW = 2;
+
+const ownTags = (r: MemoryRecord) => analyzeToString([...r.topics, ...r.entities].join(' '));
+
+/** Context terms of a memory: its own topics and entities, then the words of its neighbours in `seq`. */
+function contextAt(seq: MemoryRecord[], terms: string[], i: number): string {
+  const parts = [ownTags(seq[i]!)];
+  for (let j = Math.max(0, i - NEIGHBOUR_WINDOW); j <= Math.min(seq.length - 1, i + NEIGHBOUR_WINDOW); j++) {
+    if (j !== i) parts.push(terms[j]!);
+  }
+  return parts.filter(Boolean).join(' ');
+}
+
+export interface ContextPlan {
+  /** Context terms for each new record, by id. */
+  forNew: Map<string, string>;
+  /** Existing memories whose right-hand neighbours changed. */
+  updates: IndexTerms[];
+}
+
+/**
+ * Places new records after the existing tail of their session (in call order) and computes every context that
+ * changes. Records without a session only get their own topics and entities.
+ */
+export async function planNeighbourContext(store: MemoryStore, records: MemoryRecord[]): Promise<ContextPlan> {
+  const plan: ContextPlan = { forNew: new Map(), updates: [] };
+  const groups = new Map<string, MemoryRecord[]>();
+  for (const r of records) {
+    if (r.session_id === null) {
+      plan.forNew.set(r.id, ownTags(r));
+      continue;
+    }
+    const key = JSON.stringify([r.namespace, r.session_id]);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const newIds = new Set(group.map((r) => r.id));
+    // Twice the window: the tail's last memories need their own left neighbours to be recomputed whole.
+    const tail = (await store.sessionTail(first.namespace, first.session_id!, 2 * NEIGHBOUR_WINDOW)).filter(
+      (r) => !newIds.has(r.id),
+    );
+    const seq = [...tail, ...group];
+    const terms = seq.map((r) => analyzeToString(r.text));
+    seq.forEach((r, i) => {
+      if (i >= tail.length) plan.forNew.set(r.id, contextAt(seq, terms, i));
+      else if (i >= tail.length - NEIGHBOUR_WINDOW)
+        plan.updates.push({ id: r.id, terms: terms[i]!, contextTerms: contextAt(seq, terms, i) });
+    });
+  }
+  return plan;
+}
