@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- what...]`: what = mcp (MCP stdio latency at 1k and 10k memories; default) and/or quality.
+ * `npm run bench [-- what...]`: what = mcp (MCP stdio latency at 1k and 10k memories; default), quality, and/or
+ * http (REST requests/s and p50/p95 over loopback with autocannon, ~5 s per endpoint).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -12,6 +13,15 @@ async function main() {
     const rows = [];
     for (const size of sizes) rows.push(...(await measureAtSize(size)));
     process.stdout.write(`\n## MCP stdio latency (offline embedder, SQLite file)\n\n${formatLatency(rows)}\n`);
+  }
+  if (what.includes('http')) {
+    const { formatHttp, measureHttp } = await import('./http.js');
+    const size = Number(process.env.BENCH_HTTP_SIZE ?? 1000);
+    const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+    const rows = await measureHttp(size, seconds);
+    process.stdout.write(
+      `\n## HTTP REST (autocannon, 10 connections, ${seconds} s each, loopback, SQLite file)\n\n${formatHttp(rows)}\n`,
+    );
   }
   if (what.includes('quality')) {
     const { runQuality } = await import('./quality.js');

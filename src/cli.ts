@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { tokenCommand } from './auth/token-command.js';
 import { exportJsonl, importJsonl } from './cli/backup.js';
 import { ProgressBar } from './cli/progress.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, loadHttpConfig } from './config.js';
 import { openEngine } from './core/engine.js';
 import { MemoryError } from './errors.js';
+import { apiCommand } from './http/api-command.js';
 import { makeEmbedder } from './llm/make-embedder.js';
 import { serveStdio } from './mcp/stdio.js';
 import { openStore } from './store/open-store.js';
@@ -17,6 +19,12 @@ Usage: agent-memory <command> [options]
 
 Commands:
   mcp                         Serve MCP on stdio (for Claude Desktop, Cursor, the MCP Inspector)
+  api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth]
+                              Serve REST (/v1), MCP over HTTP (/mcp, /sse), docs (/docs) and metrics
+  token add --namespace N [--user U] --scope read|write|admin [--expires 30d] [--json]
+                              Create an API token for AUTH_MODE=token (printed once)
+  token list [--json]         List tokens (ids, scopes, expiry; never the tokens)
+  token remove <id>           Revoke a token
   search <text> [filters]     Search long-term memory
       --namespace N  --user-id U  --session-id S  --topics a,b  --entities a,b
       --memory-type semantic|episodic|message  --mode hybrid|keyword|semantic
@@ -120,6 +128,10 @@ async function main(argv: string[]): Promise<void> {
     case 'mcp':
       await serveStdio(await openEngine(loadConfig()));
       return;
+    case 'api':
+      return apiCommand(rest, loadConfig(), loadHttpConfig());
+    case 'token':
+      return tokenCommand(rest, loadConfig());
     case 'search':
       return search(rest);
     case 'export': {
@@ -152,8 +164,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof MemoryError) {
-    process.stderr.write(`agent-memory: ${err.message}\n`);
+  // parseArgs reports unknown or malformed options as TypeErrors with this code: a usage error, not a crash.
+  const usage = (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+  if (err instanceof ConfigError || err instanceof MemoryError || usage) {
+    process.stderr.write(`agent-memory: ${(err as Error).message}\n`);
     process.exit(2);
   }
   process.stderr.write(`agent-memory: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

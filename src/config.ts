@@ -18,6 +18,30 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+/** A decimal number in [min, max], e.g. a fraction of the context window or a cosine distance. */
+const decimal = (min: number, max: number, what: string) =>
+  z
+    .string()
+    .regex(/^\d*\.?\d+$/, { message: `expected a number from ${min} to ${max} (${what})` })
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const Provider = z.enum(['openai', 'anthropic'], { message: "expected 'openai' or 'anthropic'" });
+/** `{"model-name": tokens}`: windows for models the built-in table does not know, or corrections to it. */
+const ModelWindows = z
+  .string()
+  .transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON such as {"my-model": 32000}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(z.string().min(1), z.number().int().positive(), {
+      message: 'expected a JSON object of model name to a positive whole number of tokens, e.g. {"my-model": 32000}',
+    }),
+  );
 
 export function defaultSqlitePath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME?.trim() || join(homedir(), '.local', 'share');
@@ -39,7 +63,60 @@ const Settings = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SQLITE_BUSY_TIMEOUT_MS: int(0).default(10_000),
   RECENCY_BOOST: bool.default(true),
+  // LLM features (docs/llm.md). With no usable key they are off and responses say so.
+  GENERATION_MODEL: optionalText,
+  FAST_MODEL: optionalText,
+  GENERATION_PROVIDER: Provider.optional(),
+  FAST_PROVIDER: Provider.optional(),
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_API_BASE: z.url({ message: 'expected a URL such as https://api.anthropic.com' }).optional(),
+  LLM_TIMEOUT_MS: int(1).default(60_000),
+  LLM_MAX_RETRIES: int(0).default(3),
+  LLM_CONCURRENCY: int(1).default(4),
+  MODEL_CONTEXT_WINDOWS: ModelWindows.optional(),
+  PROMPTS_DIR: optionalText,
+  ENABLE_WORKING_MEMORY_SUMMARIZATION: bool.default(true),
+  SUMMARIZATION_THRESHOLD: decimal(0.05, 1, 'fraction of the context window').default(0.7),
+  SUMMARIZATION_KEEP: decimal(0.01, 1, 'fraction of the context window').default(0.4),
+  LONG_TERM_MEMORY: bool.default(true),
+  ENABLE_DISCRETE_MEMORY_EXTRACTION: bool.default(true),
+  EXTRACTION_DEBOUNCE_SECONDS: int(0).default(30),
+  ENABLE_TOPIC_EXTRACTION: bool.default(true),
+  ENABLE_NER: bool.default(true),
+  DEDUPLICATION_DISTANCE_THRESHOLD: decimal(0, 2, 'cosine distance').default(0.35),
+  COMPACTION_DISTANCE_THRESHOLD: decimal(0, 2, 'cosine distance').default(0.2),
+  COMPACTION_EVERY_MINUTES: int(0).default(10),
+  TASK_LEASE_SECONDS: int(1).default(120),
+  TASK_MAX_ATTEMPTS: int(1).default(5),
+  TASK_POLL_MS: int(10).default(1000),
 });
+
+export type LlmProvider = 'openai' | 'anthropic';
+
+/** LLM providers and the features built on them; see docs/llm.md. */
+export interface LlmConfig {
+  /** Summaries, extraction, merges. */
+  generation: { provider: LlmProvider; model: string };
+  /** Topics, entities, query rewriting. */
+  fast: { provider: LlmProvider; model: string };
+  openai: { apiKey?: string; baseUrl?: string };
+  anthropic: { apiKey?: string; baseUrl?: string };
+  timeoutMs: number;
+  maxRetries: number;
+  /** Requests in flight at once per process, over all models. */
+  concurrency: number;
+  /** MODEL_CONTEXT_WINDOWS: consulted before the built-in table. */
+  contextWindows: Record<string, number>;
+  promptsDir?: string;
+}
+
+export interface MemoryFeaturesConfig {
+  summarization: { enabled: boolean; threshold: number; keep: number };
+  /** `longTermMemory` gates promotion and extraction; `discrete` gates LLM extraction only. */
+  extraction: { longTermMemory: boolean; discrete: boolean; debounceSeconds: number; topics: boolean; entities: boolean };
+  dedup: { distance: number; compactionDistance: number; compactionEveryMinutes: number };
+  tasks: { leaseSeconds: number; maxAttempts: number; pollMs: number };
+}
 
 export interface Config {
   backend: 'sqlite' | 'memory';
@@ -51,6 +128,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   busyTimeoutMs: number;
   recencyBoost: boolean;
+  llm: LlmConfig;
+  features: MemoryFeaturesConfig;
 }
 
 export const OFFLINE_EMBEDDING_MODEL = 'offline-hash-v1';
@@ -92,10 +171,157 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: s.LOG_LEVEL,
     busyTimeoutMs: s.SQLITE_BUSY_TIMEOUT_MS,
     recencyBoost: s.RECENCY_BOOST,
+    llm: llmConfig(s),
+    features: featuresConfig(s),
+  };
+}
+
+const inferProvider = (model: string): LlmProvider => (/^(anthropic\/)?claude/i.test(model) ? 'anthropic' : 'openai');
+
+function llmConfig(s: z.output<typeof Settings>): LlmConfig {
+  // With only an Anthropic key and no model named, default to Claude models rather than unusable OpenAI ones.
+  const claudeByDefault = !!s.ANTHROPIC_API_KEY && !s.OPENAI_API_KEY && !s.OPENAI_API_BASE;
+  const generation = s.GENERATION_MODEL ?? (claudeByDefault ? 'claude-sonnet-4-5' : 'gpt-4o');
+  const fast = s.FAST_MODEL ?? (claudeByDefault ? 'claude-haiku-4-5' : 'gpt-4o-mini');
+  return {
+    generation: { provider: s.GENERATION_PROVIDER ?? inferProvider(generation), model: generation },
+    fast: { provider: s.FAST_PROVIDER ?? inferProvider(fast), model: fast },
+    openai: { apiKey: s.OPENAI_API_KEY, baseUrl: s.OPENAI_API_BASE },
+    anthropic: { apiKey: s.ANTHROPIC_API_KEY, baseUrl: s.ANTHROPIC_API_BASE },
+    timeoutMs: s.LLM_TIMEOUT_MS,
+    maxRetries: s.LLM_MAX_RETRIES,
+    concurrency: s.LLM_CONCURRENCY,
+    contextWindows: s.MODEL_CONTEXT_WINDOWS ?? {},
+    promptsDir: s.PROMPTS_DIR,
+  };
+}
+
+function featuresConfig(s: z.output<typeof Settings>): MemoryFeaturesConfig {
+  if (s.SUMMARIZATION_KEEP >= s.SUMMARIZATION_THRESHOLD) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SUMMARIZATION_KEEP=${s.SUMMARIZATION_KEEP}: must be below SUMMARIZATION_THRESHOLD (${s.SUMMARIZATION_THRESHOLD}), or every write would summarize again`,
+    );
+  }
+  return {
+    summarization: {
+      enabled: s.ENABLE_WORKING_MEMORY_SUMMARIZATION,
+      threshold: s.SUMMARIZATION_THRESHOLD,
+      keep: s.SUMMARIZATION_KEEP,
+    },
+    extraction: {
+      longTermMemory: s.LONG_TERM_MEMORY,
+      discrete: s.ENABLE_DISCRETE_MEMORY_EXTRACTION,
+      debounceSeconds: s.EXTRACTION_DEBOUNCE_SECONDS,
+      topics: s.ENABLE_TOPIC_EXTRACTION,
+      entities: s.ENABLE_NER,
+    },
+    dedup: {
+      distance: s.DEDUPLICATION_DISTANCE_THRESHOLD,
+      compactionDistance: s.COMPACTION_DISTANCE_THRESHOLD,
+      compactionEveryMinutes: s.COMPACTION_EVERY_MINUTES,
+    },
+    tasks: { leaseSeconds: s.TASK_LEASE_SECONDS, maxAttempts: s.TASK_MAX_ATTEMPTS, pollMs: s.TASK_POLL_MS },
   };
 }
 
 /** Loads `.env` from the working directory when present; real environment variables win. */
 export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
+}
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+/** Settings of the HTTP server (`agent-memory api`); read only by the commands that need them. */
+const HttpSettings = z.object({
+  PORT: int(0).pipe(z.number().max(65_535)).default(8000),
+  API_HOST: optionalText,
+  AUTH_MODE: z
+    .enum(['disabled', 'token', 'oauth2'], { message: "expected 'disabled', 'token' or 'oauth2'" })
+    .default('disabled'),
+  OAUTH2_ISSUER_URL: z.url({ message: 'expected the issuer URL, e.g. https://auth.example.com/' }).optional(),
+  OAUTH2_AUDIENCE: optionalText,
+  OAUTH2_JWKS_URL: z
+    .url({ message: 'expected a URL such as https://auth.example.com/.well-known/jwks.json' })
+    .optional(),
+  OAUTH2_NAMESPACE_CLAIM: optionalText,
+  OAUTH2_USER_CLAIM: optionalText,
+  PUBLIC_URL: z.url({ message: 'expected the base URL clients use, e.g. https://memory.example.com' }).optional(),
+  CORS_ORIGINS: csv,
+  ALLOWED_HOSTS: csv,
+  HTTP_MAX_BODY_BYTES: int(1).default(4 * 1024 * 1024),
+  HTTP_REQUEST_TIMEOUT_MS: int(1).default(30_000),
+  RATE_LIMIT_PER_MINUTE: int(0).default(600),
+  MCP_STATELESS: bool.default(false),
+  MCP_SESSION_IDLE_SECONDS: int(1).default(1800),
+  MCP_MAX_SESSIONS: int(1).default(1000),
+});
+
+export type AuthMode = 'disabled' | 'token' | 'oauth2';
+
+export interface HttpConfig {
+  port: number;
+  /** Bind address; 127.0.0.1 unless API_HOST or --host says otherwise. */
+  host: string;
+  auth: {
+    mode: AuthMode;
+    oauth2?: { issuer: string; audience: string; jwksUrl: string; namespaceClaim: string; userClaim: string };
+  };
+  publicUrl?: string;
+  /** Empty: CORS off. `*` or a list of origins. */
+  corsOrigins: string[];
+  /** Host header values accepted besides loopback names while auth is disabled (DNS-rebinding guard). */
+  allowedHosts: string[];
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  /** Requests per minute per caller; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  mcp: { stateless: boolean; sessionIdleSeconds: number; maxSessions: number };
+}
+
+export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig {
+  const parsed = HttpSettings.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  ${String(i.path[0])}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const s = parsed.data;
+  let oauth2: HttpConfig['auth']['oauth2'];
+  if (s.AUTH_MODE === 'oauth2') {
+    if (!s.OAUTH2_ISSUER_URL || !s.OAUTH2_AUDIENCE) {
+      throw new ConfigError('Invalid configuration:\n  AUTH_MODE=oauth2 needs OAUTH2_ISSUER_URL and OAUTH2_AUDIENCE.');
+    }
+    oauth2 = {
+      issuer: s.OAUTH2_ISSUER_URL,
+      audience: s.OAUTH2_AUDIENCE,
+      jwksUrl: s.OAUTH2_JWKS_URL ?? new URL('.well-known/jwks.json', s.OAUTH2_ISSUER_URL.replace(/\/?$/, '/')).href,
+      namespaceClaim: s.OAUTH2_NAMESPACE_CLAIM ?? 'namespace',
+      userClaim: s.OAUTH2_USER_CLAIM ?? 'user_id',
+    };
+  }
+  return {
+    port: s.PORT,
+    host: s.API_HOST ?? '127.0.0.1',
+    auth: { mode: s.AUTH_MODE, oauth2 },
+    publicUrl: s.PUBLIC_URL?.replace(/\/+$/, ''),
+    corsOrigins: s.CORS_ORIGINS,
+    allowedHosts: s.ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+    maxBodyBytes: s.HTTP_MAX_BODY_BYTES,
+    requestTimeoutMs: s.HTTP_REQUEST_TIMEOUT_MS,
+    rateLimitPerMinute: s.RATE_LIMIT_PER_MINUTE,
+    mcp: {
+      stateless: s.MCP_STATELESS,
+      sessionIdleSeconds: s.MCP_SESSION_IDLE_SECONDS,
+      maxSessions: s.MCP_MAX_SESSIONS,
+    },
+  };
 }

@@ -29,7 +29,10 @@ export const conflict = (message: string) => new MemoryError('conflict', message
 export function describeZodIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues
     .map((i) => {
-      const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
+      const path = i.path.reduce<string>(
+        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+        '',
+      );
       return path ? `${path}: ${i.message}` : i.message;
     })
     .join('; ');

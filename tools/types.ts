@@ -1,9 +1,13 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import type { Engine } from '../src/core/engine.js';
+import type { AccessScope } from '../src/auth/identity.js';
+import type { MemoryEngine } from '../src/core/engine.js';
 
 export interface ToolContext {
-  engine: Engine;
+  /** The engine, already confined to `scope` when the caller has one (HTTP with auth). */
+  engine: MemoryEngine;
+  /** Who is calling over HTTP with auth; absent on stdio and with AUTH_MODE=disabled. */
+  scope?: AccessScope;
   /** DEFAULT_MCP_NAMESPACE / DEFAULT_MCP_USER_ID, or a namespace from the URL; used when a call names none. */
   defaults: { namespace?: string; user_id?: string };
   /** Reports progress to clients that asked for it (a no-op otherwise). */

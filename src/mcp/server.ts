@@ -2,6 +2,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TOOLS } from '../../tools/index.js';
 import type { ToolContext } from '../../tools/types.js';
+import type { AccessScope } from '../auth/identity.js';
+import { scopeEngine } from '../auth/scoped-engine.js';
 import type { Engine } from '../core/engine.js';
 import { MemoryError } from '../errors.js';
 import { log } from '../util/log.js';
@@ -9,6 +11,10 @@ import { VERSION } from '../version.js';
 
 export interface McpServerOptions {
   defaults?: { namespace?: string; user_id?: string };
+  /** Confines every tool to this caller's namespace/user and access level (HTTP with auth). */
+  scope?: AccessScope;
+  /** Observes each tool call (metrics). */
+  onToolCall?: (tool: string, outcome: 'ok' | 'error', seconds: number) => void;
 }
 
 /** Turns a failure into a tool result an agent can read; unexpected errors are logged, not leaked as stacks. */
@@ -30,10 +36,12 @@ export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): Mc
         'create_long_term_memories, written with names and absolute dates.',
     },
   );
+  // A confined caller's own namespace/user is its default, so calls that name none stay inside the scope.
   const defaults = {
-    namespace: opts.defaults?.namespace ?? engine.config.defaultNamespace,
-    user_id: opts.defaults?.user_id ?? engine.config.defaultUserId,
+    namespace: opts.scope?.namespace ?? opts.defaults?.namespace ?? engine.config.defaultNamespace,
+    user_id: opts.scope?.user_id ?? opts.defaults?.user_id ?? engine.config.defaultUserId,
   };
+  const api = scopeEngine(engine, opts.scope);
   for (const tool of TOOLS) {
     server.registerTool(
       tool.name,
@@ -47,8 +55,9 @@ export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): Mc
       async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
         const token = extra._meta?.progressToken;
         const ctx: ToolContext = {
-          engine,
+          engine: api,
           defaults,
+          scope: opts.scope,
           progress: async (progress, total, message) => {
             if (token === undefined) return;
             await extra.sendNotification({
@@ -57,10 +66,13 @@ export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): Mc
             });
           },
         };
+        const started = performance.now();
         try {
           const out = (await tool.run(args as never, ctx)) as Record<string, unknown>;
+          opts.onToolCall?.(tool.name, 'ok', (performance.now() - started) / 1000);
           return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out };
         } catch (err) {
+          opts.onToolCall?.(tool.name, 'error', (performance.now() - started) / 1000);
           return errorResult(tool.name, err);
         }
       },

@@ -1,0 +1,142 @@
+/**
+ * `npm run bench -- http`: REST throughput and latency of the built server (`agent-memory api`, a child process on
+ * loopback, SQLite file, offline embedder), driven by autocannon for a bounded time per endpoint.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { PACKAGE_ROOT } from '../src/version.js';
+import { fmt, percentile } from './stats.js';
+import { makeCorpus, makeQueries } from './synthetic.js';
+
+export interface HttpRow {
+  endpoint: string;
+  connections: number;
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p95: number;
+  non2xx: number;
+}
+
+function startServer(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !/^(OPENAI|ANTHROPIC|AUTH|OAUTH2)_/.test(k)) env[k] = v;
+  Object.assign(env, {
+    MEMORY_BACKEND: 'sqlite',
+    SQLITE_PATH: dbPath,
+    LOG_LEVEL: 'warn',
+    AUTH_MODE: 'disabled',
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
+  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/cli.js'), 'api', '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`agent-memory api exited with ${code}`)));
+  });
+}
+
+async function post(url: string, body: unknown, method = 'POST') {
+  const res = await fetch(url, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+async function load(
+  url: string,
+  requests: autocannon.Request[],
+  connections: number,
+  seconds: number,
+  endpoint: string,
+): Promise<HttpRow> {
+  const times: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({ url, connections, duration: seconds, requests }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+    instance.on('response', (_client, _status, _bytes, ms) => times.push(ms));
+  });
+  return {
+    endpoint,
+    connections,
+    requests: result.requests.total,
+    perSecond: result.requests.total / seconds,
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+/** Loads `size` memories and a 20-message session, then measures search and get-working-memory. */
+export async function measureHttp(size = 1000, seconds = 5, connections = 10): Promise<HttpRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'am-bench-http-'));
+  const { child, url } = await startServer(join(dir, 'bench.db'));
+  try {
+    const corpus = makeCorpus(size).map((m, i) => ({ id: `bench-${i}`, ...m }));
+    for (let i = 0; i < corpus.length; i += 500)
+      await post(`${url}/v1/long-term-memory`, { memories: corpus.slice(i, i + 500) });
+    const messages = Array.from({ length: 20 }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `Message ${i} about the trip plans`,
+    }));
+    await post(`${url}/v1/working-memory/bench-session`, { messages, context: 'A running summary.' }, 'PUT');
+
+    const searches: autocannon.Request[] = makeQueries(50).map((q) => ({
+      method: 'POST',
+      path: '/v1/long-term-memory/search',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: q, limit: 10 }),
+    }));
+    const rows: HttpRow[] = [];
+    // A short warm-up so JIT and caches do not count against the first endpoint.
+    await load(url, searches, connections, 1, 'warm-up');
+    rows.push(await load(url, searches, connections, seconds, `POST /v1/long-term-memory/search (${size} memories)`));
+    rows.push(
+      await load(
+        url,
+        [{ method: 'GET', path: '/v1/working-memory/bench-session' }],
+        connections,
+        seconds,
+        'GET /v1/working-memory/{id} (20 messages)',
+      ),
+    );
+    rows.push(
+      await load(
+        url,
+        [{ method: 'GET', path: '/v1/health' }],
+        connections,
+        seconds,
+        'GET /v1/health (framework floor)',
+      ),
+    );
+    return rows;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatHttp(rows: HttpRow[]): string {
+  const lines = [
+    '| endpoint | connections | requests | req/s | p50 ms | p95 ms | non-2xx |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.endpoint} | ${r.connections} | ${r.requests} | ${Math.round(r.perSecond)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${r.non2xx} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,116 @@
+import type { Engine, MemoryEngine } from '../core/engine.js';
+import type { RecordDefaults } from '../core/records.js';
+import type { WindowOptions } from '../core/working-memory.js';
+import { conflict, notFound } from '../errors.js';
+import type { MemoryFilter } from '../models/filters.js';
+import type { MemoryRecordPatch } from '../models/memory-record.js';
+import type { SearchRequestInput } from '../models/search.js';
+import type { SessionKey, SessionQuery } from '../store/port.js';
+import { canSee, confineFields, confineFilters, confineValue, requireAccess } from './confine.js';
+import { type AccessScope, isUnconfined } from './identity.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The engine as a scoped caller sees it. REST routes and MCP tools both act through this facade, so a token for
+ * namespace A can neither read nor write B by any route, and memories of B fetched by id are simply not found.
+ */
+export function scopeEngine(engine: Engine, scope: AccessScope | undefined): MemoryEngine {
+  if (!scope || isUnconfined(scope)) return engine;
+  const lt = engine.longTerm;
+  const wm = engine.workingMemory;
+  const sessionQuery = <Q extends SessionQuery>(q: Q): Q => confineFields(scope, q, '');
+
+  const visible = async (id: string) => {
+    const record = await lt.get(id);
+    if (!canSee(scope, record)) throw notFound(`No long-term memory with id "${id}".`);
+    return record;
+  };
+
+  return {
+    config: engine.config,
+    longTerm: {
+      async create(inputs: unknown[], opts: { deduplicate?: boolean; defaults?: RecordDefaults } = {}) {
+        requireAccess(scope, 'write', 'Storing memories');
+        const confined = inputs.map((m, i) => confineFields(scope, m, `memories[${i}].`));
+        // An id names one memory everywhere: re-sending an id from another namespace must not overwrite it.
+        const ids = confined.flatMap((m) => (isObject(m) && typeof m.id === 'string' ? [m.id.trim()] : []));
+        if (ids.length) {
+          for (const record of await engine.store.getMemories(ids)) {
+            if (!canSee(scope, record)) throw conflict(`memories: the id "${record.id}" is taken; choose another id.`);
+          }
+        }
+        const defaults = confineFields(scope, { ...opts.defaults }, 'defaults.');
+        return lt.create(confined, { ...opts, defaults });
+      },
+      async get(id: string) {
+        requireAccess(scope, 'read', 'Reading memories');
+        return visible(id);
+      },
+      async edit(id: string, patch: MemoryRecordPatch) {
+        requireAccess(scope, 'write', 'Editing memories');
+        await visible(id);
+        const confined = { ...patch };
+        if (patch.namespace !== undefined)
+          confined.namespace = confineValue(scope, 'namespace', patch.namespace) as string;
+        if (patch.user_id !== undefined && scope.user_id)
+          confined.user_id = confineValue(scope, 'user_id', patch.user_id) as string;
+        return lt.edit(id, confined);
+      },
+      async delete(ids: string[]) {
+        requireAccess(scope, 'write', 'Deleting memories');
+        if (ids.length === 0) return lt.delete(ids);
+        const own = (await engine.store.getMemories([...new Set(ids)]))
+          .filter((r) => canSee(scope, r))
+          .map((r) => r.id);
+        return own.length ? lt.delete(own) : 0;
+      },
+      async list(filter: Partial<MemoryFilter>, limit: number, offset: number) {
+        requireAccess(scope, 'read', 'Listing memories');
+        return lt.list(confineFilters(scope, filter), limit, offset);
+      },
+      async search(raw: SearchRequestInput, opts?: { touch?: boolean }) {
+        requireAccess(scope, 'read', 'Searching memories');
+        return lt.search(confineFilters(scope, raw), opts);
+      },
+    },
+    workingMemory: {
+      async get(query: SessionQuery, opts?: WindowOptions & { recent_messages_limit?: number | null }) {
+        requireAccess(scope, 'read', 'Reading working memory');
+        return wm.get(sessionQuery(query), opts);
+      },
+      async find(query: SessionQuery, recentMessagesLimit?: number) {
+        requireAccess(scope, 'read', 'Reading working memory');
+        return wm.find(sessionQuery(query), recentMessagesLimit);
+      },
+      async put(sessionId: string, raw: unknown, opts?: WindowOptions) {
+        requireAccess(scope, 'write', 'Writing working memory');
+        let body = confineFields(scope, raw, '');
+        if (isObject(body) && Array.isArray(body.memories)) {
+          body = { ...body, memories: body.memories.map((m, i) => confineFields(scope, m, `memories[${i}].`)) };
+        }
+        return wm.put(sessionId, body, opts);
+      },
+      async append(key: SessionKey, messages: unknown, opts?: Parameters<Engine['workingMemory']['append']>[2]) {
+        requireAccess(scope, 'write', 'Appending messages');
+        return wm.append(sessionQuery(key), messages, opts);
+      },
+      async delete(query: SessionQuery) {
+        requireAccess(scope, 'write', 'Deleting working memory');
+        return wm.delete(sessionQuery(query));
+      },
+      async list(filter: { namespace?: string | null; user_id?: string | null }, limit: number, offset: number) {
+        requireAccess(scope, 'read', 'Listing sessions');
+        return wm.list(confineFields(scope, filter, ''), limit, offset);
+      },
+    },
+    async memoryPrompt(raw: unknown) {
+      requireAccess(scope, 'read', 'Building a memory prompt');
+      if (!isObject(raw)) return engine.memoryPrompt(raw);
+      const req = { ...raw };
+      if (isObject(req.session)) req.session = confineFields(scope, req.session, 'session.');
+      if (isObject(req.long_term_search)) req.long_term_search = confineFilters(scope, req.long_term_search);
+      return engine.memoryPrompt(req);
+    },
+  };
+}

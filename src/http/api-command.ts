@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { type Config, ConfigError, type HttpConfig } from '../config.js';
+import { openEngine } from '../core/engine.js';
+import { log } from '../util/log.js';
+import { startupBanner } from './banner.js';
+import { checkBindSafety, startHttpServer } from './server.js';
+
+/** `agent-memory api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth]`: serves until SIGTERM/SIGINT. */
+export async function apiCommand(args: string[], config: Config, http: HttpConfig): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'insecure-no-auth': { type: 'boolean', default: false },
+    },
+  });
+  const port = values.port === undefined ? http.port : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ConfigError(`--port: expected 0–65535, got "${values.port}"`);
+  const settings: HttpConfig = { ...http, port, host: values.host?.trim() || http.host };
+  // Checked before the store opens, so a refused start leaves nothing behind.
+  checkBindSafety(settings, values['insecure-no-auth']);
+  if (settings.auth.mode === 'token' && config.backend === 'memory') {
+    log.warn(
+      'AUTH_MODE=token with MEMORY_BACKEND=memory: the token table lives in this process only, so `agent-memory token add` cannot reach it; use the sqlite backend.',
+    );
+  }
+  const engine = await openEngine(config);
+  const server = await startHttpServer(engine, settings, { insecureNoAuth: values['insecure-no-auth'] });
+  process.stdout.write(`${startupBanner(server.url, settings, config)}\n`);
+  log.info('HTTP server ready', { url: server.url, auth: settings.auth.mode, store: engine.store.kind });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: draining in-flight requests, then stopping`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

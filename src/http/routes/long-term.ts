@@ -1,0 +1,172 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { invalid } from '../../errors.js';
+import { Identifier } from '../../models/common.js';
+import { MemoryType } from '../../models/memory-record.js';
+import type { AppEnv } from '../env.js';
+import {
+  AckResponse,
+  CreateMemoryRecordRequest,
+  CreateMemoryResponse,
+  MemoryListResponse,
+  MemoryRecord,
+  MemoryRecordPatch,
+  MemoryRecordResults,
+  queryBool,
+  queryInt,
+  queryList,
+  SearchRequest,
+} from '../schemas.js';
+import { badRequest, bearerAuth, commonErrors, conflict, jsonBody, jsonContent, notFound } from './openapi-helpers.js';
+
+const tags = ['Long-term memory'];
+const MemoryPath = z.object({
+  memory_id: Identifier.meta({ example: '01JZ8K3Q4T5V6W7X8Y9Z0A1B2C' }),
+});
+
+const createMemories = createRoute({
+  method: 'post',
+  path: '/v1/long-term-memory',
+  tags,
+  security: bearerAuth,
+  summary: 'Store long-term memories',
+  description:
+    'Every record needs an `id` (re-sending an id overwrites that memory) and non-empty `text`. Returns once ' +
+    'the memories are searchable: the very next search finds them. With `deduplicate`, a memory equal to one ' +
+    'already stored (same text, namespace, user, session and type) is not stored twice.',
+  request: { body: jsonBody(CreateMemoryRecordRequest) },
+  responses: { 200: jsonContent(CreateMemoryResponse, 'Stored'), ...badRequest, ...commonErrors, ...conflict },
+});
+
+const searchMemories = createRoute({
+  method: 'post',
+  path: '/v1/long-term-memory/search',
+  tags,
+  security: bearerAuth,
+  summary: 'Search long-term memories (hybrid, keyword or semantic)',
+  request: {
+    query: z.object({
+      optimize_query: queryBool.optional().meta({ description: 'Accepted for compatibility; ignored.' }),
+    }),
+    body: jsonBody(SearchRequest),
+  },
+  responses: { 200: jsonContent(MemoryRecordResults, 'Ranked results'), ...badRequest, ...commonErrors },
+});
+
+const listMemories = createRoute({
+  method: 'get',
+  path: '/v1/long-term-memory',
+  tags,
+  security: bearerAuth,
+  summary: 'List long-term memories by filters, newest first',
+  request: {
+    query: z.object({
+      namespace: Identifier.optional(),
+      user_id: Identifier.optional(),
+      session_id: Identifier.optional(),
+      memory_type: MemoryType.optional(),
+      topics: queryList(Identifier, 'topics')
+        .optional()
+        .meta({ description: 'Repeatable; matches memories with any of them.' }),
+      entities: queryList(Identifier, 'entities')
+        .optional()
+        .meta({ description: 'Repeatable; matches memories with any of them.' }),
+      pinned: queryBool.optional(),
+      limit: queryInt(1, 100).default(20),
+      offset: queryInt(0).default(0),
+    }),
+  },
+  responses: { 200: jsonContent(MemoryListResponse, 'A page of memories'), ...commonErrors },
+});
+
+const getMemory = createRoute({
+  method: 'get',
+  path: '/v1/long-term-memory/{memory_id}',
+  tags,
+  security: bearerAuth,
+  summary: 'Read one long-term memory',
+  request: { params: MemoryPath },
+  responses: { 200: jsonContent(MemoryRecord, 'The memory'), ...commonErrors, ...notFound },
+});
+
+const editMemory = createRoute({
+  method: 'patch',
+  path: '/v1/long-term-memory/{memory_id}',
+  tags,
+  security: bearerAuth,
+  summary: 'Edit one long-term memory (only the fields given)',
+  request: { params: MemoryPath, body: jsonBody(MemoryRecordPatch) },
+  responses: { 200: jsonContent(MemoryRecord, 'The edited memory'), ...badRequest, ...commonErrors, ...notFound },
+});
+
+const deleteMemories = createRoute({
+  method: 'delete',
+  path: '/v1/long-term-memory',
+  tags,
+  security: bearerAuth,
+  summary: 'Delete long-term memories by id',
+  request: {
+    query: z.object({
+      memory_ids: queryList(Identifier, 'memory_ids').meta({
+        description: 'Repeat for each id: ?memory_ids=a&memory_ids=b',
+      }),
+    }),
+  },
+  responses: { 200: jsonContent(AckResponse, '"ok, deleted N memories"'), ...badRequest, ...commonErrors },
+});
+
+const tagFilter = (values?: string[]) => (values?.length ? { any: values } : undefined);
+
+export function longTermRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(createMemories, async (c) => {
+    const { memories, deduplicate } = c.req.valid('json');
+    // As the reference server: clients name their memories, so a retried request overwrites instead of duplicating.
+    const missing = memories.findIndex((m) => !m.id);
+    if (missing >= 0) throw invalid(`memories[${missing}].id: id is required for all memory records`);
+    const { outcomes } = await c.get('api').longTerm.create(memories, { deduplicate });
+    const count = (s: string) => outcomes.filter((o) => o.status === s).length;
+    return c.json(
+      {
+        status: 'ok',
+        created: count('created'),
+        updated: count('updated'),
+        duplicates: count('duplicate'),
+        memories: outcomes.map((o) => ({ id: o.status === 'duplicate' ? o.existing_id : o.id, outcome: o.status })),
+      },
+      200,
+    );
+  });
+
+  app.openapi(searchMemories, async (c) => c.json(await c.get('api').longTerm.search(c.req.valid('json')), 200));
+
+  app.openapi(listMemories, async (c) => {
+    const q = c.req.valid('query');
+    const eq = (v?: string) => (v === undefined ? undefined : { eq: v });
+    const page = await c.get('api').longTerm.list(
+      {
+        namespace: eq(q.namespace),
+        user_id: eq(q.user_id),
+        session_id: eq(q.session_id),
+        memory_type: eq(q.memory_type),
+        topics: tagFilter(q.topics),
+        entities: tagFilter(q.entities),
+        pinned: q.pinned,
+      },
+      q.limit,
+      q.offset,
+    );
+    return c.json(page, 200);
+  });
+
+  app.openapi(getMemory, async (c) => c.json(await c.get('api').longTerm.get(c.req.valid('param').memory_id), 200));
+
+  app.openapi(editMemory, async (c) => {
+    const patch = c.req.valid('json');
+    if (Object.keys(patch).length === 0) throw invalid('No fields provided for update');
+    return c.json(await c.get('api').longTerm.edit(c.req.valid('param').memory_id, patch), 200);
+  });
+
+  app.openapi(deleteMemories, async (c) => {
+    const deleted = await c.get('api').longTerm.delete(c.req.valid('query').memory_ids);
+    return c.json({ status: `ok, deleted ${deleted} memories` }, 200);
+  });
+}

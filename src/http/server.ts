@@ -1,0 +1,118 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { makeAuthenticator } from '../auth/authenticator.js';
+import { TokenStore } from '../auth/token-store.js';
+import type { Config, HttpConfig } from '../config.js';
+import type { Engine } from '../core/engine.js';
+import { MemoryError } from '../errors.js';
+import { log } from '../util/log.js';
+import { createHttpApp, type HttpApp } from './app.js';
+import { isLoopbackAddress } from './guards.js';
+
+export interface RunningServer {
+  /** The URL the server answers on (with the real port when 0 was asked). */
+  url: string;
+  port: number;
+  http: HttpApp;
+  tokens?: TokenStore;
+  /** Stops accepting, closes MCP sessions, waits for in-flight requests (up to `drainMs`), then closes the engine. */
+  close(drainMs?: number): Promise<void>;
+}
+
+/** The token table lives in the store's SQLite file; the memory backend gets an in-process one. */
+export const openTokenStore = (config: Config) =>
+  new TokenStore(config.backend === 'memory' ? ':memory:' : config.sqlitePath, config.busyTimeoutMs);
+
+/** Refuses to expose memories without auth on a network address unless the operator insisted. */
+export function checkBindSafety(config: HttpConfig, insecureNoAuth: boolean): void {
+  if (config.auth.mode === 'disabled' && !isLoopbackAddress(config.host) && !insecureNoAuth) {
+    throw new MemoryError(
+      'invalid',
+      `Refusing to listen on ${config.host} with AUTH_MODE=disabled: anyone on the network could read and change ` +
+        'every memory. Set AUTH_MODE=token (then: agent-memory token add ...) or oauth2, bind 127.0.0.1, or pass ' +
+        '--insecure-no-auth if this network is trusted.',
+    );
+  }
+}
+
+function listenError(err: NodeJS.ErrnoException, config: HttpConfig): Error {
+  const where = `${config.host}:${config.port}`;
+  if (err.code === 'EADDRINUSE')
+    return new MemoryError('unavailable', `${where} is already in use; choose another port with --port or PORT.`);
+  if (err.code === 'EACCES')
+    return new MemoryError('unavailable', `No permission to listen on ${where}; use a port above 1024.`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+    return new MemoryError(
+      'invalid',
+      `Cannot listen on ${config.host}: no such address on this machine (--host / API_HOST).`,
+    );
+  }
+  return err;
+}
+
+const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+/** Starts the HTTP server; `engine` is owned by it from here on (closed on shutdown). */
+export async function startHttpServer(
+  engine: Engine,
+  config: HttpConfig,
+  opts: { insecureNoAuth?: boolean; tokens?: TokenStore } = {},
+): Promise<RunningServer> {
+  checkBindSafety(config, opts.insecureNoAuth ?? false);
+  const ownTokens = config.auth.mode === 'token' && !opts.tokens;
+  const tokens = ownTokens ? openTokenStore(engine.config) : opts.tokens;
+  const http = createHttpApp(engine, config, makeAuthenticator(config.auth, tokens));
+  const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: http.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config)));
+  }).catch(async (err: unknown) => {
+    await http.close();
+    if (ownTokens) tokens?.close();
+    await engine.close();
+    throw err;
+  });
+  // Slow-loris protection for request heads and bodies; long-lived responses (SSE) are not affected.
+  const nodeServer = server as import('node:http').Server;
+  nodeServer.headersTimeout = 20_000;
+  nodeServer.requestTimeout = config.requestTimeoutMs + 10_000;
+  // Responses in flight per connection: on shutdown, connections without one are closed at once, the others as
+  // soon as their response is done (Node's own idle tracking misses some keep-alive sockets).
+  const inFlight = new Map<import('node:net').Socket, number>();
+  nodeServer.on('connection', (socket) => {
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  nodeServer.on('request', (req, res) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (left === 0 && !nodeServer.listening) socket.destroySoon();
+    });
+  });
+  const closeIdle = () => {
+    for (const [socket, n] of inFlight) if (n === 0) socket.destroySoon();
+  };
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${urlHost(config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host)}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (drainMs = 10_000) => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => nodeServer.close(() => resolve()));
+      await http.close();
+      closeIdle();
+      const timer = setTimeout(() => {
+        log.warn('shutdown: closing connections still open after the drain period', { drainMs });
+        nodeServer.closeAllConnections();
+      }, drainMs);
+      await stopped;
+      clearTimeout(timer);
+      if (ownTokens) tokens?.close();
+      await engine.close();
+    })();
+    return closing;
+  };
+  return { url, port, http, tokens, close };
+}
