@@ -1,4 +1,5 @@
 import appendMessages from './append-messages.js';
+import compactLongTermMemories from './compact-long-term-memories.js';
 import createLongTermMemories from './create-long-term-memories.js';
 import deleteLongTermMemories from './delete-long-term-memories.js';
 import editLongTermMemory from './edit-long-term-memory.js';
@@ -21,5 +22,6 @@ export const TOOLS: MemoryTool[] = [
   getLongTermMemory,
   editLongTermMemory,
   deleteLongTermMemories,
+  compactLongTermMemories,
   getCurrentDatetime,
 ] as unknown as MemoryTool[];

@@ -3,6 +3,7 @@ import { Identifier } from '../src/models/common.js';
 import { WorkingMemoryInput, WorkingMemoryResponse } from '../src/models/working-memory.js';
 import { NamespaceArg, UserArg } from './shared.js';
 import { defineTool } from './types.js';
+import { WindowArgs } from './window-args.js';
 
 export default defineTool({
   name: 'set_working_memory',
@@ -11,7 +12,8 @@ export default defineTool({
     'Replaces the whole working memory of a session: its messages, the running summary (context), structured ' +
     'memories waiting to be promoted, and free-form data. To add messages to a session, prefer append_messages: it ' +
     'never loses messages written by someone else at the same time. Pass `version` from your last read to refuse ' +
-    'overwriting a newer version.',
+    'overwriting a newer version. Give model_name or context_window_max to keep the session within that window: ' +
+    'older messages are then folded into the summary in `context`.',
   input: {
     session_id: Identifier.describe('The session (conversation) id.'),
     namespace: NamespaceArg,
@@ -23,14 +25,15 @@ export default defineTool({
     ttl_seconds: WorkingMemoryInput.shape.ttl_seconds,
     long_term_memory_strategy: WorkingMemoryInput.shape.long_term_memory_strategy,
     version: WorkingMemoryInput.shape.version,
+    ...WindowArgs,
   },
   output: WorkingMemoryResponse.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  async run({ session_id, ...body }, ctx) {
-    return ctx.engine.workingMemory.put(session_id, {
-      ...body,
-      namespace: body.namespace ?? ctx.defaults.namespace,
-      user_id: body.user_id ?? ctx.defaults.user_id,
-    });
+  async run({ session_id, model_name, context_window_max, ...body }, ctx) {
+    return ctx.engine.workingMemory.put(
+      session_id,
+      { ...body, namespace: body.namespace ?? ctx.defaults.namespace, user_id: body.user_id ?? ctx.defaults.user_id },
+      { model_name, context_window_max },
+    );
   },
 });

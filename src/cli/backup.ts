@@ -1,13 +1,16 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { z } from 'zod';
 import type { Engine } from '../core/engine.js';
 import { describeZodIssues, invalid } from '../errors.js';
 import { MemoryRecord } from '../models/memory-record.js';
+import { MemoryMessage } from '../models/message.js';
 import { WorkingMemory } from '../models/working-memory.js';
 import { ProgressBar } from './progress.js';
 
 const BATCH = 256;
+const ArchivedMessages = z.array(MemoryMessage).optional();
 
 /** Writes every memory and session as JSONL: `{"kind":"memory",...}` and `{"kind":"session",...}` lines. */
 export async function exportJsonl(
@@ -73,7 +76,11 @@ export async function importJsonl(engine: Engine, path: string): Promise<{ memor
     } else if (kind === 'session') {
       const r = WorkingMemory.safeParse(rest);
       if (!r.success) throw invalid(`${path}:${lineNo}: ${describeZodIssues(r.error.issues)}`);
-      await engine.store.putSession(r.data);
+      // Messages summarized out of the session come back archived, as they were.
+      const archived = ArchivedMessages.safeParse((rest as { archived_messages?: unknown }).archived_messages);
+      if (!archived.success)
+        throw invalid(`${path}:${lineNo}: archived_messages: ${describeZodIssues(archived.error.issues)}`);
+      await engine.store.putSession(r.data, { archivedMessages: archived.data });
       sessions++;
     } else {
       throw invalid(`${path}:${lineNo}: expected "kind": "memory" or "session"`);

@@ -1,11 +1,18 @@
 import type { Config } from '../config.js';
 import { CachedEmbedder } from '../llm/cached-embedder.js';
 import type { Embedder } from '../llm/embedder.js';
+import { type ChatModels, makeChatModels } from '../llm/make-chat.js';
 import { makeEmbedder } from '../llm/make-embedder.js';
 import { openStore } from '../store/open-store.js';
 import type { MemoryStore } from '../store/port.js';
+import { log } from '../util/log.js';
+import type { TaskView } from './background.js';
+import { type CompactionReport, type CompactOptions, compactLongTermMemories } from './compact.js';
+import { LlmFeatures, type LlmStatus } from './llm-features.js';
 import { LongTermMemory } from './long-term.js';
 import { composeMemoryPrompt, type MemoryPromptResult } from './memory-prompt.js';
+import { setModelContextWindows } from './model-windows.js';
+import { type OptimizedQuery, optimizeQuery } from './optimize-query.js';
 import { WorkingMemoryService } from './working-memory.js';
 
 /** The part of the engine that callers act through; the HTTP auth layer substitutes a confined facade. */
@@ -14,6 +21,21 @@ export interface MemoryEngine {
   readonly longTerm: Pick<LongTermMemory, 'create' | 'get' | 'edit' | 'delete' | 'list' | 'search'>;
   readonly workingMemory: Pick<WorkingMemoryService, 'get' | 'find' | 'put' | 'append' | 'delete' | 'list'>;
   memoryPrompt(raw: unknown): Promise<MemoryPromptResult>;
+  // LLM features; a facade that confines callers (src/auth/scoped-engine.ts) confines these like the rest.
+  /** Removes duplicate memories and merges near-duplicates (POST /v1/long-term-memory/compact). */
+  compact(opts: CompactOptions): Promise<CompactionReport>;
+  /** A background task by id (GET /v1/tasks/{id}); MemoryError('not_found') when unknown. */
+  getTask(id: string): Promise<TaskView>;
+  /** Rewrites a search query with the fast model (`optimize_query`); the original text when unavailable. */
+  optimizeQuery(text: string): Promise<OptimizedQuery>;
+  llmStatus(): LlmStatus;
+}
+
+export interface EngineOptions {
+  /** Chat models; built from the configuration when absent. */
+  chat?: ChatModels;
+  /** Start the task worker on the first enqueue (default), or only through startBackgroundWork/runBackgroundTasks. */
+  autoStartWorker?: boolean;
 }
 
 /**
@@ -28,36 +50,81 @@ export const NEURAL_HYBRID_ALPHA = 0.7;
 export class Engine implements MemoryEngine {
   readonly longTerm: LongTermMemory;
   readonly workingMemory: WorkingMemoryService;
+  readonly llm: LlmFeatures;
 
   constructor(
     readonly config: Config,
     readonly store: MemoryStore,
     readonly embedder: Embedder,
+    opts: EngineOptions = {},
   ) {
+    setModelContextWindows(config.llm.contextWindows);
     this.longTerm = new LongTermMemory(store, embedder, {
       maxTextBytes: config.maxTextBytes,
       recencyBoost: config.recencyBoost,
       defaultHybridAlpha: config.embedding.provider === 'offline' ? OFFLINE_HYBRID_ALPHA : NEURAL_HYBRID_ALPHA,
+      onCreated: (records) => this.llm.background.onMemoriesCreated(records),
     });
-    this.workingMemory = new WorkingMemoryService(store, { maxTextBytes: config.maxTextBytes });
+    const chat = opts.chat ?? makeChatModels(config.llm);
+    this.llm = new LlmFeatures(config, store, embedder, this.longTerm, chat, opts.autoStartWorker ?? true);
+    this.workingMemory = new WorkingMemoryService(store, {
+      maxTextBytes: config.maxTextBytes,
+      summarization: config.features.summarization,
+      summarizer: this.llm.summarizer,
+      summarizerUnavailable: chat.unavailableReason,
+      onWrite: (session, change) => this.llm.background.onSessionWrite(session, change),
+    });
   }
 
   memoryPrompt(raw: unknown): Promise<MemoryPromptResult> {
     return composeMemoryPrompt(raw, this);
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  compact(opts: CompactOptions = {}): Promise<CompactionReport> {
+    return compactLongTermMemories(this.store, this.llm.dedup, opts, this.config.features.dedup.compactionDistance);
+  }
+
+  getTask(id: string): Promise<TaskView> {
+    return this.llm.background.getTask(id);
+  }
+
+  optimizeQuery(text: string): Promise<OptimizedQuery> {
+    return optimizeQuery(this.llm.chat.fast, this.llm.prompts, text);
+  }
+
+  llmStatus(): LlmStatus {
+    return this.llm.status();
+  }
+
+  /** Runs the task worker and the compaction schedule; long-running commands (api, mcp) call this. */
+  async startBackgroundWork(): Promise<void> {
+    const s = this.llm.status();
+    if (s.available) log.info('LLM features on', { generation: s.generation_model, fast: s.fast_model });
+    else log.info(`LLM features off (${s.reason}); summarization trims without a summary, extraction needs an LLM`);
+    await this.llm.background.start();
+  }
+
+  /** Runs every background task due by `now` in this call (tests, one-shot commands); returns how many ran. */
+  runBackgroundTasks(now = Date.now()): Promise<number> {
+    return this.llm.background.worker.runDue(now);
+  }
+
+  async close(): Promise<void> {
+    await this.llm.background.stop();
+    await this.store.close();
   }
 }
 
 /** Opens the configured store and embedder; fails fast if the store was built with another embedding model. */
-export async function openEngine(config: Config, opts: { skipModelCheck?: boolean } = {}): Promise<Engine> {
+export async function openEngine(
+  config: Config,
+  opts: { skipModelCheck?: boolean } & EngineOptions = {},
+): Promise<Engine> {
   const store = await openStore(config);
   try {
     const inner = await makeEmbedder(config.embedding);
     if (!opts.skipModelCheck) await store.ensureEmbeddingModel(inner.model, inner.dimension);
-    return new Engine(config, store, new CachedEmbedder(inner, store));
+    return new Engine(config, store, new CachedEmbedder(inner, store), opts);
   } catch (err) {
     await store.close();
     throw err;

@@ -30,14 +30,29 @@ const WINDOWS: ReadonlyArray<readonly [string, number]> = [
   ['claude-opus-4', 200_000],
   ['claude-haiku-4', 200_000],
 ];
-const BY_LENGTH = [...WINDOWS].sort((a, b) => b[0].length - a[0].length);
+const byLength = (entries: ReadonlyArray<readonly [string, number]>) =>
+  [...entries].sort((a, b) => b[0].length - a[0].length);
+const BY_LENGTH = byLength(WINDOWS);
 
-/** An explicit maximum wins, then the table, then DEFAULT_CONTEXT_WINDOW. */
+/**
+ * MODEL_CONTEXT_WINDOWS, set once by the engine from its configuration. Process-wide because the window is read
+ * from places that have no configuration at hand (prompt composition, the summarizer's own window).
+ */
+let overrides: ReadonlyArray<readonly [string, number]> = [];
+
+/** Installs `{"model-name": tokens}` overrides; they are matched like the table (longest prefix) and win over it. */
+export function setModelContextWindows(windows: Record<string, number>): void {
+  overrides = byLength(Object.entries(windows).map(([name, tokens]) => [name.trim().toLowerCase(), tokens] as const));
+}
+
+/** An explicit maximum wins, then MODEL_CONTEXT_WINDOWS, then the table, then DEFAULT_CONTEXT_WINDOW. */
 export function contextWindowFor(modelName?: string, contextWindowMax?: number): number {
   if (contextWindowMax !== undefined && contextWindowMax > 0) return contextWindowMax;
   if (modelName) {
+    const full = modelName.trim().toLowerCase();
     // Routers name models "openai/gpt-4o" or "anthropic/claude-3-opus"; the last segment is the model.
-    const name = modelName.trim().toLowerCase().split('/').pop() ?? '';
+    const name = full.split('/').pop() ?? '';
+    for (const [prefix, window] of overrides) if (full.startsWith(prefix) || name.startsWith(prefix)) return window;
     for (const [prefix, window] of BY_LENGTH) if (name.startsWith(prefix)) return window;
   }
   return DEFAULT_CONTEXT_WINDOW;

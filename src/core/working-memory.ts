@@ -1,16 +1,33 @@
-import { describeZodIssues, invalid, notFound } from '../errors.js';
+import { describeZodIssues, invalid, MemoryError, notFound } from '../errors.js';
 import { isoOf, toEpochMs } from '../models/common.js';
 import { MemoryRecordInput } from '../models/memory-record.js';
 import { type MemoryMessage, MemoryMessageInput } from '../models/message.js';
-import { type WorkingMemory, WorkingMemoryInput, type WorkingMemoryResponse } from '../models/working-memory.js';
+import {
+  type SummarizationReport,
+  type WorkingMemory,
+  WorkingMemoryInput,
+  type WorkingMemoryResponse,
+} from '../models/working-memory.js';
 import type { MemoryStore, SessionKey, SessionQuery, StoredSession } from '../store/port.js';
+import { log } from '../util/log.js';
 import { ulid } from '../util/ulid.js';
 import { contextWindowFor } from './model-windows.js';
+import { validateStrategy } from './prompt-guard.js';
 import { buildRecord, checkTextSize } from './records.js';
+import type { Summarizer } from './summarizer.js';
+import { planSummarization, type SummarizationPolicy } from './summary-plan.js';
 import { countMessageTokens, countTokens } from './tokens.js';
 
 /** Fraction of the window above which the reference server summarizes. */
 export const SUMMARIZATION_THRESHOLD = 0.7;
+
+/** What a write changed, for the hooks that schedule background work (extraction, promotion). */
+export interface SessionChange {
+  /** Messages the write added (a PUT counts all it carried). */
+  messages: number;
+  /** The write replaced the session's structured memories. */
+  memories: boolean;
+}
 
 export interface WindowOptions {
   model_name?: string | null;
@@ -19,9 +36,21 @@ export interface WindowOptions {
 
 export interface WorkingMemoryOptions {
   maxTextBytes: number;
+  summarization?: SummarizationPolicy;
+  /** Null when no LLM is configured: older messages are then trimmed without a summary. */
+  summarizer?: Summarizer | null;
+  /** Why `summarizer` is null, for the response. */
+  summarizerUnavailable?: string;
+  /** Called after every successful write; failures are logged, never returned to the writer. */
+  onWrite?: (session: StoredSession, change: SessionChange) => Promise<void>;
 }
 
+const DEFAULT_POLICY: SummarizationPolicy = { enabled: true, threshold: SUMMARIZATION_THRESHOLD, keep: 0.4 };
+
 export class WorkingMemoryService {
+  /** Summarizations running in this process, by session: a second writer waits instead of paying twice. */
+  private readonly summarizing = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly store: MemoryStore,
     private readonly opts: WorkingMemoryOptions,
@@ -36,7 +65,7 @@ export class WorkingMemoryService {
       touch: true,
     });
     if (!session) throw notFound(`No working memory for session "${query.session_id}"${where(query)}.`);
-    return respond(session, opts);
+    return respond(session, opts, undefined, this.threshold);
   }
 
   /** Finds a session without failing when it is missing (memory_prompt uses this). */
@@ -52,6 +81,7 @@ export class WorkingMemoryService {
     if (input.session_id && input.session_id !== sessionId) {
       throw invalid(`session_id in the body ("${input.session_id}") differs from the one in the path ("${sessionId}")`);
     }
+    validateStrategy(input.long_term_memory_strategy);
     const now = Date.now();
     const messages = this.buildMessages(input.messages, now);
     const key = { session_id: sessionId, namespace: input.namespace ?? null, user_id: input.user_id ?? null };
@@ -74,7 +104,9 @@ export class WorkingMemoryService {
       version: 0,
     };
     const stored = await this.store.putSession(session, { expectedVersion: input.version });
-    return respond(stored, opts);
+    const { session: final, report } = await this.summarizeIfNeeded(key, stored, opts);
+    await this.notify(final, { messages: messages.length, memories: memories.length > 0 });
+    return respond(final, opts, report, this.threshold);
   }
 
   /** Appends atomically on the server: concurrent appenders never lose a message. */
@@ -90,11 +122,108 @@ export class WorkingMemoryService {
       return r.data;
     });
     const messages = this.buildMessages(parsed, Date.now());
+    const limit = opts.recent_messages_limit ?? undefined;
     const { session, appended } = await this.store.appendMessages(key, messages, {
       ttlSeconds: opts.ttl_seconds,
-      recentMessagesLimit: opts.recent_messages_limit ?? undefined,
+      recentMessagesLimit: limit,
     });
-    return { ...respond(session, opts), appended };
+    const { session: final, report } = await this.summarizeIfNeeded(key, session, opts, limit);
+    if (appended > 0) await this.notify(final, { messages: appended, memories: false });
+    return { ...respond(final, opts, report, this.threshold), appended };
+  }
+
+  /**
+   * Keeps the session inside the caller's window: above threshold × window, messages older than the newest that
+   * fit keep × window are folded into the running summary and archived (still exported, never dropped). Only
+   * when the request names a window (model_name or context_window_max), as in the reference server.
+   */
+  private async summarizeIfNeeded(
+    key: SessionKey,
+    session: StoredSession,
+    opts: WindowOptions,
+    limit?: number,
+  ): Promise<{ session: StoredSession; report?: SummarizationReport }> {
+    if (!(opts.model_name || opts.context_window_max)) return { session };
+    const window = contextWindowFor(opts.model_name ?? undefined, opts.context_window_max ?? undefined);
+    const id = JSON.stringify([key.session_id, key.namespace, key.user_id]);
+    // Chained, not parallel: the second writer then sees the first one's summary and usually has nothing to do.
+    const previous = this.summarizing.get(id);
+    // After waiting, the session as this write left it is stale: read it again.
+    const run = (previous ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => this.summarizeNow(key, session, window, limit, previous !== undefined));
+    this.summarizing.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.summarizing.get(id) === run) this.summarizing.delete(id);
+    }
+  }
+
+  private async summarizeNow(
+    key: SessionKey,
+    written: StoredSession,
+    window: number,
+    limit: number | undefined,
+    stale: boolean,
+  ): Promise<{ session: StoredSession; report?: SummarizationReport }> {
+    const policy = this.opts.summarization ?? DEFAULT_POLICY;
+    const complete = !stale && written.messages.length === written.total_messages;
+    const full = complete ? written : await this.store.getSession(key);
+    if (!full) return { session: written };
+    const plan = planSummarization(full.messages, full.context, window, policy);
+    if (!plan) return { session: recent(full, limit) };
+    if (!policy.enabled) {
+      return {
+        session: recent(full, limit),
+        report: { status: 'disabled', reason: 'ENABLE_WORKING_MEMORY_SUMMARIZATION is false' },
+      };
+    }
+    const ids = plan.fold.map((m) => m.id);
+    const summarizer = this.opts.summarizer;
+    if (!summarizer) {
+      // No LLM: keep the window anyway; the trimmed messages stay in the store for export and extraction.
+      const reason = `summarization is unavailable: ${this.opts.summarizerUnavailable ?? 'no LLM is configured'}`;
+      const trimmed = ids.length
+        ? await this.store.archiveMessages(key, { ids, context: full.context, expectedContext: full.context })
+        : null;
+      return {
+        session: trimmed ? recent(trimmed, limit) : recent(full, limit),
+        report: { status: 'unavailable', reason, trimmed_messages: trimmed ? ids.length : 0 },
+      };
+    }
+    let summary: string;
+    try {
+      summary = await summarizer.summarize(full.context, plan.fold, plan.summaryTokens);
+    } catch (err) {
+      if (!(err instanceof MemoryError)) throw err;
+      // The write itself succeeded; nothing is trimmed, and the next write over the threshold tries again.
+      log.warn('summarization failed', { session_id: key.session_id, error: err.message });
+      return { session: recent(full, limit), report: { status: 'failed', reason: err.message } };
+    }
+    const updated = await this.store.archiveMessages(key, { ids, context: summary, expectedContext: full.context });
+    if (!updated) {
+      // Another process summarized this session meanwhile; its result stands.
+      const current = await this.store.getSession(key, { recentMessagesLimit: limit });
+      return { session: current ?? recent(full, limit) };
+    }
+    return { session: recent(updated, limit), report: { status: 'summarized', summarized_messages: ids.length } };
+  }
+
+  private get threshold(): number {
+    return (this.opts.summarization ?? DEFAULT_POLICY).threshold;
+  }
+
+  private async notify(session: StoredSession, change: SessionChange): Promise<void> {
+    if (!this.opts.onWrite) return;
+    try {
+      await this.opts.onWrite(session, change);
+    } catch (err) {
+      log.error('could not schedule background work for a session', {
+        session_id: session.session_id,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
   }
 
   async delete(query: SessionQuery): Promise<void> {
@@ -137,8 +266,17 @@ export function tokensOf(messages: { role: string; content: string }[], context:
   return total;
 }
 
-function respond(session: StoredSession, opts: WindowOptions): WorkingMemoryResponse {
-  const { expires_at: _expires, ...wm } = session;
+/** The session as a response with `recent_messages_limit` applied. */
+const recent = (s: StoredSession, limit: number | undefined): StoredSession =>
+  limit === undefined || s.messages.length <= limit ? s : { ...s, messages: s.messages.slice(-Math.max(0, limit)) };
+
+function respond(
+  session: StoredSession,
+  opts: WindowOptions,
+  report: SummarizationReport | undefined,
+  threshold: number,
+): WorkingMemoryResponse {
+  const { expires_at: _expires, archived_messages: _archived, ...wm } = session;
   const tokens = tokensOf(session.messages, session.context);
   const explicit = opts.model_name || opts.context_window_max;
   const window = explicit ? contextWindowFor(opts.model_name ?? undefined, opts.context_window_max ?? undefined) : null;
@@ -147,8 +285,9 @@ function respond(session: StoredSession, opts: WindowOptions): WorkingMemoryResp
     tokens,
     context_percentage_total_used: window ? round1(Math.min(100, (100 * tokens) / window)) : null,
     context_percentage_until_summarization: window
-      ? round1(Math.min(100, (100 * tokens) / (SUMMARIZATION_THRESHOLD * window)))
+      ? round1(Math.min(100, (100 * tokens) / (threshold * window)))
       : null,
+    ...(report ? { summarization: report } : {}),
   };
 }
 

@@ -62,7 +62,10 @@ async function handle(engine: Engine, req: Request): Promise<unknown> {
 }
 
 async function main() {
-  const engine = await openEngine(loadConfig({ MEMORY_BACKEND: 'memory', LOG_LEVEL: 'warn', ...process.env }));
+  // No background enrichment or LLM dedup: the evaluation measures retrieval of exactly the turns it adds.
+  const engine = await openEngine(loadConfig({ MEMORY_BACKEND: 'memory', LOG_LEVEL: 'warn', ...process.env }), {
+    autoStartWorker: false,
+  });
   const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of rl) {
     if (!line.trim()) continue;

@@ -1,6 +1,7 @@
-import OpenAI, { APIConnectionError } from 'openai';
+import OpenAI from 'openai';
 import { MemoryError } from '../errors.js';
 import type { Embedder } from './embedder.js';
+import { describeError, redact, withoutCredentials } from './redact.js';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const KNOWN_DIMENSIONS: Record<string, number> = {
@@ -80,7 +81,7 @@ export class OpenAIEmbedder implements Embedder {
         ...(this.requestedDimensions === undefined ? {} : { dimensions: this.requestedDimensions }),
       });
     } catch (err) {
-      throw this.failure(describe(err));
+      throw this.failure(describeError(err));
     }
     const data = Array.isArray(response?.data) ? response.data : [];
     if (data.length !== input.length) {
@@ -132,36 +133,4 @@ function* batches(texts: string[]): Generator<string[]> {
     bytes += size;
   }
   if (batch.length > 0) yield batch;
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  // The SDK's connection errors say only "Connection error."; the useful part (ECONNREFUSED...) is in the causes.
-  if (err instanceof APIConnectionError) {
-    const causes: string[] = [];
-    for (let c: unknown = err.cause; c instanceof Error && causes.length < 3; c = c.cause) {
-      const code = (c as { code?: unknown }).code;
-      causes.push(typeof code === 'string' ? code : c.message);
-    }
-    if (causes.length > 0) return `${err.message} (${causes.join(': ')})`;
-  }
-  return err.message;
-}
-
-/** OpenAI's 401 body echoes part of the key; never let any of it reach logs or clients. */
-function redact(message: string, apiKey: string | undefined): string {
-  let out = apiKey ? message.split(apiKey).join('***') : message;
-  out = out.replace(/\bsk-[A-Za-z0-9_*.-]{6,}/g, 'sk-***');
-  return out;
-}
-
-function withoutCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/+$/, '');
-  } catch {
-    return url;
-  }
 }

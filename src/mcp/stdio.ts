@@ -20,5 +20,6 @@ export async function serveStdio(engine: Engine): Promise<void> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   await server.connect(transport);
+  await engine.startBackgroundWork();
   log.info('MCP server ready on stdio', { store: engine.store.kind, embedder: engine.embedder.model });
 }

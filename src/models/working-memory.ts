@@ -43,10 +43,26 @@ export const WorkingMemory = z.object({
 });
 export type WorkingMemory = z.infer<typeof WorkingMemory>;
 
+/** What happened to messages beyond the window on this write; absent when the session fit. */
+export const SummarizationReport = z.object({
+  status: z
+    .enum(['summarized', 'unavailable', 'failed', 'disabled'])
+    .describe(
+      'summarized: older messages were folded into `context`. unavailable: no LLM is configured, so older messages ' +
+        'were trimmed without a summary (they stay exportable). failed: the LLM call failed; nothing was trimmed and ' +
+        'the next write tries again. disabled: ENABLE_WORKING_MEMORY_SUMMARIZATION=false.',
+    ),
+  reason: z.string().optional(),
+  summarized_messages: z.number().int().optional().describe('Messages folded into the summary by this write.'),
+  trimmed_messages: z.number().int().optional().describe('Messages moved out of the window without a summary.'),
+});
+export type SummarizationReport = z.infer<typeof SummarizationReport>;
+
 export const WorkingMemoryResponse = WorkingMemory.extend({
   context_percentage_total_used: z.number().nullable(),
   context_percentage_until_summarization: z.number().nullable(),
   total_messages: z.number().int().describe('Messages stored in the session (the response may hold fewer).'),
+  summarization: SummarizationReport.optional(),
 });
 export type WorkingMemoryResponse = z.infer<typeof WorkingMemoryResponse>;
 

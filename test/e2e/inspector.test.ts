@@ -47,10 +47,11 @@ const memories = [
 ];
 
 describe('MCP Inspector CLI', () => {
-  it('tools/list lists the 10 tools with their schemas', async () => {
+  it('tools/list lists the 11 tools with their schemas', async () => {
     const out = (await inspector(['--method', 'tools/list'])) as { tools: { name: string; inputSchema: object }[] };
     expect(out.tools.map((t) => t.name).sort()).toEqual([
       'append_messages',
+      'compact_long_term_memories',
       'create_long_term_memories',
       'delete_long_term_memories',
       'edit_long_term_memory',

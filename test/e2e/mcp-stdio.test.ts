@@ -13,6 +13,7 @@ import {
 
 const TOOL_NAMES = [
   'append_messages',
+  'compact_long_term_memories',
   'create_long_term_memories',
   'delete_long_term_memories',
   'edit_long_term_memory',
@@ -73,7 +74,7 @@ afterEach(() => {
 afterAll(cleanup);
 
 describe('MCP over stdio', () => {
-  it('lists exactly the 10 tools, each with input and output schemas and annotations', async () => {
+  it('lists exactly the 11 tools, each with input and output schemas and annotations', async () => {
     const { tools } = await main.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     for (const tool of tools) {

@@ -1,10 +1,15 @@
 import { MemoryError } from '../../errors.js';
+import { Meta } from './meta.js';
 import type { Db } from './open.js';
+import { StatementCache } from './statements.js';
+import { VectorIndex } from './vectors.js';
 
 interface Migration {
   version: number;
   description: string;
   sql: string;
+  /** Work SQL alone cannot do, run after `sql` in the same transaction. */
+  run?: (db: Db) => void;
 }
 
 // Vector tables are not here: their dimension is only known once an embedding model is chosen (see vectors.ts).
@@ -96,9 +101,55 @@ CREATE TABLE embedding_cache (
 ) WITHOUT ROWID;
 `;
 
+// Messages folded into the summary (or trimmed without an LLM) leave the session but stay for export:
+// archived_at is set instead of deleting the row. Tasks are the durable background queue (store/tasks.ts).
+const V2 = `
+ALTER TABLE session_messages ADD COLUMN archived_at INTEGER;
+
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  dedupe_key TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  run_at INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  last_error TEXT,
+  result TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER,
+  completed_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX tasks_pending ON tasks (run_at) WHERE status = 'pending';
+CREATE INDEX tasks_running ON tasks (lease_until) WHERE status = 'running';
+CREATE INDEX tasks_finished ON tasks (completed_at) WHERE status IN ('success', 'failed');
+CREATE UNIQUE INDEX tasks_pending_key ON tasks (dedupe_key) WHERE status = 'pending' AND dedupe_key IS NOT NULL;
+`;
+
+// Search joins each full-text match (and each vector candidate) to its memory for the filter, the id and the times
+// recency needs: this index holds all of those for the common filters, in far fewer pages than the table's rows.
+// The vector tables' change is in `run` (see VectorIndex.upgradeToCodes).
+const V3 = `
+CREATE INDEX memories_search ON memories (pk, namespace, user_id, session_id, memory_type, pinned, id, created_at, last_accessed);
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
+  { version: 2, description: 'archived session messages, background tasks', sql: V2 },
+  {
+    version: 3,
+    description: 'search: binary-code vec0 index instead of the float one, covering index for search joins',
+    sql: V3,
+    run: (db) => {
+      const stmts = new StatementCache(db);
+      new VectorIndex(db, stmts, new Meta(stmts)).upgradeToCodes();
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -128,6 +179,7 @@ export function migrate(db: Db): number {
       db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
       if (readVersion(db) >= m.version) return;
       db.exec(m.sql);
+      m.run?.(db);
       db.prepare(
         "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       ).run(String(m.version));

@@ -1,7 +1,7 @@
 import { MemoryError } from '../../errors.js';
 import type { MemoryMessage } from '../../models/message.js';
 import type { WorkingMemory } from '../../models/working-memory.js';
-import type { AppendResult, Page, SessionKey, SessionQuery, StoredSession } from '../port.js';
+import type { AppendResult, ArchiveUpdate, Page, SessionKey, SessionQuery, StoredSession } from '../port.js';
 import { iso, json } from './codec.js';
 import type { Db } from './open.js';
 import {
@@ -18,6 +18,8 @@ import type { StatementCache } from './statements.js';
 
 const EXPORT_PAGE = 100;
 const MESSAGE_COLUMNS = 'id, role, content, created_at, persisted_at, discrete_memory_extracted';
+// Archived rows (summarized or trimmed out of the session) are kept for export and extraction only.
+const LIVE = 'archived_at IS NULL';
 
 const describeKey = (r: SessionRow) =>
   `${r.namespace === null ? 'no namespace' : `namespace "${r.namespace}"`}, ${r.user_id === null ? 'no user_id' : `user_id "${r.user_id}"`}`;
@@ -37,6 +39,8 @@ interface Lookup {
 export class SessionRepo {
   private readonly readTx;
   private readonly putTx;
+  private readonly archiveTx;
+  private readonly markTx;
   private readonly appendTx;
   private readonly deleteTx;
   private readonly listTx;
@@ -50,7 +54,23 @@ export class SessionRepo {
       const row = found.live.length === 1 ? found.live[0]! : undefined;
       return { found, session: row ? this.load(row, limit) : null };
     });
-    this.putTx = db.transaction((s: WorkingMemory, expected: number | undefined) => this.putNow(s, expected));
+    this.putTx = db.transaction(
+      (s: WorkingMemory, expected: number | undefined, archived: MemoryMessage[] | undefined) =>
+        this.putNow(s, expected, archived),
+    );
+    this.archiveTx = db.transaction((key: SessionKey, update: ArchiveUpdate, limit: number | undefined) =>
+      this.archiveNow(key, update, limit),
+    );
+    this.markTx = db.transaction((key: SessionKey, ids: string[]) => {
+      const row = this.atKey(key, Date.now());
+      if (!row || ids.length === 0) return 0;
+      return this.stmts
+        .get(
+          `UPDATE session_messages SET discrete_memory_extracted = 't'
+           WHERE session_pk = ? AND discrete_memory_extracted != 't' AND id IN (SELECT value FROM json_each(?))`,
+        )
+        .run(row.pk, JSON.stringify(ids)).changes;
+    });
     this.appendTx = db.transaction(
       (key: SessionKey, messages: MemoryMessage[], ttl: number | null | undefined, limit: number | undefined) =>
         this.appendNow(key, messages, ttl, limit),
@@ -79,8 +99,30 @@ export class SessionRepo {
     return session;
   }
 
-  put(s: WorkingMemory, expectedVersion?: number): StoredSession {
-    return this.putTx.immediate(s, expectedVersion);
+  put(s: WorkingMemory, expectedVersion?: number, archivedMessages?: MemoryMessage[]): StoredSession {
+    return this.putTx.immediate(s, expectedVersion, archivedMessages);
+  }
+
+  archive(key: SessionKey, update: ArchiveUpdate, recentMessagesLimit?: number): StoredSession | null {
+    return this.archiveTx.immediate(key, update, recentMessagesLimit);
+  }
+
+  /** Live and archived messages not yet extracted, oldest first. */
+  toExtract(key: SessionKey): MemoryMessage[] {
+    // The key is exact (null meaning none), so at most one live session matches.
+    const row = this.lookup(key, Date.now()).live[0];
+    if (!row) return [];
+    const rows = this.stmts
+      .get(
+        `SELECT ${MESSAGE_COLUMNS} FROM session_messages
+         WHERE session_pk = ? AND discrete_memory_extracted = 'f' ORDER BY seq`,
+      )
+      .all(row.pk) as MessageRow[];
+    return rows.map(rowToMessage);
+  }
+
+  markExtracted(key: SessionKey, ids: string[]): number {
+    return this.markTx.immediate(key, ids);
   }
 
   append(
@@ -118,7 +160,7 @@ export class SessionRepo {
       const rows = this.stmts
         .get('SELECT * FROM sessions WHERE pk > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY pk LIMIT ?')
         .all(after, Date.now(), EXPORT_PAGE) as SessionRow[];
-      for (const row of rows) yield this.load(row);
+      for (const row of rows) yield this.load(row, undefined, true);
       if (rows.length < EXPORT_PAGE) return;
       after = rows[rows.length - 1]!.pk;
     }
@@ -157,40 +199,67 @@ export class SessionRepo {
     }
   }
 
-  private load(row: SessionRow, limit?: number): StoredSession {
-    const { n } = this.stmts.get('SELECT count(*) AS n FROM session_messages WHERE session_pk = ?').get(row.pk) as {
-      n: number;
-    };
+  private load(row: SessionRow, limit?: number, withArchived = false): StoredSession {
+    const { n } = this.stmts
+      .get(`SELECT count(*) AS n FROM session_messages WHERE session_pk = ? AND ${LIVE}`)
+      .get(row.pk) as { n: number };
     const rows = (
       limit === undefined
         ? this.stmts
-            .get(`SELECT ${MESSAGE_COLUMNS} FROM session_messages WHERE session_pk = ? ORDER BY seq`)
+            .get(`SELECT ${MESSAGE_COLUMNS} FROM session_messages WHERE session_pk = ? AND ${LIVE} ORDER BY seq`)
             .all(row.pk)
         : this.stmts
             .get(
               `SELECT ${MESSAGE_COLUMNS} FROM (
-                 SELECT * FROM session_messages WHERE session_pk = ? ORDER BY seq DESC LIMIT ?
+                 SELECT * FROM session_messages WHERE session_pk = ? AND ${LIVE} ORDER BY seq DESC LIMIT ?
                ) ORDER BY seq`,
             )
             .all(row.pk, Math.max(0, limit))
     ) as MessageRow[];
-    return rowToSession(row, rows.map(rowToMessage), n);
+    const session = rowToSession(row, rows.map(rowToMessage), n);
+    if (withArchived) {
+      const archived = this.stmts
+        .get(
+          `SELECT ${MESSAGE_COLUMNS} FROM session_messages WHERE session_pk = ? AND archived_at IS NOT NULL ORDER BY seq`,
+        )
+        .all(row.pk) as MessageRow[];
+      if (archived.length) session.archived_messages = archived.map(rowToMessage);
+    }
+    return session;
   }
 
   private loadPk(pk: number, limit?: number): StoredSession {
     return this.load(this.stmts.get('SELECT * FROM sessions WHERE pk = ?').get(pk) as SessionRow, limit);
   }
 
-  /** Inserts after `lastSeq`, skipping ids already in the session; returns how many were new. */
-  private insertMessages(pk: number, messages: MemoryMessage[], lastSeq: number, now: number): number {
+  private lastSeq(pk: number): number {
+    return (
+      this.stmts.get('SELECT coalesce(max(seq), 0) AS last FROM session_messages WHERE session_pk = ?').get(pk) as {
+        last: number;
+      }
+    ).last;
+  }
+
+  /**
+   * Inserts after `lastSeq`, skipping ids already in the session (live or archived); returns how many were new.
+   * `archivedAt` stores them archived (import of an export).
+   */
+  private insertMessages(
+    pk: number,
+    messages: MemoryMessage[],
+    lastSeq: number,
+    now: number,
+    archivedAt: number | null = null,
+  ): number {
     const insert = this.stmts.get(
-      `INSERT OR IGNORE INTO session_messages (session_pk, seq, ${MESSAGE_COLUMNS})
-       VALUES (@session_pk, @seq, @id, @role, @content, @created_at, @persisted_at, @discrete_memory_extracted)`,
+      `INSERT OR IGNORE INTO session_messages (session_pk, seq, ${MESSAGE_COLUMNS}, archived_at)
+       VALUES (@session_pk, @seq, @id, @role, @content, @created_at, @persisted_at, @discrete_memory_extracted,
+         @archived_at)`,
     );
     let seq = lastSeq;
     let added = 0;
     for (const m of messages) {
-      if (insert.run({ session_pk: pk, seq: seq + 1, ...messageValues(m, now) }).changes > 0) {
+      if (insert.run({ session_pk: pk, seq: seq + 1, ...messageValues(m, now), archived_at: archivedAt }).changes > 0) {
         seq += 1;
         added += 1;
       }
@@ -198,7 +267,7 @@ export class SessionRepo {
     return added;
   }
 
-  private putNow(s: WorkingMemory, expected: number | undefined): StoredSession {
+  private putNow(s: WorkingMemory, expected: number | undefined, archived?: MemoryMessage[]): StoredSession {
     const now = Date.now();
     const key = { session_id: s.session_id, namespace: s.namespace ?? null, user_id: s.user_id ?? null };
     const existing = this.atKey(key, now);
@@ -210,6 +279,16 @@ export class SessionRepo {
       );
     }
     const values = { ...sessionValues(s, now), version: current + 1 };
+    // Extraction marks are the server's knowledge: a client re-sending a message with 'f' must not undo one,
+    // or the next extraction would store the same memories again.
+    const extracted = new Set(
+      existing
+        ? (this.stmts
+            .get(`SELECT id FROM session_messages WHERE session_pk = ? AND discrete_memory_extracted = 't'`)
+            .pluck()
+            .all(existing.pk) as string[])
+        : [],
+    );
     let pk: number;
     if (existing) {
       pk = existing.pk;
@@ -221,14 +300,33 @@ export class SessionRepo {
            WHERE pk = @pk`,
         )
         .run({ ...values, pk });
-      this.stmts.get('DELETE FROM session_messages WHERE session_pk = ?').run(pk);
+      this.stmts.get(`DELETE FROM session_messages WHERE session_pk = ? AND ${LIVE}`).run(pk);
     } else {
       // A new session keeps a valid created_at it was given, so an export re-imports unchanged.
       const created = Date.parse(s.created_at);
       pk = this.insertSession(key, { ...values, created_at: Number.isNaN(created) ? now : created });
     }
-    this.insertMessages(pk, s.messages ?? [], 0, now);
+    if (archived?.length) this.insertMessages(pk, archived, this.lastSeq(pk), now, now);
+    const messages = (s.messages ?? []).map((m) =>
+      extracted.has(m.id) ? { ...m, discrete_memory_extracted: 't' as const } : m,
+    );
+    // After every archived message: their seqs stay taken, and the archive is older than the live messages.
+    this.insertMessages(pk, messages, this.lastSeq(pk), now);
     return this.loadPk(pk);
+  }
+
+  private archiveNow(key: SessionKey, update: ArchiveUpdate, limit: number | undefined): StoredSession | null {
+    const now = Date.now();
+    const row = this.atKey(key, now);
+    if (!row || row.context !== update.expectedContext) return null;
+    const archive = this.stmts.get(
+      `UPDATE session_messages SET archived_at = ? WHERE session_pk = ? AND id = ? AND ${LIVE}`,
+    );
+    for (const id of update.ids) archive.run(now, row.pk, id);
+    this.stmts
+      .get('UPDATE sessions SET context = ?, version = version + 1, updated_at = ? WHERE pk = ?')
+      .run(update.context, now, row.pk);
+    return this.loadPk(row.pk, limit);
   }
 
   private insertSession(
@@ -270,10 +368,7 @@ export class SessionRepo {
         created_at: now,
         version: 0,
       });
-    const { last } = this.stmts
-      .get('SELECT coalesce(max(seq), 0) AS last FROM session_messages WHERE session_pk = ?')
-      .get(pk) as { last: number };
-    const appended = this.insertMessages(pk, messages, last, now);
+    const appended = this.insertMessages(pk, messages, this.lastSeq(pk), now);
     // An explicit ttl replaces the stored one; otherwise the stored ttl slides forward from this write.
     const ttl = ttlSeconds !== undefined ? ttlSeconds : (existing?.ttl_seconds ?? null);
     this.stmts

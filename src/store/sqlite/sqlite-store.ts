@@ -4,6 +4,7 @@ import type { MemoryMessage } from '../../models/message.js';
 import type { WorkingMemory } from '../../models/working-memory.js';
 import type {
   AppendResult,
+  ArchiveUpdate,
   IndexedMemory,
   IndexTerms,
   KeywordHit,
@@ -21,9 +22,10 @@ import { MemoryRepo } from './memories.js';
 import { Meta } from './meta.js';
 import { migrate } from './migrations.js';
 import { type Db, DEFAULT_BUSY_TIMEOUT_MS, isInMemoryPath, openDatabase } from './open.js';
-import { keywordSearch, vectorSearch } from './search.js';
+import { DEFAULT_VECTOR_TUNING, keywordSearch, type VectorSearchTuning, vectorSearch } from './search.js';
 import { SessionRepo } from './sessions.js';
 import { StatementCache } from './statements.js';
+import { SqliteTaskStore } from './tasks.js';
 import { VectorIndex } from './vectors.js';
 
 export interface SqliteStoreOptions {
@@ -46,6 +48,9 @@ export class SqliteStore implements MemoryStore {
   private readonly memories: MemoryRepo;
   private readonly sessions: SessionRepo;
   private readonly cache: EmbeddingCache;
+  readonly tasks: SqliteTaskStore;
+  /** When vector search scans exactly rather than by binary codes; tests and benchmarks change it. */
+  vectorTuning: VectorSearchTuning = DEFAULT_VECTOR_TUNING;
 
   constructor(
     /** Exposed for diagnostics and tests; the store owns it. */
@@ -59,6 +64,7 @@ export class SqliteStore implements MemoryStore {
     this.memories = new MemoryRepo(db, this.stmts, this.vectors);
     this.sessions = new SessionRepo(db, this.stmts);
     this.cache = new EmbeddingCache(db, this.stmts);
+    this.tasks = new SqliteTaskStore(db, this.stmts);
   }
 
   /** Creates the vector tables with `dimension` if the database has none yet (the model is recorded later). */
@@ -99,9 +105,9 @@ export class SqliteStore implements MemoryStore {
     terms: string[],
     filter: StoreFilter,
     k: number,
-    opts?: { contextWeight?: number },
+    opts?: { contextWeight?: number; count?: boolean },
   ): Promise<Page<KeywordHit>> {
-    return keywordSearch(this.stmts, terms, filter, k, opts?.contextWeight);
+    return keywordSearch(this.stmts, terms, filter, k, opts?.contextWeight, opts?.count);
   }
 
   async vectorSearch(
@@ -110,7 +116,7 @@ export class SqliteStore implements MemoryStore {
     k: number,
     maxDistance?: number,
   ): Promise<Page<VectorHit>> {
-    return vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance);
+    return vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance, this.vectorTuning);
   }
 
   async recordAccess(ids: string[], atMs: number): Promise<void> {
@@ -136,8 +142,27 @@ export class SqliteStore implements MemoryStore {
     return this.sessions.get(query, opts);
   }
 
-  async putSession(session: WorkingMemory, opts?: { expectedVersion?: number }): Promise<StoredSession> {
-    return this.sessions.put(session, opts?.expectedVersion);
+  async putSession(
+    session: WorkingMemory,
+    opts?: { expectedVersion?: number; archivedMessages?: MemoryMessage[] },
+  ): Promise<StoredSession> {
+    return this.sessions.put(session, opts?.expectedVersion, opts?.archivedMessages);
+  }
+
+  async archiveMessages(
+    key: SessionKey,
+    update: ArchiveUpdate,
+    opts?: { recentMessagesLimit?: number },
+  ): Promise<StoredSession | null> {
+    return this.sessions.archive(key, update, opts?.recentMessagesLimit);
+  }
+
+  async messagesToExtract(key: SessionKey): Promise<MemoryMessage[]> {
+    return this.sessions.toExtract(key);
+  }
+
+  async markMessagesExtracted(key: SessionKey, ids: string[]): Promise<number> {
+    return this.sessions.markExtracted(key, ids);
   }
 
   async appendMessages(

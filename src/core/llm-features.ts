@@ -1,0 +1,183 @@
+import type { Config } from '../config.js';
+import type { Embedder } from '../llm/embedder.js';
+import type { ChatModels } from '../llm/make-chat.js';
+import { PromptLibrary } from '../llm/prompts.js';
+import { llmUsage, type ModelUsage } from '../llm/usage.js';
+import type { MemoryRecord } from '../models/memory-record.js';
+import type { MemoryStore, SessionKey } from '../store/port.js';
+import type { TaskHandler } from '../tasks/worker.js';
+import { BackgroundWork, payloadKey, TASK } from './background.js';
+import { compactLongTermMemories } from './compact.js';
+import { Deduplicator } from './dedup.js';
+import { Enricher } from './enrich.js';
+import { Extractor, isVerbatim } from './extract.js';
+import type { LongTermMemory } from './long-term.js';
+import { contextWindowFor } from './model-windows.js';
+import { Summarizer } from './summarizer.js';
+
+/** What the LLM features can do in this process, for health output and the startup log. */
+export interface LlmStatus {
+  available: boolean;
+  generation_model: string | null;
+  fast_model: string | null;
+  reason?: string;
+  summarization: 'on' | 'trim only (no LLM)' | 'disabled';
+  extraction: 'on' | 'verbatim strategy only (no LLM)' | 'disabled';
+  enrichment: 'on' | 'off';
+  semantic_dedup: 'on' | 'exact duplicates only (no LLM)';
+  usage: ModelUsage[];
+}
+
+/**
+ * Builds every LLM-backed service from the chat models and wires them to the durable queue. With no models the
+ * same services exist and report "unavailable" instead of failing.
+ */
+export class LlmFeatures {
+  readonly prompts: PromptLibrary;
+  readonly summarizer: Summarizer | null;
+  readonly dedup: Deduplicator;
+  readonly extractor: Extractor;
+  readonly enricher: Enricher;
+  readonly background: BackgroundWork;
+
+  constructor(
+    private readonly config: Config,
+    private readonly store: MemoryStore,
+    embedder: Embedder,
+    private readonly longTerm: LongTermMemory,
+    readonly chat: ChatModels,
+    autoStart: boolean,
+  ) {
+    const f = config.features;
+    this.prompts = new PromptLibrary(config.llm.promptsDir);
+    const generationWindow = contextWindowFor(chat.generation?.model ?? config.llm.generation.model);
+    this.summarizer = chat.generation ? new Summarizer(chat.generation, this.prompts, generationWindow) : null;
+    this.dedup = new Deduplicator({
+      store,
+      embedder,
+      longTerm,
+      chat: chat.generation,
+      prompts: this.prompts,
+      maxTextBytes: config.maxTextBytes,
+    });
+    this.extractor = new Extractor({
+      store,
+      longTerm,
+      dedup: this.dedup,
+      chat: chat.generation,
+      unavailableReason: chat.unavailableReason,
+      prompts: this.prompts,
+      modelWindow: generationWindow,
+      maxTextBytes: config.maxTextBytes,
+      llmExtraction: f.extraction.discrete,
+      dedupDistance: f.dedup.distance,
+    });
+    this.enricher = new Enricher({
+      store,
+      longTerm,
+      chat: chat.fast,
+      prompts: this.prompts,
+      topics: f.extraction.topics,
+      entities: f.extraction.entities,
+    });
+    this.background = new BackgroundWork(store, this.handlers(), {
+      features: f,
+      autoStart,
+      canExtract: (s) => isVerbatim(s.long_term_memory_strategy) || (chat.generation !== null && f.extraction.discrete),
+      wantsFollowUp: (records) => this.wantsFollowUp(records),
+    });
+  }
+
+  /**
+   * New memories that get a background pass: dedup for those not from extraction (which dedups inline), enrichment
+   * for those without topics or entities. None without an LLM, so the offline server never rewrites memories.
+   */
+  private wantsFollowUp(records: MemoryRecord[]): MemoryRecord[] {
+    return records.filter(
+      (r) =>
+        (this.dedup.canMerge && r.discrete_memory_extracted !== 't') ||
+        (this.enricher.enabled && this.enricher.wants(r)),
+    );
+  }
+
+  private handlers(): Map<string, TaskHandler> {
+    const f = this.config.features;
+    return new Map<string, TaskHandler>([
+      [TASK.extract, (t) => this.extractor.extractSession(payloadKey(t.payload))],
+      [TASK.promote, (t) => this.promote(payloadKey(t.payload))],
+      [
+        TASK.enrich,
+        async (t) => {
+          const ids = Array.isArray(t.payload.ids) ? t.payload.ids.map(String) : [];
+          let merged = 0;
+          const removed = new Set<string>();
+          if (this.dedup.canMerge) {
+            for (const record of await this.store.getMemories(ids)) {
+              if (record.discrete_memory_extracted === 't' || removed.has(record.id)) continue;
+              const result = await this.dedup.mergeAround(record.id, f.dedup.distance);
+              if (!result) continue;
+              merged += 1;
+              for (const id of result.removed) removed.add(id);
+            }
+          }
+          const enrichment = await this.enricher.enrich(ids.filter((id) => !removed.has(id)));
+          return { merged, removed: [...removed], ...enrichment };
+        },
+      ],
+      [
+        TASK.compact,
+        async (t) => {
+          const started = Date.now();
+          const since = typeof t.payload.since === 'number' ? t.payload.since : undefined;
+          const report = await compactLongTermMemories(
+            this.store,
+            this.dedup,
+            { namespace: stringOr(t.payload.namespace), user_id: stringOr(t.payload.user_id), since },
+            f.dedup.compactionDistance,
+          );
+          // The next scheduled pass looks only at what was written from now on.
+          if (t.payload.scheduled === true) await this.background.scheduleCompaction(started);
+          return report;
+        },
+      ],
+    ]);
+  }
+
+  /** Copies the session's structured memories to long-term memory; unchanged ones are skipped. */
+  private async promote(key: SessionKey) {
+    const session = await this.store.getSession(key);
+    if (!session) return { status: 'skipped', reason: 'the session no longer exists', promoted: 0 };
+    const stored = new Map((await this.store.getMemories(session.memories.map((m) => m.id))).map((r) => [r.id, r]));
+    const todo = session.memories.filter((m) => stored.get(m.id)?.memory_hash !== m.memory_hash);
+    if (!todo.length) return { status: 'promoted', promoted: 0 };
+    const { outcomes } = await this.longTerm.create(todo, { deduplicate: true, defaults: key });
+    return {
+      status: 'promoted',
+      promoted: outcomes.filter((o) => o.status !== 'duplicate').length,
+      duplicates: outcomes.filter((o) => o.status === 'duplicate').length,
+    };
+  }
+
+  status(): LlmStatus {
+    const f = this.config.features;
+    const available = this.chat.generation !== null;
+    return {
+      available,
+      generation_model: this.chat.generation?.model ?? null,
+      fast_model: this.chat.fast?.model ?? null,
+      ...(this.chat.unavailableReason ? { reason: this.chat.unavailableReason } : {}),
+      summarization: !f.summarization.enabled ? 'disabled' : available ? 'on' : 'trim only (no LLM)',
+      extraction:
+        !f.extraction.longTermMemory || !f.extraction.discrete
+          ? 'disabled'
+          : available
+            ? 'on'
+            : 'verbatim strategy only (no LLM)',
+      enrichment: this.enricher.enabled ? 'on' : 'off',
+      semantic_dedup: available ? 'on' : 'exact duplicates only (no LLM)',
+      usage: llmUsage(),
+    };
+  }
+}
+
+const stringOr = (v: unknown) => (typeof v === 'string' && v ? v : null);

@@ -1,0 +1,222 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openEngine } from '../../src/core/engine.js';
+import { MemoryError } from '../../src/errors.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { TaskRecord } from '../../src/store/tasks.js';
+import { type TaskHandler, TaskWorker } from '../../src/tasks/worker.js';
+
+let dir: string;
+let path: string;
+const open: SqliteStore[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'am-tasks-'));
+  path = join(dir, 'm.db');
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function store(): Promise<SqliteStore> {
+  const s = await openSqliteStore({ path });
+  open.push(s);
+  return s;
+}
+const job = (extra: Partial<Parameters<SqliteStore['tasks']['enqueue']>[0]> = {}) => ({
+  kind: 'job',
+  payload: { n: 1 },
+  runAt: 1000,
+  maxAttempts: 3,
+  ...extra,
+});
+const worker = (s: SqliteStore, handlers: Record<string, TaskHandler>, leaseMs = 60_000) =>
+  new TaskWorker(s.tasks, new Map(Object.entries(handlers)), { leaseMs, pollMs: 20, baseBackoffMs: 10 });
+
+describe('the SQLite task store', () => {
+  it('claims due tasks once, oldest due first, and records the outcome', async () => {
+    const s = await store();
+    const late = await s.tasks.enqueue(job({ runAt: 2000 }), 0);
+    const early = await s.tasks.enqueue(job({ runAt: 1000 }), 0);
+    expect(await s.tasks.claim('w1', 100, 500)).toBeNull();
+    const first = await s.tasks.claim('w1', 100, 5000);
+    expect(first).toMatchObject({ id: early.id, status: 'running', attempts: 1, lease_owner: 'w1', lease_until: 5100 });
+    expect((await s.tasks.claim('w2', 100, 5000))!.id).toBe(late.id);
+    expect(await s.tasks.claim('w3', 100, 5000)).toBeNull();
+    expect(await s.tasks.complete(early.id, 'w1', { done: true }, 5050)).toBe(true);
+    expect(await s.tasks.get(early.id)).toMatchObject({
+      status: 'success',
+      result: { done: true },
+      completed_at: 5050,
+    });
+    expect(await s.tasks.countByStatus()).toEqual({ pending: 0, running: 1, success: 1, failed: 0 });
+  });
+
+  it('gives an expired lease to another worker; the first can no longer finish it', async () => {
+    const s = await store();
+    const t = await s.tasks.enqueue(job(), 0);
+    await s.tasks.claim('w1', 100, 1000);
+    expect(await s.tasks.claim('w2', 100, 1050)).toBeNull();
+    expect(await s.tasks.extendLease(t.id, 'w1', 100, 1050)).toBe(true);
+    expect(await s.tasks.claim('w2', 100, 1100)).toBeNull();
+    const taken = await s.tasks.claim('w2', 100, 1200);
+    expect(taken).toMatchObject({ id: t.id, lease_owner: 'w2', attempts: 2 });
+    expect(await s.tasks.complete(t.id, 'w1', 'late', 1210)).toBe(false);
+    expect(await s.tasks.extendLease(t.id, 'w1', 100, 1210)).toBe(false);
+    expect(await s.tasks.complete(t.id, 'w2', 'ok', 1220)).toBe(true);
+  });
+
+  it('fails a task whose every attempt died with its worker', async () => {
+    const s = await store();
+    const t = await s.tasks.enqueue(job({ maxAttempts: 2 }), 0);
+    await s.tasks.claim('w1', 10, 1000);
+    await s.tasks.claim('w2', 10, 1020);
+    expect(await s.tasks.claim('w3', 10, 1040)).toBeNull();
+    expect(await s.tasks.get(t.id)).toMatchObject({ status: 'failed', attempts: 2 });
+  });
+
+  it('debounces by key: postpone moves the pending task, keep leaves the earlier time', async () => {
+    const s = await store();
+    const a = await s.tasks.enqueue(job({ dedupeKey: 'k', runAt: 1000, onDuplicate: 'postpone' }), 0);
+    const b = await s.tasks.enqueue(job({ dedupeKey: 'k', runAt: 5000, onDuplicate: 'postpone' }), 10);
+    expect(b.id).toBe(a.id);
+    expect(b.run_at).toBe(5000);
+    const c = await s.tasks.enqueue(job({ dedupeKey: 'k', runAt: 9000, onDuplicate: 'keep' }), 20);
+    expect(c).toMatchObject({ id: a.id, run_at: 5000 });
+    // While it runs, a new request for the same key queues a fresh task, so late messages are not missed.
+    await s.tasks.claim('w', 100, 6000);
+    const d = await s.tasks.enqueue(job({ dedupeKey: 'k', runAt: 7000 }), 6001);
+    expect(d.id).not.toBe(a.id);
+  });
+
+  it('retries at the given time, or fails for good', async () => {
+    const s = await store();
+    const t = await s.tasks.enqueue(job(), 0);
+    await s.tasks.claim('w', 100, 1000);
+    expect(await s.tasks.fail(t.id, 'w', 'boom', 3000, 1001)).toBe(true);
+    expect(await s.tasks.get(t.id)).toMatchObject({ status: 'pending', run_at: 3000, last_error: 'boom' });
+    expect(await s.tasks.nextDue()).toBe(3000);
+    await s.tasks.claim('w', 100, 3000);
+    await s.tasks.fail(t.id, 'w', 'boom again', null, 3001);
+    expect(await s.tasks.get(t.id)).toMatchObject({ status: 'failed', last_error: 'boom again', attempts: 2 });
+    expect(await s.tasks.purgeFinished(4000)).toBe(1);
+    expect(await s.tasks.get(t.id)).toBeNull();
+  });
+});
+
+describe('the task worker', () => {
+  it('survives a restart: enqueued, closed without running, reopened, the job runs', async () => {
+    const before = await store();
+    const t = await before.tasks.enqueue(job({ payload: { hello: 'world' }, runAt: Date.now() }), Date.now());
+    await before.close();
+    open.splice(0);
+
+    const after = await store();
+    const seen: TaskRecord[] = [];
+    const w = worker(after, {
+      job: async (task) => {
+        seen.push(task);
+        return { ran: true };
+      },
+    });
+    w.start();
+    await waitFor(async () => (await after.tasks.get(t.id))?.status === 'success');
+    await w.stop();
+    expect(seen.map((x) => x.payload)).toEqual([{ hello: 'world' }]);
+    expect((await after.tasks.get(t.id))!.result).toEqual({ ran: true });
+  });
+
+  it('resumes a task whose process died mid-run, once the lease expires', async () => {
+    const s = await store();
+    const t = await s.tasks.enqueue(job({ runAt: Date.now() }), Date.now());
+    // A worker that "crashed": it claimed the task and never finished it.
+    await s.tasks.claim('dead-worker', 50, Date.now());
+    const w = worker(s, { job: async () => 'recovered' }, 50);
+    w.start();
+    await waitFor(async () => (await s.tasks.get(t.id))?.status === 'success');
+    await w.stop();
+    expect(await s.tasks.get(t.id)).toMatchObject({ result: 'recovered', attempts: 2 });
+  });
+
+  it('retries with backoff, then succeeds; bad input fails at once', async () => {
+    const s = await store();
+    let calls = 0;
+    const flaky = await s.tasks.enqueue(job({ runAt: Date.now() }), Date.now());
+    const bad = await s.tasks.enqueue(job({ kind: 'bad', runAt: Date.now() }), Date.now());
+    const unknown = await s.tasks.enqueue(job({ kind: 'nobody-handles-this', runAt: Date.now() }), Date.now());
+    const w = worker(s, {
+      job: async () => {
+        calls += 1;
+        if (calls < 3) throw new MemoryError('unavailable', `LLM down (${calls})`);
+        return 'third time lucky';
+      },
+      bad: async () => {
+        throw new MemoryError('invalid', 'custom_prompt rejected');
+      },
+    });
+    w.start();
+    await waitFor(async () => (await s.tasks.get(flaky.id))?.status === 'success');
+    await w.stop();
+    expect(calls).toBe(3);
+    expect(await s.tasks.get(flaky.id)).toMatchObject({ attempts: 3, last_error: null });
+    expect(await s.tasks.get(bad.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_error: 'custom_prompt rejected',
+    });
+    expect(await s.tasks.get(unknown.id)).toMatchObject({ status: 'failed', last_error: /no handler/ });
+  });
+
+  it('two workers on one file run each task exactly once', async () => {
+    const a = await store();
+    const b = await store();
+    const runs = new Map<string, number>();
+    const handler: TaskHandler = async (task) => {
+      runs.set(task.id, (runs.get(task.id) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 2));
+    };
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push((await a.tasks.enqueue(job({ runAt: Date.now() }), Date.now())).id);
+    const wa = worker(a, { job: handler });
+    const wb = worker(b, { job: handler });
+    wa.start();
+    wb.start();
+    await waitFor(async () => (await a.tasks.countByStatus()).success === 40);
+    await Promise.all([wa.stop(), wb.stop()]);
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    expect(runs.size).toBe(40);
+  });
+});
+
+describe('tasks through the engine', () => {
+  it('reports a task by id, and a clear 404 for an unknown one', async () => {
+    const engine = await openEngine(loadConfig({ SQLITE_PATH: path, LOG_LEVEL: 'silent' }), { autoStartWorker: false });
+    try {
+      await engine.workingMemory.put('s', { memories: [{ text: 'Alice likes tea' }] });
+      const [row] =
+        engine.store.kind === 'sqlite'
+          ? ((engine.store as SqliteStore).db.prepare('SELECT id FROM tasks').all() as { id: string }[])
+          : [];
+      expect(await engine.getTask(row!.id)).toMatchObject({ type: 'promote_memories', status: 'pending', attempts: 0 });
+      await engine.runBackgroundTasks();
+      const done = await engine.getTask(row!.id);
+      expect(done).toMatchObject({ status: 'success', error_message: null, result: { promoted: 1 } });
+      expect(done.completed_at).toMatch(/^\d{4}-/);
+      await expect(engine.getTask('nope')).rejects.toMatchObject({ status: 404 });
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
