@@ -3,7 +3,12 @@ import type { MemoryStore } from './port.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 /** `memory` is the SQLite adapter on an in-process database: one implementation, two lifetimes. */
-export function openStore(config: Config): Promise<MemoryStore> {
+export async function openStore(config: Config): Promise<MemoryStore> {
+  if (config.backend === 'redis') {
+    // Loaded only when chosen, so SQLite users never load the Redis client.
+    const { openRedisStore } = await import('./redis/redis-store.js');
+    return openRedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix });
+  }
   return openSqliteStore({
     path: config.backend === 'memory' ? ':memory:' : config.sqlitePath,
     busyTimeoutMs: config.busyTimeoutMs,

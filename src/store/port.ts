@@ -2,6 +2,7 @@ import type { StoreFilter } from '../models/filters.js';
 import type { MemoryRecord } from '../models/memory-record.js';
 import type { MemoryMessage } from '../models/message.js';
 import type { WorkingMemory } from '../models/working-memory.js';
+import type { TaskStore } from './tasks.js';
 
 /**
  * A memory as the store indexes it. `terms` and `contextTerms` are already analysed by the core (lower-cased,
@@ -26,12 +27,20 @@ export type PutOutcome =
   /** An equal memory (same memory_hash, namespace and user) already exists: nothing was written. */
   | { status: 'duplicate'; id: string; existing_id: string };
 
-export interface KeywordHit {
+/**
+ * A hit's memory times (epoch ms), for stores that have them at hand when searching: recency ranking then needs
+ * no record, and only the returned page is fetched. A store fills both or neither.
+ */
+export interface HitTimes {
+  createdMs?: number;
+  lastAccessedMs?: number;
+}
+export interface KeywordHit extends HitTimes {
   id: string;
   /** Higher is better (BM25, positive). */
   score: number;
 }
-export interface VectorHit {
+export interface VectorHit extends HitTimes {
   id: string;
   /** Cosine distance, 0 = same direction, 2 = opposite. */
   distance: number;
@@ -61,6 +70,18 @@ export interface StoredSession extends WorkingMemory {
   total_messages: number;
   /** Epoch ms when the session expires, null for never. */
   expires_at: number | null;
+  /** Messages summarized or trimmed out of the session, oldest first; only `allSessions` (export) fills it. */
+  archived_messages?: MemoryMessage[];
+}
+
+/** Replaces the summary and moves messages out of the session, if no one else summarized it meanwhile. */
+export interface ArchiveUpdate {
+  /** The message ids to archive; ids not live in the session are ignored. */
+  ids: string[];
+  /** The new running summary (unchanged when summarization was unavailable). */
+  context: string | null;
+  /** The summary this update was computed from: the update is refused when the stored one differs. */
+  expectedContext: string | null;
 }
 
 export interface AppendResult {
@@ -71,6 +92,8 @@ export interface AppendResult {
 
 export interface MemoryStore {
   readonly kind: 'sqlite' | 'memory' | 'redis';
+  /** The durable background queue living in the same database. */
+  readonly tasks: TaskStore;
 
   /**
    * Records the embedding model and dimension on first use; afterwards a different model or dimension throws a
@@ -97,14 +120,20 @@ export interface MemoryStore {
   deleteMemories(ids: string[]): Promise<number>;
   /** Newest first (created_at desc, then id). */
   listMemories(filter: StoreFilter, limit: number, offset: number): Promise<Page<MemoryRecord>>;
-  /** BM25 over `terms` (weight 1) and `contextTerms` (weight `contextWeight`); OR of the query terms. */
+  /**
+   * BM25 over `terms` (weight 1) and `contextTerms` (weight `contextWeight`); OR of the query terms. `total` counts
+   * every filtered match, unless `count` is false: then it is only the number of hits returned.
+   */
   keywordSearch(
     terms: string[],
     filter: StoreFilter,
     k: number,
-    opts?: { contextWeight?: number },
+    opts?: { contextWeight?: number; count?: boolean },
   ): Promise<Page<KeywordHit>>;
-  /** Exact or approximate KNN, always honouring the filter; `total` counts filtered memories within maxDistance. */
+  /**
+   * Nearest first (ties by id); exact, or approximate with the top hits exact in nearly every query. Always honours
+   * the filter; `total` counts filtered memories within maxDistance. Zero vectors have no distance and never match.
+   */
   vectorSearch(vector: Float32Array, filter: StoreFilter, k: number, maxDistance?: number): Promise<Page<VectorHit>>;
   /** access_count += 1 and last_accessed = at, for each id. */
   recordAccess(ids: string[], atMs: number): Promise<void>;
@@ -124,10 +153,28 @@ export interface MemoryStore {
     opts?: { recentMessagesLimit?: number; touch?: boolean },
   ): Promise<StoredSession | null>;
   /**
-   * Replaces the session at `session`'s key (messages included). With `expectedVersion`, throws
-   * MemoryError('conflict') unless the stored version matches (a missing session has version 0).
+   * Replaces the session at `session`'s key (its live messages included; archived messages stay). With
+   * `expectedVersion`, throws MemoryError('conflict') unless the stored version matches (a missing session has
+   * version 0). A message id already marked extracted keeps that mark. `archivedMessages` (import) are stored
+   * archived, before the live ones.
    */
-  putSession(session: WorkingMemory, opts?: { expectedVersion?: number }): Promise<StoredSession>;
+  putSession(
+    session: WorkingMemory,
+    opts?: { expectedVersion?: number; archivedMessages?: MemoryMessage[] },
+  ): Promise<StoredSession>;
+  /**
+   * Applies a summarization atomically: archives `update.ids`, sets the context and bumps the version. Returns
+   * null, changing nothing, when the session is gone or its context is no longer `update.expectedContext`.
+   */
+  archiveMessages(
+    key: SessionKey,
+    update: ArchiveUpdate,
+    opts?: { recentMessagesLimit?: number },
+  ): Promise<StoredSession | null>;
+  /** Live and archived messages not yet marked extracted, oldest first. */
+  messagesToExtract(key: SessionKey): Promise<MemoryMessage[]>;
+  /** Marks messages (live or archived) extracted; returns how many changed. */
+  markMessagesExtracted(key: SessionKey, ids: string[]): Promise<number>;
   /**
    * Appends atomically: concurrent appends from any number of processes all land, in commit order; a message
    * whose id is already in the session is skipped. Creates the session at `key` when missing.
@@ -144,7 +191,7 @@ export interface MemoryStore {
     limit: number,
     offset: number,
   ): Promise<Page<string>>;
-  /** Every session (export), with all messages. */
+  /** Every session (export), with all messages, archived ones in `archived_messages`. */
   allSessions(): AsyncIterable<StoredSession>;
   /** Every memory (export). */
   allMemories(): AsyncIterable<MemoryRecord>;

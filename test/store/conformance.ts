@@ -10,11 +10,30 @@ import { searchBehaviour } from './conformance/search.js';
 import { sessionBehaviour } from './conformance/sessions.js';
 import { DIM, MODEL } from './records.js';
 
+/** Groups that need long-term search (on Redis: the search module). */
+export const SEARCH_GROUPS = [
+  'long-term memories',
+  'filters',
+  'search',
+  'neighbour context',
+  'embedding model',
+  'embedding cache and export',
+] as const;
+
+export interface ConformanceOptions {
+  /** Skips the SEARCH_GROUPS, printing this reason (a Redis without the search module). */
+  skipSearch?: string;
+}
+
 /**
  * Every behaviour the MemoryStore port promises, written against the port only, so each adapter (SQLite, the
  * in-process backend, Redis) runs the same suite. Each test gets a fresh, empty store with MODEL/DIM recorded.
  */
-export function describeStoreConformance(name: string, makeStore: () => Promise<MemoryStore>): void {
+export function describeStoreConformance(
+  name: string,
+  makeStore: () => Promise<MemoryStore>,
+  opts: ConformanceOptions = {},
+): void {
   describe(`MemoryStore conformance: ${name}`, () => {
     let current: MemoryStore | undefined;
     const ctx: StoreContext = {
@@ -32,12 +51,16 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       current = undefined;
     });
 
-    describe('long-term memories', () => memoryBehaviour(ctx));
-    describe('filters', () => filterBehaviour(ctx));
-    describe('search', () => searchBehaviour(ctx));
-    describe('neighbour context', () => neighbourBehaviour(ctx));
-    describe('embedding model', () => modelBehaviour(ctx));
+    const group = (title: (typeof SEARCH_GROUPS)[number], body: () => void) => {
+      if (opts.skipSearch === undefined) describe(title, body);
+      else describe.skip(`${title} (skipped: ${opts.skipSearch})`, body);
+    };
+    group('long-term memories', () => memoryBehaviour(ctx));
+    group('filters', () => filterBehaviour(ctx));
+    group('search', () => searchBehaviour(ctx));
+    group('neighbour context', () => neighbourBehaviour(ctx));
+    group('embedding model', () => modelBehaviour(ctx));
     describe('working memory', () => sessionBehaviour(ctx));
-    describe('embedding cache and export', () => exportBehaviour(ctx));
+    group('embedding cache and export', () => exportBehaviour(ctx));
   });
 }

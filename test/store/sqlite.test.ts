@@ -151,7 +151,7 @@ describe('sqlite store specifics', () => {
       expect(await hit(2)).toContain(changed.record.id);
       expect(await hit(1)).not.toContain(changed.record.id);
       const vectorTables = schemaObjects(s)
-        .map((o) => /^memory_vec(?:tors)?_g(\d+)$/.exec(o.name)?.[1])
+        .map((o) => /^memory_(?:codes|vectors)_g(\d+)$/.exec(o.name)?.[1])
         .filter((gen) => gen !== undefined);
       expect(vectorTables).toHaveLength(2);
       expect(new Set(vectorTables).size).toBe(1);

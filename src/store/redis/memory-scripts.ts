@@ -1,0 +1,115 @@
+/**
+ * Lua for long-term memory writes. One script call per batch keeps the batch atomic (SQLite's one transaction):
+ * dimension checks run over every item before anything is written, dedup sees items written earlier in the
+ * batch, and a running re-embed (meta `pending_generation`) is told about every memory written meanwhile.
+ */
+
+/**
+ * KEYS: 1 meta, 2 insertion counter, 3 re-embed todo set, then per item its memory key and dedup set.
+ * ARGV: deduplicate ('1'/'0'), item count, then per item: id, vector length, has vector ('1'/'0'), vector bytes,
+ * field count, then field/value pairs.
+ * Returns per item { status, existing_id }. Errors: 'NOGENERATION', 'DIMENSION <stored> <given>'.
+ */
+export const PUT_MEMORIES = `
+local gen = redis.call('HGET', KEYS[1], 'vector_generation')
+local dim = redis.call('HGET', KEYS[1], 'vector_dimension')
+if not gen then return redis.error_reply('NOGENERATION') end
+local pending = redis.call('HGET', KEYS[1], 'pending_generation')
+local vfield = 'v' .. gen
+local n = tonumber(ARGV[2])
+
+local items = {}
+local a = 3
+for i = 1, n do
+  local it = { id = ARGV[a], len = tonumber(ARGV[a + 1]), hasvec = ARGV[a + 2] == '1', vec = ARGV[a + 3] }
+  local nf = tonumber(ARGV[a + 4])
+  it.fields = a + 5
+  it.nf = nf
+  a = a + 5 + nf * 2
+  if it.len ~= tonumber(dim) then return redis.error_reply('DIMENSION ' .. dim .. ' ' .. it.len) end
+  items[i] = it
+end
+
+local out = {}
+for i, it in ipairs(items) do
+  local key = KEYS[2 + i * 2]
+  local dupkey = KEYS[3 + i * 2]
+  local status = 'created'
+  local existing = ''
+  local seq
+  if redis.call('EXISTS', key) == 1 then
+    status = 'updated'
+    seq = redis.call('HGET', key, 'seq')
+    local olddup = redis.call('HGET', key, '_dup')
+    if olddup and olddup ~= dupkey then redis.call('ZREM', olddup, it.id) end
+    -- Optional fields the new version lacks (and the old vector, when the new one is a zero vector).
+    local present = {}
+    for f = it.fields, it.fields + it.nf * 2 - 1, 2 do present[ARGV[f]] = true end
+    if it.hasvec then present[vfield] = true end
+    for _, f in ipairs({ 'topics', 'entities', 'event_date', vfield }) do
+      if not present[f] and redis.call('HEXISTS', key, f) == 1 then redis.call('HDEL', key, f) end
+    end
+  elseif ARGV[1] == '1' then
+    local first = redis.call('ZRANGE', dupkey, 0, 0)
+    if #first > 0 then
+      status = 'duplicate'
+      existing = first[1]
+    end
+  end
+  if status ~= 'duplicate' then
+    if not seq then seq = redis.call('INCR', KEYS[2]) end
+    local rev = (tonumber(redis.call('HGET', key, 'rev')) or 0) + 1
+    -- One HSET: the search module re-indexes the whole document on every command that changes the hash.
+    local args = { 'seq', seq, '_dup', dupkey, 'rev', rev }
+    for f = it.fields, it.fields + it.nf * 2 - 1 do args[#args + 1] = ARGV[f] end
+    if it.hasvec then
+      args[#args + 1] = vfield
+      args[#args + 1] = it.vec
+    end
+    redis.call('HSET', key, unpack(args))
+    redis.call('ZADD', dupkey, seq, it.id)
+    if pending then
+      redis.call('HDEL', key, 'v' .. pending)
+      redis.call('SADD', KEYS[3], it.id)
+    end
+  end
+  out[i] = { status, existing }
+end
+return out
+`;
+
+/** KEYS: 1 re-embed todo set, then memory keys. ARGV: the ids. Returns how many existed. */
+export const DELETE_MEMORIES = `
+local n = 0
+for i = 2, #KEYS do
+  local dup = redis.call('HGET', KEYS[i], '_dup')
+  if dup then
+    redis.call('ZREM', dup, ARGV[i - 1])
+    redis.call('DEL', KEYS[i])
+    redis.call('SREM', KEYS[1], ARGV[i - 1])
+    n = n + 1
+  end
+end
+return n
+`;
+
+/** KEYS: memory keys. ARGV: the time in epoch ms. Unknown ids are skipped. */
+export const RECORD_ACCESS = `
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('HINCRBY', KEYS[i], 'access_count', 1)
+    redis.call('HSET', KEYS[i], 'last_accessed', ARGV[1])
+  end
+end
+return 0
+`;
+
+/** KEYS: memory keys. ARGV: terms/context pairs in key order. Unknown ids are skipped. */
+export const SET_INDEX_TERMS = `
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('HSET', KEYS[i], 'terms', ARGV[i * 2 - 1], 'context', ARGV[i * 2])
+  end
+end
+return 0
+`;

@@ -1,0 +1,28 @@
+/**
+ * Making values safe inside RediSearch queries.
+ *
+ * TAG values are stored and queried hex-encoded (UTF-8 bytes). Hex is [0-9a-f] only, so no value — whatever
+ * `-@{}|()*:"'\` it holds — can be read as query syntax; commas (the TAG separator) and case survive exactly,
+ * where RediSearch would split on the one and fold the other; and a byte prefix is a hex prefix, so `startswith`
+ * still works as a TAG prefix query.
+ */
+export const tagValue = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
+
+/** Stands for null in single-valued TAG fields, so `ne` can keep nulls as SQLite's `IS NULL OR !=` does. */
+export const NULL_TAG = 'none';
+
+export const tagOrNull = (s: string | null | undefined): string => (s == null ? NULL_TAG : tagValue(s));
+
+/**
+ * The characters RediSearch's tokenizer splits text on (toksep.h). A query term is split the same way, so it
+ * matches what indexing made of the same text, and no piece can carry query syntax.
+ */
+const SEPARATORS = /[\s,./(){}[\]:;\\~!@#$%^&*\-=+|'`"<>?]+/u;
+
+/** Query tokens for one analysed term: split like the indexer, every non-word character escaped for safety. */
+export function textTokens(term: string): string[] {
+  return term
+    .split(SEPARATORS)
+    .filter((t) => t !== '')
+    .map((t) => t.replace(/[^\p{L}\p{N}_]/gu, (c) => `\\${c}`));
+}

@@ -1,0 +1,159 @@
+import { MemoryError } from '../../errors.js';
+import type { StoreFilter } from '../../models/filters.js';
+import type { KeywordHit, Page, VectorHit } from '../port.js';
+import type { RedisClient } from './client.js';
+import { filterQuery } from './filter-query.js';
+import type { Keys } from './keys.js';
+import type { MemoryRepo } from './memories.js';
+import { isZeroVector, vectorBytes } from './memory-fields.js';
+import { textTokens } from './query-escape.js';
+import type { SearchIndex } from './search-index.js';
+import { rowsOf, type SearchRow } from './search-reply.js';
+
+export const DEFAULT_CONTEXT_WEIGHT = 0.5;
+
+/**
+ * The keyword query: an OR of the tokens over `terms`, plus the same over `context` weighted by `contextWeight`.
+ * RediSearch applies a `$weight` only to a union or intersection node, never to a lone term, so one token is
+ * written twice (`t|t`, which scores twice) under half the weight. Filters get weight 0 so that matching
+ * several tag values does not raise a score.
+ */
+export function keywordQuery(tokens: string[], filter: string | null, contextWeight: number): string {
+  const any = tokens.join('|');
+  const context =
+    tokens.length === 1
+      ? `((@context:(${any}|${any}))=>{$weight: ${contextWeight / 2};})`
+      : `((@context:(${any}))=>{$weight: ${contextWeight};})`;
+  const text = `((@terms:(${any})) | ${context})`;
+  return filter === null ? text : `${text} ((${filter})=>{$weight: 0;})`;
+}
+
+// Hits carry the memory's times (port HitTimes), so recency ranking needs no record fetch.
+const RETURN_TIMES = ['RETURN', 2, 'created_at', 'last_accessed'] as const;
+const RETURN_DIST_TIMES = ['RETURN', 3, 'dist', 'created_at', 'last_accessed'] as const;
+const times = (r: SearchRow) => ({
+  createdMs: Number(r.fields.created_at),
+  lastAccessedMs: Number(r.fields.last_accessed),
+});
+
+const byScoreThenId = (a: KeywordHit, b: KeywordHit) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byDistanceThenId = (a: VectorHit, b: VectorHit) =>
+  a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export class Search {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: Keys,
+    private readonly index: SearchIndex,
+    private readonly memories: MemoryRepo,
+  ) {}
+
+  async keyword(
+    terms: string[],
+    filter: StoreFilter,
+    k: number,
+    contextWeight = DEFAULT_CONTEXT_WEIGHT,
+    count = true,
+  ): Promise<Page<KeywordHit>> {
+    this.index.requireSearch();
+    if (!Number.isFinite(contextWeight) || contextWeight < 0) {
+      throw new MemoryError('invalid', `contextWeight must be a number of at least 0, got ${contextWeight}`);
+    }
+    const tokens = [...new Set(terms.flatMap(textTokens))];
+    const f = filterQuery(filter);
+    const g = await this.index.current();
+    if (tokens.length === 0 || !f || !g) return { items: [], total: 0 };
+    const query = keywordQuery(tokens, f.empty ? null : f.query, contextWeight);
+    const reply = (await this.client.call(
+      'FT.SEARCH',
+      g.index,
+      query,
+      'WITHSCORES',
+      ...RETURN_TIMES,
+      'VERBATIM',
+      'SCORER',
+      this.index.scorer ?? 'BM25',
+      'LIMIT',
+      0,
+      Math.max(0, Math.floor(k)),
+      'DIALECT',
+      2,
+    )) as unknown[];
+    const { total, rows } = rowsOf(reply, this.keys.memoryPrefix, true);
+    const items = rows.map((r) => ({ id: r.id, score: r.score, ...times(r) })).sort(byScoreThenId);
+    // The total comes with the reply anyway; `count: false` only promises the number of hits.
+    return { items, total: count ? total : items.length };
+  }
+
+  /**
+   * KNN (HNSW) with the filter applied before the nearest are chosen (RediSearch hybrid query); with
+   * `maxDistance`, an exact range query (FLAT), whose reply total is the count within the distance. Zero vectors
+   * have no direction and are never hits.
+   */
+  async vector(query: Float32Array, filter: StoreFilter, k: number, maxDistance?: number): Promise<Page<VectorHit>> {
+    this.index.requireSearch();
+    const g = await this.index.current();
+    if (!g) return { items: [], total: 0 };
+    if (query.length !== g.dim) {
+      throw new MemoryError(
+        'invalid',
+        `vector has dimension ${query.length}, but this database stores dimension ${g.dim}`,
+      );
+    }
+    const f = filterQuery(filter);
+    if (!f) return { items: [], total: 0 };
+    const limit = Math.max(0, Math.floor(k));
+    const zero = isZeroVector(query);
+    if (maxDistance === undefined) {
+      const total = await this.memories.count(filter);
+      if (limit === 0 || zero) return { items: [], total };
+      const knn = `(${f.query})=>[KNN ${limit} @${g.field} $B AS dist]`;
+      const reply = (await this.client.call(
+        'FT.SEARCH',
+        g.index,
+        knn,
+        'PARAMS',
+        2,
+        'B',
+        vectorBytes(query),
+        'SORTBY',
+        'dist',
+        ...RETURN_DIST_TIMES,
+        'LIMIT',
+        0,
+        limit,
+        'DIALECT',
+        2,
+      )) as unknown[];
+      return { items: this.hits(reply), total };
+    }
+    if (zero) return { items: [], total: 0 };
+    const range = `@${g.exactField}:[VECTOR_RANGE $R $B]=>{$YIELD_DISTANCE_AS: dist}`;
+    const reply = (await this.client.call(
+      'FT.SEARCH',
+      g.index,
+      f.empty ? range : `(${range}) ${f.query}`,
+      'PARAMS',
+      4,
+      'R',
+      String(maxDistance),
+      'B',
+      vectorBytes(query),
+      'SORTBY',
+      'dist',
+      ...RETURN_DIST_TIMES,
+      'LIMIT',
+      0,
+      limit,
+      'DIALECT',
+      2,
+    )) as unknown[];
+    return { items: this.hits(reply), total: Number(reply[0]) };
+  }
+
+  private hits(reply: unknown[]): VectorHit[] {
+    return rowsOf(reply, this.keys.memoryPrefix, false)
+      .rows.map((r) => ({ id: r.id, distance: Number(r.fields.dist), ...times(r) }))
+      .sort(byDistanceThenId);
+  }
+}
