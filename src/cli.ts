@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { tokenCommand } from './auth/token-command.js';
 import { exportJsonl, importJsonl } from './cli/backup.js';
+import { compactCommand } from './cli/compact.js';
 import { ProgressBar } from './cli/progress.js';
 import { ConfigError, loadConfig, loadDotEnv, loadHttpConfig } from './config.js';
 import { openEngine } from './core/engine.js';
@@ -32,6 +33,9 @@ Commands:
   export [--output FILE]      Write every memory and session as JSONL (stdout when no file)
   import <FILE>               Read a JSONL export (progress on stderr)
   reembed                     Re-embed every memory with the configured EMBEDDING_MODEL
+  rebuild-index               Rebuild the Redis search index from the stored memories (MEMORY_BACKEND=redis)
+  compact [--namespace N] [--user-id U] [--json]
+                              Remove duplicate memories and merge near-duplicates (merging needs an LLM)
   version                     Print the version
   help                        Print this help
 
@@ -156,8 +160,12 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'compact':
+      return compactCommand(rest);
     case 'reembed':
       return reembed();
+    case 'rebuild-index':
+      return (await import('./store/redis/rebuild-index-command.js')).rebuildIndexCommand(loadConfig());
     default:
       throw new MemoryError('invalid', `Unknown command "${command}". Run agent-memory --help.`);
   }

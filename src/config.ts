@@ -50,7 +50,12 @@ export function defaultSqlitePath(env: NodeJS.ProcessEnv = process.env): string 
 
 /** Every setting, read from the environment. Names follow the reference server where it has one. */
 const Settings = z.object({
-  MEMORY_BACKEND: z.enum(['sqlite', 'memory'], { message: "expected 'sqlite' or 'memory'" }).default('sqlite'),
+  MEMORY_BACKEND: z
+    .enum(['sqlite', 'memory', 'redis'], { message: "expected 'sqlite', 'memory' or 'redis'" })
+    .default('sqlite'),
+  // Redis backend (docs/redis.md): redis://, rediss://, redis+sentinel://…/<master>, redis+cluster://.
+  REDIS_URL: optionalText,
+  REDIS_KEY_PREFIX: optionalText,
   SQLITE_PATH: optionalText,
   EMBEDDING_PROVIDER: z.enum(['offline', 'openai'], { message: "expected 'offline' or 'openai'" }).optional(),
   EMBEDDING_MODEL: optionalText,
@@ -113,13 +118,21 @@ export interface LlmConfig {
 export interface MemoryFeaturesConfig {
   summarization: { enabled: boolean; threshold: number; keep: number };
   /** `longTermMemory` gates promotion and extraction; `discrete` gates LLM extraction only. */
-  extraction: { longTermMemory: boolean; discrete: boolean; debounceSeconds: number; topics: boolean; entities: boolean };
+  extraction: {
+    longTermMemory: boolean;
+    discrete: boolean;
+    debounceSeconds: number;
+    topics: boolean;
+    entities: boolean;
+  };
   dedup: { distance: number; compactionDistance: number; compactionEveryMinutes: number };
   tasks: { leaseSeconds: number; maxAttempts: number; pollMs: number };
 }
 
 export interface Config {
-  backend: 'sqlite' | 'memory';
+  backend: 'sqlite' | 'memory' | 'redis';
+  /** MEMORY_BACKEND=redis: the server and the key prefix (several stores can share one Redis). */
+  redis: { url: string; keyPrefix: string };
   sqlitePath: string;
   embedding: { provider: 'offline' | 'openai'; model: string; dimensions?: number; apiKey?: string; baseUrl?: string };
   maxTextBytes: number;
@@ -157,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     backend: s.MEMORY_BACKEND,
+    redis: { url: s.REDIS_URL ?? 'redis://localhost:6379', keyPrefix: s.REDIS_KEY_PREFIX ?? 'agent-memory' },
     sqlitePath: s.SQLITE_PATH ?? defaultSqlitePath(env),
     embedding: {
       provider,

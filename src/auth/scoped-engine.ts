@@ -1,3 +1,4 @@
+import type { CompactOptions } from '../core/compact.js';
 import type { Engine, MemoryEngine } from '../core/engine.js';
 import type { RecordDefaults } from '../core/records.js';
 import type { WindowOptions } from '../core/working-memory.js';
@@ -112,5 +113,27 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
       if (isObject(req.long_term_search)) req.long_term_search = confineFilters(scope, req.long_term_search);
       return engine.memoryPrompt(req);
     },
+    async compact(opts: CompactOptions = {}) {
+      requireAccess(scope, 'write', 'Compacting memories');
+      // Naming no namespace (or user) means the token's own, never the whole store.
+      const confined: CompactOptions = {
+        ...opts,
+        namespace: confineValue(scope, 'namespace', opts.namespace) as string | null | undefined,
+      };
+      if (scope.user_id) confined.user_id = confineValue(scope, 'user_id', opts.user_id) as string;
+      return engine.compact(confined);
+    },
+    async getTask(id: string) {
+      requireAccess(scope, 'read', 'Reading tasks');
+      const task = await engine.getTask(id);
+      // Tasks of other namespaces or users, and store-wide ones (scheduled compaction), do not exist for this caller.
+      if (!canSee(scope, task)) throw notFound(`No task with id "${id}".`);
+      return task;
+    },
+    async optimizeQuery(text: string) {
+      requireAccess(scope, 'read', 'Optimizing a search query');
+      return engine.optimizeQuery(text);
+    },
+    llmStatus: () => engine.llmStatus(),
   };
 }

@@ -27,6 +27,7 @@ export async function apiCommand(args: string[], config: Config, http: HttpConfi
     );
   }
   const engine = await openEngine(config);
+  await engine.startBackgroundWork(); // LLM features: task worker and compaction schedule (src/core/background.ts)
   const server = await startHttpServer(engine, settings, { insecureNoAuth: values['insecure-no-auth'] });
   process.stdout.write(`${startupBanner(server.url, settings, config)}\n`);
   log.info('HTTP server ready', { url: server.url, auth: settings.auth.mode, store: engine.store.kind });

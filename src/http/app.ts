@@ -11,6 +11,7 @@ import { SCOPES_SUPPORTED } from '../auth/oauth2.js';
 import { scopeEngine } from '../auth/scoped-engine.js';
 import type { HttpConfig } from '../config.js';
 import type { Engine } from '../core/engine.js';
+import { llmUsage } from '../llm/usage.js';
 import { Identifier } from '../models/common.js';
 import { log } from '../util/log.js';
 import { VERSION } from '../version.js';
@@ -19,12 +20,13 @@ import type { AppEnv } from './env.js';
 import { detail, errorHandler, notFoundHandler, validationHook } from './errors.js';
 import { isLoopbackAddress, loopbackGuard } from './guards.js';
 import { McpHttp } from './mcp-http.js';
-import { Metrics } from './metrics.js';
+import { llmUsageSamples, Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { longTermRoutes } from './routes/long-term.js';
 import { notImplementedRoutes } from './routes/not-implemented.js';
 import { promptRoutes } from './routes/prompt.js';
 import { systemRoutes } from './routes/system.js';
+import { taskRoutes } from './routes/tasks.js';
 import { workingMemoryRoutes } from './routes/working-memory.js';
 import { statsSource } from './stats.js';
 
@@ -165,8 +167,11 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   // REST.
   systemRoutes(app, stats);
   workingMemoryRoutes(app);
-  longTermRoutes(app);
-  promptRoutes(app);
+  // optimize_query waits at most half the request budget for the model, then searches with the text as given.
+  const optimize = { optimizeBudgetMs: Math.max(1, Math.floor(config.requestTimeoutMs / 2)) };
+  longTermRoutes(app, optimize);
+  promptRoutes(app, optimize);
+  taskRoutes(app);
   notImplementedRoutes(app);
 
   app.get('/metrics', async (c) => {
@@ -189,6 +194,12 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
         help: 'Open MCP sessions (Streamable HTTP and SSE).',
         value: mcp.openSessions,
       },
+      {
+        name: 'agent_memory_llm_available',
+        help: 'Whether a chat model is configured (1) or the LLM features run degraded (0).',
+        value: engine.llmStatus().available ? 1 : 0,
+      },
+      ...llmUsageSamples(llmUsage()),
     ]);
     return c.body(text, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
   });

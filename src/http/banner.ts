@@ -1,5 +1,30 @@
 import { resolve } from 'node:path';
 import type { Config, HttpConfig } from '../config.js';
+import { redactUrl } from '../store/redis/url.js';
+
+/** Where the memories live, as the banner names it; a Redis password is never printed. */
+function storeLine(config: Config): string {
+  if (config.backend === 'sqlite') return `SQLite ${config.sqlitePath}`;
+  if (config.backend === 'redis')
+    return `Redis ${redactUrl(config.redis.url)} (key prefix "${config.redis.keyPrefix}")`;
+  return 'in-memory (lost on exit)';
+}
+
+const redisPassword = (config: Config) =>
+  config.backend === 'redis' && redactUrl(config.redis.url) !== config.redis.url;
+
+/** The environment a stdio server needs to open the same store (the Redis password left out, as `***`). */
+function stdioEnv(config: Config): Record<string, string> {
+  if (config.backend === 'sqlite') return { SQLITE_PATH: config.sqlitePath };
+  if (config.backend === 'redis') {
+    return {
+      MEMORY_BACKEND: 'redis',
+      REDIS_URL: redactUrl(config.redis.url),
+      ...(config.redis.keyPrefix === 'agent-memory' ? {} : { REDIS_KEY_PREFIX: config.redis.keyPrefix }),
+    };
+  }
+  return { MEMORY_BACKEND: 'memory' };
+}
 
 /**
  * What `agent-memory api` prints on start: where everything is, and client configurations ready to paste.
@@ -14,18 +39,20 @@ export function startupBanner(url: string, http: HttpConfig, config: Config): st
       memory: {
         command: process.execPath,
         args: [cliPath, 'mcp'],
-        env: config.backend === 'sqlite' ? { SQLITE_PATH: config.sqlitePath } : { MEMORY_BACKEND: 'memory' },
+        env: stdioEnv(config),
       },
     },
   };
   const cursor = { mcpServers: { memory: { url: `${url}/mcp`, ...headers } } };
+  // Tokens live in the SQLite file at SQLITE_PATH whatever the backend (docs/http.md, "Token mode").
+  const tokenFile = config.backend === 'redis' ? ` (token table in SQLite ${config.sqlitePath})` : '';
   const authNote =
     http.auth.mode === 'token'
-      ? '\nAuth: token. Create one with: agent-memory token add --namespace NAME --scope write   (replace <TOKEN>)'
+      ? `\nAuth: token${tokenFile}. Create one with: agent-memory token add --namespace NAME --scope write   (replace <TOKEN>)`
       : http.auth.mode === 'oauth2'
         ? `\nAuth: OAuth2 (issuer ${http.auth.oauth2?.issuer}); metadata at ${url}/.well-known/oauth-protected-resource`
         : '\nAuth: disabled (loopback only).';
-  const store = config.backend === 'sqlite' ? `SQLite ${config.sqlitePath}` : 'in-memory (lost on exit)';
+  const store = storeLine(config);
   return `agent-memory API listening on ${url}
   REST          ${url}/v1/...          (docs ${url}/docs, spec ${url}/openapi.json)
   MCP           ${url}/mcp             (Streamable HTTP; ${url}/<namespace>/mcp sets the default namespace)
@@ -33,7 +60,7 @@ export function startupBanner(url: string, http: HttpConfig, config: Config): st
   Health        ${url}/v1/health       Metrics ${url}/metrics
   Store         ${store}${authNote}
 
-Claude Desktop (claude_desktop_config.json; stdio, same database):
+Claude Desktop (claude_desktop_config.json; stdio, same database${redisPassword(config) ? '; put the Redis password in place of ***' : ''}):
 ${JSON.stringify(claude, null, 2)}
 
 Cursor (~/.cursor/mcp.json):

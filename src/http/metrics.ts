@@ -1,3 +1,5 @@
+import type { ModelUsage } from '../llm/usage.js';
+
 /**
  * Prometheus text exposition, kept in-process: a few counters and histograms need no client library.
  * Route labels are route patterns (`/v1/long-term-memory/:memory_id`), never raw paths, so cardinality stays fixed.
@@ -82,8 +84,11 @@ export class Metrics {
     this.toolLatency.observe({ tool }, seconds);
   }
 
-  /** The exposition text; `gauges` are sampled at scrape time (store sizes, open MCP sessions). */
-  render(gauges: { name: string; help: string; value: number; labels?: Labels }[]): string {
+  /**
+   * The exposition text; `sampled` values are read at scrape time (store sizes, open MCP sessions, LLM usage).
+   * Samples of one name must be adjacent (one metric family).
+   */
+  render(sampled: Sample[]): string {
     const lines = [
       ...this.httpRequests.render(),
       ...this.httpLatency.render(),
@@ -91,13 +96,64 @@ export class Metrics {
       ...this.toolLatency.render(),
     ];
     const seen = new Set<string>();
-    for (const g of gauges) {
+    for (const g of sampled) {
       if (!seen.has(g.name)) {
-        lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
+        lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type ?? 'gauge'}`);
         seen.add(g.name);
       }
       lines.push(`${g.name}${labelText(g.labels ?? {})} ${g.value}`);
     }
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** A value read at scrape time; `counter` for totals kept elsewhere (the process-wide LLM usage). */
+export interface Sample {
+  name: string;
+  help: string;
+  value: number;
+  labels?: Labels;
+  type?: 'gauge' | 'counter';
+}
+
+const LLM_COUNTERS: [field: Exclude<keyof ModelUsage, 'provider' | 'model'>, name: string, help: string][] = [
+  ['requests', 'agent_memory_llm_requests_total', 'LLM calls that returned a reply, by provider and model.'],
+  [
+    'failures',
+    'agent_memory_llm_errors_total',
+    'LLM calls that failed for good (after retries), by provider and model.',
+  ],
+  [
+    'retries',
+    'agent_memory_llm_retries_total',
+    'Extra LLM attempts after transient failures (429, 5xx, timeouts), by provider and model.',
+  ],
+  [
+    'malformed_replies',
+    'agent_memory_llm_malformed_replies_total',
+    'LLM replies that were not the JSON asked for, by provider and model.',
+  ],
+  [
+    'input_tokens',
+    'agent_memory_llm_prompt_tokens_total',
+    'Prompt (input) tokens sent to LLMs, by provider and model.',
+  ],
+  [
+    'output_tokens',
+    'agent_memory_llm_completion_tokens_total',
+    'Completion (output) tokens received from LLMs, by provider and model.',
+  ],
+];
+
+/** The process-wide LLM usage counters (`llmUsage()`) as Prometheus counters labelled by provider and model. */
+export function llmUsageSamples(usage: ModelUsage[]): Sample[] {
+  return LLM_COUNTERS.flatMap(([field, name, help]) =>
+    usage.map((u) => ({
+      name,
+      help,
+      type: 'counter' as const,
+      value: u[field],
+      labels: { provider: u.provider, model: u.model },
+    })),
+  );
 }

@@ -102,6 +102,43 @@ export const StatsResponse = z
   })
   .meta({ id: 'StatsResponse' });
 
+export const CompactionReport = z
+  .object({
+    scanned: z.number().int().describe('Memories looked at.'),
+    duplicates_removed: z
+      .number()
+      .int()
+      .describe('Exact duplicates (same memory_hash, or the same text) deleted; the oldest copy is kept.'),
+    merged_groups: z.number().int().describe('Groups of near-duplicates merged into one memory each.'),
+    merged_memories_removed: z.number().int().describe('Memories deleted because they were merged into another.'),
+    semantic: z
+      .enum(['done', 'skipped'])
+      .describe('`skipped` when no LLM is configured: only exact duplicates were removed (see `reason`).'),
+    reason: z.string().optional().meta({ example: 'no LLM is configured: near-duplicates were not merged' }),
+  })
+  .meta({ id: 'CompactionReport' });
+
+export const TaskResponse = z
+  .object({
+    id: z.string(),
+    type: z.string().meta({
+      description: 'extract_memories, promote_memories, enrich_memories or compact_memories.',
+      example: 'extract_memories',
+    }),
+    status: z.enum(['pending', 'running', 'success', 'failed']),
+    created_at: z.string().describe('ISO 8601.'),
+    started_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    error_message: z.string().nullable().describe('The last error, when an attempt failed.'),
+    attempts: z.number().int(),
+    max_attempts: z.number().int(),
+    run_at: z.string().describe('When a pending task runs (next).'),
+    namespace: z.string().nullable().describe('The namespace the task works on; null for store-wide tasks.'),
+    user_id: z.string().nullable(),
+    result: z.unknown().describe('What the task reported when it finished (kind-specific); null before.'),
+  })
+  .meta({ id: 'Task' });
+
 export { JsonObject };
 
 // Query-string pieces: every value arrives as text, so numbers and booleans are coerced here.

@@ -7,27 +7,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenStore } from '../../src/auth/token-store.js';
 import { loadConfig, loadHttpConfig } from '../../src/config.js';
-import { openEngine } from '../../src/core/engine.js';
+import { type Engine, type EngineOptions, openEngine } from '../../src/core/engine.js';
 import { type RunningServer, startHttpServer } from '../../src/http/server.js';
 
 export interface TestServer extends RunningServer {
+  /** The engine behind the server, for what REST does not show (running due background tasks). */
+  engine: Engine;
   dir: string;
   dbPath: string;
   tokens?: TokenStore;
   stop(): Promise<void>;
 }
 
-/** Starts `agent-memory api` in-process; `env` holds HTTP settings (AUTH_MODE, RATE_LIMIT_PER_MINUTE, …). */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts `agent-memory api` in-process; `env` holds HTTP and engine settings (AUTH_MODE, RATE_LIMIT_PER_MINUTE,
+ * OPENAI_API_BASE, …); `engineOptions.autoStartWorker: false` leaves background tasks to `engine.runBackgroundTasks`.
+ */
+export async function startServer(
+  env: Record<string, string> = {},
+  engineOptions: EngineOptions = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'agent-memory-http-'));
   const dbPath = join(dir, 'memory.db');
   const config = loadConfig({ MEMORY_BACKEND: 'sqlite', SQLITE_PATH: dbPath, LOG_LEVEL: 'warn', ...env });
   const http = loadHttpConfig({ PORT: '0', API_HOST: '127.0.0.1', ...env });
   const tokens = http.auth.mode === 'token' ? new TokenStore(dbPath) : undefined;
-  const engine = await openEngine(config);
+  const engine = await openEngine(config, engineOptions);
   const server = await startHttpServer(engine, http, { tokens });
   return {
     ...server,
+    engine,
     dir,
     dbPath,
     tokens,

@@ -5,6 +5,7 @@ import { MemoryType } from '../../models/memory-record.js';
 import type { AppEnv } from '../env.js';
 import {
   AckResponse,
+  CompactionReport,
   CreateMemoryRecordRequest,
   CreateMemoryResponse,
   MemoryListResponse,
@@ -17,6 +18,7 @@ import {
   SearchRequest,
 } from '../schemas.js';
 import { badRequest, bearerAuth, commonErrors, conflict, jsonBody, jsonContent, notFound } from './openapi-helpers.js';
+import { type OptimizeOptions, optimizedText } from './optimize.js';
 
 const tags = ['Long-term memory'];
 const MemoryPath = z.object({
@@ -45,11 +47,36 @@ const searchMemories = createRoute({
   summary: 'Search long-term memories (hybrid, keyword or semantic)',
   request: {
     query: z.object({
-      optimize_query: queryBool.optional().meta({ description: 'Accepted for compatibility; ignored.' }),
+      optimize_query: queryBool.optional().meta({
+        description:
+          'Rewrite `text` into a search query with the fast model before searching. Without an LLM, or when the ' +
+          'rewrite fails or is slow, the original text is used; the request does not fail because of it.',
+      }),
     }),
     body: jsonBody(SearchRequest),
   },
   responses: { 200: jsonContent(MemoryRecordResults, 'Ranked results'), ...badRequest, ...commonErrors },
+});
+
+const compactMemories = createRoute({
+  method: 'post',
+  path: '/v1/long-term-memory/compact',
+  tags,
+  security: bearerAuth,
+  summary: 'Remove duplicate memories and merge near-duplicates',
+  description:
+    'Deletes exact duplicates (the oldest copy is kept) and, when the server has an LLM, merges memories that ' +
+    'state the same fact (never across namespaces or users). Without an LLM only exact duplicates are removed and ' +
+    'the report says `semantic: "skipped"` with the reason. Runs before answering. Limited to `namespace` and/or ' +
+    '`user_id` when given; a confined token compacts its own namespace (and user) and may not name another. ' +
+    'Needs write access.',
+  request: {
+    query: z.object({
+      namespace: Identifier.optional().meta({ description: 'Only memories of this namespace.' }),
+      user_id: Identifier.optional().meta({ description: 'Only memories of this user.' }),
+    }),
+  },
+  responses: { 200: jsonContent(CompactionReport, 'What was removed and merged'), ...badRequest, ...commonErrors },
 });
 
 const listMemories = createRoute({
@@ -116,7 +143,7 @@ const deleteMemories = createRoute({
 
 const tagFilter = (values?: string[]) => (values?.length ? { any: values } : undefined);
 
-export function longTermRoutes(app: OpenAPIHono<AppEnv>): void {
+export function longTermRoutes(app: OpenAPIHono<AppEnv>, opts: OptimizeOptions): void {
   app.openapi(createMemories, async (c) => {
     const { memories, deduplicate } = c.req.valid('json');
     // As the reference server: clients name their memories, so a retried request overwrites instead of duplicating.
@@ -136,7 +163,19 @@ export function longTermRoutes(app: OpenAPIHono<AppEnv>): void {
     );
   });
 
-  app.openapi(searchMemories, async (c) => c.json(await c.get('api').longTerm.search(c.req.valid('json')), 200));
+  app.openapi(searchMemories, async (c) => {
+    const api = c.get('api');
+    let request = c.req.valid('json');
+    if (c.req.valid('query').optimize_query && request.text?.trim()) {
+      request = { ...request, text: await optimizedText(api, request.text, opts.optimizeBudgetMs) };
+    }
+    return c.json(await api.longTerm.search(request), 200);
+  });
+
+  app.openapi(compactMemories, async (c) => {
+    const { namespace, user_id } = c.req.valid('query');
+    return c.json(await c.get('api').compact({ namespace, user_id }), 200);
+  });
 
   app.openapi(listMemories, async (c) => {
     const q = c.req.valid('query');

@@ -3,11 +3,10 @@ import type { AppEnv } from '../env.js';
 import { detail } from '../errors.js';
 
 /**
- * Reference-server routes that need the LLM features of a later release. They answer 501 after auth, so a
+ * Reference-server routes not served yet (forgetting policies, summary views). They answer 501 after auth, so a
  * client learns at once that the call exists but is not served yet, rather than getting a 404 it might retry.
  */
 const PENDING: [method: 'get' | 'post' | 'delete', path: string, what: string][] = [
-  ['post', '/v1/long-term-memory/compact', 'Compaction (merging duplicate memories)'],
   ['post', '/v1/long-term-memory/forget', 'Forgetting policies'],
   ['get', '/v1/summary-views', 'Summary views'],
   ['post', '/v1/summary-views', 'Summary views'],
@@ -16,13 +15,10 @@ const PENDING: [method: 'get' | 'post' | 'delete', path: string, what: string][]
   ['get', '/v1/summary-views/:view_id/partitions', 'Summary views'],
   ['post', '/v1/summary-views/:view_id/partitions/run', 'Summary views'],
   ['post', '/v1/summary-views/:view_id/run', 'Summary views'],
-  ['get', '/v1/tasks/:task_id', 'Background tasks'],
 ];
 
 export function notImplementedRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const [method, path, what] of PENDING) {
-    app[method](path, (c) =>
-      detail(c, 501, `${what}: not available in this version of agent-memory yet; it comes with the LLM features.`),
-    );
+    app[method](path, (c) => detail(c, 501, `${what}: not available in this version of agent-memory yet.`));
   }
 }
