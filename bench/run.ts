@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- what...]`: what = mcp (MCP stdio latency at 1k and 10k memories; default), quality, and/or
- * http (REST requests/s and p50/p95 over loopback with autocannon, ~5 s per endpoint).
+ * http (REST requests/s and p50/p95 over loopback with autocannon, ~5 s per endpoint), and/or search (in-process
+ * engine search latency per mode and filter case at 10k memories).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -21,6 +22,14 @@ async function main() {
     const rows = await measureHttp(size, seconds);
     process.stdout.write(
       `\n## HTTP REST (autocannon, 10 connections, ${seconds} s each, loopback, SQLite file)\n\n${formatHttp(rows)}\n`,
+    );
+  }
+  if (what.includes('search')) {
+    const { formatSearch, measureSearch } = await import('./search.js');
+    const size = Number(process.env.BENCH_SEARCH_SIZE ?? 10000);
+    const rows = await measureSearch(size);
+    process.stdout.write(
+      `\n## Engine search latency, ${size} memories (in-process, offline embedder, in-memory SQLite)\n\n${formatSearch(rows)}\n`,
     );
   }
   if (what.includes('quality')) {

@@ -15,7 +15,9 @@ import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import { toStoreFilter } from './filters.js';
 import { planNeighbourContext } from './neighbour-context.js';
 import {
+  byScore,
   type Candidate,
+  candidate,
   DEFAULT_RECENCY,
   fuse,
   keywordScore,
@@ -30,6 +32,8 @@ export interface LongTermOptions {
   recencyBoost: boolean;
   /** Vector weight in hybrid fusion when the request gives no hybrid_alpha. */
   defaultHybridAlpha: number;
+  /** Hook after `create` stored new memories (not overwrites or duplicates): queues enrichment and dedup. */
+  onCreated?: (records: MemoryRecord[]) => Promise<void>;
 }
 
 export interface CreateResult {
@@ -59,7 +63,12 @@ export class LongTermMemory {
       checkTextSize(r.data.text, this.opts.maxTextBytes, `memories[${i}]`);
       return r.data;
     });
-    return this.write(parsed, opts.deduplicate ?? true, opts.defaults ?? {});
+    const result = await this.write(parsed, opts.deduplicate ?? true, opts.defaults ?? {});
+    if (this.opts.onCreated) {
+      const created = new Set(result.outcomes.flatMap((o) => (o.status === 'created' ? [o.id] : [])));
+      if (created.size) await this.opts.onCreated(result.memories.filter((m) => created.has(m.id)));
+    }
+    return result;
   }
 
   private async write(parsed: MemoryRecordParsed[], deduplicate: boolean, defaults: RecordDefaults) {
@@ -149,47 +158,69 @@ export class LongTermMemory {
     }
 
     const mode = req.search_mode;
+    const alpha = req.hybrid_alpha ?? this.opts.defaultHybridAlpha;
+    const maxDistance = req.distance_threshold ?? undefined;
     const terms = mode === 'semantic' ? [] : queryTerms(text);
-    const wantVector =
-      mode === 'semantic' || (mode === 'hybrid' && (req.hybrid_alpha ?? this.opts.defaultHybridAlpha) > 0);
+    const wantVector = mode === 'semantic' || (mode === 'hybrid' && alpha > 0);
+    // A hybrid total is at least the vector total, which (without a distance threshold) counts every filtered
+    // memory: the keyword matches need no count of their own then.
+    const countKeyword = !(mode === 'hybrid' && wantVector && maxDistance === undefined);
     const [kw, vec] = await Promise.all([
       terms.length
-        ? this.store.keywordSearch(terms, filter, depth)
+        ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
         : Promise.resolve({ items: [] as KeywordHit[], total: 0 }),
       wantVector
-        ? this.vectorSearch(text, filter, depth, req.distance_threshold ?? undefined)
+        ? this.vectorSearch(text, filter, depth, maxDistance)
         : Promise.resolve({ items: [] as VectorHit[], total: 0 }),
     ]);
     if (mode === 'keyword') {
-      candidates = kw.items.map((h) => ({ id: h.id, score: keywordScore(h.score) }));
+      // The store breaks ties by insertion order; ranking breaks them by id, as fusion does.
+      candidates = kw.items.map((h) => candidate(h, keywordScore(h.score))).sort(byScore);
       total = kw.total;
     } else if (mode === 'semantic') {
-      candidates = vec.items.map((h) => ({ id: h.id, score: vectorScore(h.distance) }));
+      candidates = vec.items.map((h) => candidate(h, vectorScore(h.distance)));
       total = vec.total;
     } else {
-      candidates = fuse(kw.items, vec.items, req.hybrid_alpha ?? this.opts.defaultHybridAlpha);
+      candidates = fuse(kw.items, vec.items, alpha);
       total = Math.max(kw.total, vec.total, candidates.length);
     }
 
-    const records = new Map((await this.store.getMemories(candidates.map((c) => c.id))).map((r) => [r.id, r]));
-    const now = Date.now();
     const weights = this.recencyWeights(req);
-    const ranked = candidates
-      .filter((c) => records.has(c.id))
-      .map((c) => {
-        const r = records.get(c.id)!;
-        const score = weights
-          ? recencyScore(
-              c.score,
-              { lastAccessedMs: Date.parse(r.last_accessed), createdMs: Date.parse(r.created_at) },
-              now,
-              weights,
-            )
-          : c.score;
-        return { ...r, score, dist: 1 - score, score_type: mode } satisfies MemoryRecordResult;
-      })
+    // Records are fetched for the page only, unless the store's hits came without the times recency needs.
+    const fetched = new Map<string, MemoryRecord>();
+    if (weights) {
+      const untimed = candidates.filter((c) => c.createdMs === undefined || c.lastAccessedMs === undefined);
+      if (untimed.length) {
+        for (const r of await this.store.getMemories(untimed.map((c) => c.id))) fetched.set(r.id, r);
+        candidates = candidates.flatMap((c) => {
+          if (c.createdMs !== undefined && c.lastAccessedMs !== undefined) return [c];
+          const r = fetched.get(c.id);
+          return r ? [{ ...c, createdMs: Date.parse(r.created_at), lastAccessedMs: Date.parse(r.last_accessed) }] : [];
+        });
+      }
+    }
+    const now = Date.now();
+    let ranked = candidates
+      .map((c) => ({
+        id: c.id,
+        score: weights
+          ? recencyScore(c.score, { lastAccessedMs: c.lastAccessedMs!, createdMs: c.createdMs! }, now, weights)
+          : c.score,
+      }))
       .sort((a, b) => b.score - a.score);
-    const pageItems = ranked.slice(req.offset, window);
+    let pageItems: MemoryRecordResult[];
+    for (;;) {
+      const slice = ranked.slice(req.offset, window);
+      const wanted = slice.filter((c) => !fetched.has(c.id)).map((c) => c.id);
+      for (const r of await this.store.getMemories(wanted)) fetched.set(r.id, r);
+      if (slice.every((c) => fetched.has(c.id))) {
+        pageItems = slice.map((c) => ({ ...fetched.get(c.id)!, score: c.score, dist: 1 - c.score, score_type: mode }));
+        break;
+      }
+      // A memory deleted since the search drops out, and the next candidate moves up into the page.
+      const gone = new Set(slice.filter((c) => !fetched.has(c.id)).map((c) => c.id));
+      ranked = ranked.filter((c) => !gone.has(c.id));
+    }
     await this.touch(pageItems, opts.touch);
     return this.page(pageItems, total, req.offset, req.limit, false);
   }

@@ -1,9 +1,21 @@
-import type { KeywordHit, VectorHit } from '../store/port.js';
+import type { HitTimes, KeywordHit, VectorHit } from '../store/port.js';
 
-export interface Candidate {
+/** A memory to rank, with its times when the store's hit carried them. */
+export interface Candidate extends HitTimes {
   id: string;
   /** 0–1, higher is better, before any recency re-rank. */
   score: number;
+}
+
+/** Best score first, ties by id: the order candidates are ranked in before any recency re-rank. */
+export const byScore = (a: Candidate, b: Candidate) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** A candidate for `hit` with `score`, keeping the hit's times. */
+export function candidate(hit: { id: string } & HitTimes, score: number): Candidate {
+  const c: Candidate = { id: hit.id, score };
+  if (hit.createdMs !== undefined) c.createdMs = hit.createdMs;
+  if (hit.lastAccessedMs !== undefined) c.lastAccessedMs = hit.lastAccessedMs;
+  return c;
 }
 
 /** Saturating map of a positive BM25 score to 0–1, stable across pages (unlike max-normalisation). */
@@ -18,19 +30,19 @@ export const vectorScore = (distance: number) => Math.max(0, 1 - distance);
  * cannot outvote a confident strong one.
  */
 export function fuse(keyword: KeywordHit[], vector: VectorHit[], alpha: number): Candidate[] {
-  const acc = new Map<string, number>();
+  const acc = new Map<string, Candidate>();
   const topKw = keyword[0]?.score ?? 0;
-  for (const h of keyword) acc.set(h.id, topKw > 0 ? ((1 - alpha) * h.score) / topKw : 0);
+  for (const h of keyword) acc.set(h.id, candidate(h, topKw > 0 ? ((1 - alpha) * h.score) / topKw : 0));
   const sims = vector.map((h) => 1 - h.distance);
   const hi = Math.max(...sims);
   const lo = Math.min(...sims);
   vector.forEach((h, i) => {
     const norm = hi > lo ? (sims[i]! - lo) / (hi - lo) : 1;
-    acc.set(h.id, (acc.get(h.id) ?? 0) + alpha * norm);
+    const c = acc.get(h.id);
+    if (c) c.score += alpha * norm;
+    else acc.set(h.id, candidate(h, alpha * norm));
   });
-  return [...acc.entries()]
-    .map(([id, score]) => ({ id, score }))
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+  return [...acc.values()].sort(byScore);
 }
 
 export interface RecencyWeights {

@@ -131,8 +131,8 @@ export interface MemoryStore {
     opts?: { contextWeight?: number; count?: boolean },
   ): Promise<Page<KeywordHit>>;
   /**
-   * Nearest first (ties by id); exact, or approximate with the top hits exact in nearly every query. Always honours
-   * the filter; `total` counts filtered memories within maxDistance. Zero vectors have no distance and never match.
+   * Nearest first; exact, or approximate with the top hits exact in nearly every query. Always honours the filter;
+   * `total` counts filtered memories within maxDistance. Zero vectors have no distance and never match.
    */
   vectorSearch(vector: Float32Array, filter: StoreFilter, k: number, maxDistance?: number): Promise<Page<VectorHit>>;
   /** access_count += 1 and last_accessed = at, for each id. */

@@ -131,10 +131,31 @@ CREATE UNIQUE INDEX tasks_pending_key ON tasks (dedupe_key) WHERE status = 'pend
 `;
 
 // Search joins each full-text match (and each vector candidate) to its memory for the filter, the id and the times
-// recency needs: this index holds all of those for the common filters, in far fewer pages than the table's rows.
+// recency needs: memories_search holds all of those for the common filters, in far fewer pages than the rows.
+// memory_counts keeps, per namespace ('ns:' || namespace) and overall ('*'), how many memories there are, so that
+// search knows at once a filter's total and whether a namespace filter keeps every memory (see search.ts).
 // The vector tables' change is in `run` (see VectorIndex.upgradeToCodes).
 const V3 = `
 CREATE INDEX memories_search ON memories (pk, namespace, user_id, session_id, memory_type, pinned, id, created_at, last_accessed);
+
+CREATE TABLE memory_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO memory_counts (key, n) SELECT '*', count(*) FROM memories;
+INSERT INTO memory_counts (key, n)
+  SELECT 'ns:' || namespace, count(*) FROM memories WHERE namespace IS NOT NULL GROUP BY namespace;
+CREATE TRIGGER memory_counts_insert AFTER INSERT ON memories BEGIN
+  UPDATE memory_counts SET n = n + 1 WHERE key = '*';
+  INSERT INTO memory_counts (key, n) SELECT 'ns:' || NEW.namespace, 1 WHERE NEW.namespace IS NOT NULL
+    ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER memory_counts_delete AFTER DELETE ON memories BEGIN
+  UPDATE memory_counts SET n = n - 1 WHERE key IN ('*', 'ns:' || OLD.namespace);
+END;
+CREATE TRIGGER memory_counts_move AFTER UPDATE OF namespace ON memories
+WHEN OLD.namespace IS NOT NEW.namespace BEGIN
+  UPDATE memory_counts SET n = n - 1 WHERE key = 'ns:' || OLD.namespace;
+  INSERT INTO memory_counts (key, n) SELECT 'ns:' || NEW.namespace, 1 WHERE NEW.namespace IS NOT NULL
+    ON CONFLICT (key) DO UPDATE SET n = n + 1;
+END;
 `;
 
 /** Append only: a released migration is never edited, a change is a new version. */

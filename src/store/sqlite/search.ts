@@ -1,11 +1,29 @@
-import type { StoreFilter } from '../../models/filters.js';
+import type { StoreFilter, TagField } from '../../models/filters.js';
 import type { KeywordHit, Page, VectorHit } from '../port.js';
 import { toBlob } from './codec.js';
-import { filterSql } from './filter-sql.js';
+import { type FilterSql, filterSql } from './filter-sql.js';
 import type { StatementCache } from './statements.js';
-import { VEC0_MAX_K, type VectorIndex } from './vectors.js';
+import { encode, filterKey, KEY_COLUMNS, SHARDS, VEC0_MAX_K, type VectorIndex, type VectorTables } from './vectors.js';
 
 export const DEFAULT_CONTEXT_WEIGHT = 0.5;
+
+/** Every hit carries its memory's times, so ranking by recency needs no record fetch. */
+const TIMES = 'm.created_at AS createdMs, m.last_accessed AS lastAccessedMs';
+
+/** Filter fields whose SQL reads only columns of the memories_search index (multi-valued tags need only m.pk). */
+const SEARCH_INDEX_TAGS = new Set(['namespace', 'user_id', 'session_id', 'memory_type', 'topics', 'entities']);
+const SEARCH_INDEX_TIMES = new Set(['created_at', 'last_accessed']);
+
+/**
+ * `memories m`, read through the covering memories_search index when the filter needs no other column: a search
+ * joins every match to its memory, and the index's entries sit in far fewer pages than the rows.
+ */
+function memoriesFor(filter: StoreFilter): string {
+  const covered =
+    Object.entries(filter.tags).every(([k, v]) => v === undefined || SEARCH_INDEX_TAGS.has(k)) &&
+    Object.entries(filter.times).every(([k, v]) => v === undefined || SEARCH_INDEX_TIMES.has(k));
+  return covered ? 'memories m INDEXED BY memories_search' : 'memories m';
+}
 
 /** Each term becomes an FTS5 string, so operators and punctuation in it are never parsed as query syntax. */
 export function ftsQuery(terms: string[]): string | null {
@@ -13,28 +31,105 @@ export function ftsQuery(terms: string[]): string | null {
   return quoted.length === 0 ? null : quoted.join(' OR ');
 }
 
+/** The counts memory_counts keeps: '*' for all memories, 'ns:' + namespace per namespace. */
+function storedCount(stmts: StatementCache, key: string): number {
+  const row = stmts.get('SELECT n FROM memory_counts WHERE key = ?').get(key) as { n: number } | undefined;
+  return row?.n ?? 0;
+}
+
+/** How many memories the filter keeps, when memory_counts tells at once: no filter, or one namespace alone. */
+function knownCount(stmts: StatementCache, filter: StoreFilter, f: FilterSql): number | undefined {
+  if (f.empty) return storedCount(stmts, '*');
+  // Every filter clause binds at least one value, so one value and a namespace eq mean that eq alone.
+  const eq = filter.tags.namespace?.eq;
+  return f.params.length === 1 && eq !== undefined ? storedCount(stmts, `ns:${eq}`) : undefined;
+}
+
+/** True when the filter keeps every memory, as a filter on the one namespace all memories are in does. */
+function keepsAll(stmts: StatementCache, filter: StoreFilter, f: FilterSql): boolean {
+  if (f.empty) return true;
+  const n = knownCount(stmts, filter, f);
+  return n !== undefined && n === storedCount(stmts, '*');
+}
+
+/**
+ * BM25, best first, ties by insertion order (pk). With a filter that keeps every memory, the full-text index alone
+ * ranks the matches and only the top k are joined to their memories (where the filter is still applied, so a
+ * memory written meanwhile elsewhere cannot slip in: the search is then redone the general way); otherwise each
+ * match is joined and filtered before ranking.
+ */
 export function keywordSearch(
   stmts: StatementCache,
   terms: string[],
   filter: StoreFilter,
   k: number,
   contextWeight = DEFAULT_CONTEXT_WEIGHT,
+  count = true,
 ): Page<KeywordHit> {
   const query = ftsQuery(terms);
   if (query === null) return { items: [], total: 0 };
   const f = filterSql(filter);
-  const from = `FROM memories_fts JOIN memories m ON m.pk = memories_fts.rowid WHERE memories_fts MATCH ? AND ${f.where}`;
-  const items = stmts
-    .get(`SELECT m.id AS id, -bm25(memories_fts, 1.0, ?) AS score ${from} ORDER BY score DESC, m.id LIMIT ?`)
-    .all(contextWeight, query, ...f.params, Math.max(0, k)) as KeywordHit[];
-  const { n } = stmts.get(`SELECT count(*) AS n ${from}`).get(query, ...f.params) as { n: number };
-  return { items, total: n };
+  const limit = Math.max(0, Math.floor(k));
+  const m = memoriesFor(filter);
+
+  if (keepsAll(stmts, filter, f)) {
+    const items = stmts
+      .get(
+        `SELECT m.id AS id, t.score AS score, ${TIMES} FROM (
+           SELECT rowid, -bm25(memories_fts, 1.0, ?) AS score FROM memories_fts WHERE memories_fts MATCH ?
+           ORDER BY score DESC, rowid LIMIT ?
+         ) t CROSS JOIN ${m} ON m.pk = t.rowid WHERE ${f.where} ORDER BY t.score DESC, t.rowid`,
+      )
+      .all(contextWeight, query, limit, ...f.params) as KeywordHit[];
+    // With a filter, fewer than k hits may mean that it dropped some: only the general way can tell.
+    if (f.empty || items.length === limit) {
+      if (!count || items.length < limit) return { items, total: items.length };
+      // Each full-text row is written and deleted with its memory, in one transaction: no join needed.
+      const all = stmts.get('SELECT count(*) AS n FROM memories_fts WHERE memories_fts MATCH ?').get(query);
+      return { items, total: (all as { n: number }).n };
+    }
+  }
+
+  const select = `SELECT m.id AS id, -bm25(memories_fts, 1.0, ?) AS score, m.pk AS pk, ${TIMES}
+    FROM memories_fts CROSS JOIN ${m} ON m.pk = memories_fts.rowid WHERE memories_fts MATCH ? AND ${f.where}`;
+  if (!count) {
+    const items = stmts
+      .get(`SELECT id, score, createdMs, lastAccessedMs FROM (${select}) ORDER BY score DESC, pk LIMIT ?`)
+      .all(contextWeight, query, ...f.params, limit) as KeywordHit[];
+    return { items, total: items.length };
+  }
+  // Every match costs a join here, so counting them in the same pass beats a second one (measured 0.5 against
+  // 0.8 ms for 135 of 1345 matches at 10k). With k = 0, one row is still read, for the count.
+  const rows = stmts
+    .get(
+      `SELECT id, score, createdMs, lastAccessedMs, count(*) OVER () AS total FROM (${select})
+       ORDER BY score DESC, pk LIMIT ?`,
+    )
+    .all(contextWeight, query, ...f.params, limit === 0 ? 1 : limit) as (KeywordHit & { total: number })[];
+  return { items: rows.slice(0, limit).map(({ total: _, ...hit }) => hit), total: rows[0]?.total ?? 0 };
 }
 
+/** When the coarse (binary code) search is used instead of an exact scan; tests lower the limits to exercise it. */
+export interface VectorSearchTuning {
+  /** Filtered sets of up to this many memories are scanned exactly. */
+  exactScanMax: number;
+  /** ...and so are those with fewer than this many memories per coarse candidate. */
+  rowsPerCandidate: number;
+  /** The fewest candidates taken by code distance and rescored exactly: k + k/4, and at least this. */
+  minCandidates: number;
+}
+
+export const DEFAULT_VECTOR_TUNING: VectorSearchTuning = {
+  exactScanMax: 1000,
+  rowsPerCandidate: 16,
+  minCandidates: 64,
+};
+
 /**
- * Exact KNN. With no filter and no distance cut the vec0 KNN is fastest; otherwise an exact scan over the plain
- * vector table restricted to the filtered rows (see vectors.ts for the measurements).
- * Zero vectors have no direction (distance NULL) and are never hits.
+ * Nearest first by cosine distance, ties by id. An exact scan over the filtered rows when they are few (or when
+ * `maxDistance` asks for an exact count); otherwise the vec0 Hamming KNN over binary codes (vectors.ts) picks
+ * k + k/4 (at least 64) candidates, restricted by the filter, and those are rescored exactly: the top hits are then
+ * the exact ones in nearly every query (vectors.ts has the figures).
  */
 export function vectorSearch(
   stmts: StatementCache,
@@ -43,6 +138,7 @@ export function vectorSearch(
   filter: StoreFilter,
   k: number,
   maxDistance?: number,
+  tuning: VectorSearchTuning = DEFAULT_VECTOR_TUNING,
 ): Page<VectorHit> {
   const t = vectors.current();
   if (!t) return { items: [], total: 0 };
@@ -50,46 +146,87 @@ export function vectorSearch(
   const q = toBlob(query);
   const f = filterSql(filter);
   const limit = Math.max(0, Math.floor(k));
-  const count = () =>
-    (stmts.get(`SELECT count(*) AS n FROM memories m WHERE ${f.where}`).get(...f.params) as { n: number }).n;
 
-  if (maxDistance === undefined) {
-    if (limit === 0) return { items: [], total: count() };
-    const items = (
-      f.empty && limit <= VEC0_MAX_K
-        ? stmts
-            .get(
-              // `+v.distance`: the subquery is flattened, and vec0 rejects an IS NOT NULL constraint pushed
-              // down onto its distance column.
-              `SELECT m.id AS id, v.distance AS distance
-               FROM (SELECT rowid, distance FROM ${t.vec} WHERE embedding MATCH ? AND k = ?) v
-               JOIN memories m ON m.pk = v.rowid
-               WHERE +v.distance IS NOT NULL ORDER BY v.distance, m.id`,
-            )
-            .all(q, limit)
-        : // NULLS LAST rather than `WHERE distance IS NOT NULL`: SQLite expands an alias in WHERE, which would
-          // compute every distance twice (measured 2x slower).
-          stmts
-            .get(
-              `SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance
-               FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk
-               WHERE ${f.where} ORDER BY distance NULLS LAST, m.id LIMIT ?`,
-            )
-            .all(q, ...f.params, limit)
-    ) as { id: string; distance: number | null }[];
-    return { items: items.filter((h): h is VectorHit => h.distance !== null), total: count() };
+  if (maxDistance !== undefined) {
+    // The total needs every filtered distance anyway, so one scan yields both the top k and the count. (A window
+    // count beats a second counting scan; it costs most when nearly every row is within maxDistance.)
+    const rows = stmts
+      .get(
+        `SELECT id, distance, createdMs, lastAccessedMs, count(*) OVER () AS total FROM (
+           SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
+           FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE ${f.where}
+         ) WHERE distance <= ? ORDER BY distance, id LIMIT ?`,
+      )
+      .all(q, ...f.params, maxDistance, Math.max(1, limit)) as (VectorHit & { total: number })[];
+    const total = rows[0]?.total ?? 0;
+    return { items: rows.slice(0, limit).map(({ total: _, ...hit }) => hit), total };
   }
 
-  // The total needs every filtered distance anyway, so one scan yields both the top k and the count. (A window
-  // count beats a second counting scan; it costs most when nearly every row is within maxDistance.)
+  const total =
+    knownCount(stmts, filter, f) ??
+    (stmts.get(`SELECT count(*) AS n FROM memories m WHERE ${f.where}`).get(...f.params) as { n: number }).n;
+  if (limit === 0 || total === 0) return { items: [], total };
+  const candidates = Math.min(VEC0_MAX_K, Math.max(tuning.minCandidates, limit + Math.ceil(limit / 4)));
+  // The KNN reads every code whatever the filter, at a cost that grows with the candidates; a scan reads only the
+  // filtered rows.
+  if (t.code && total > tuning.exactScanMax && candidates * tuning.rowsPerCandidate <= total) {
+    const items = coarseSearch(stmts, t, query, q, filter, f, candidates, limit);
+    // Fewer hits than asked can only come from zero vectors or key collisions among the candidates.
+    if (items.length >= Math.min(limit, total)) return { items, total };
+  }
+  // NULLS LAST rather than `WHERE distance IS NOT NULL`: SQLite expands an alias in WHERE, which would compute
+  // every distance twice (measured 2x slower).
+  const items = stmts
+    .get(
+      `SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
+       FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk
+       WHERE ${f.where} ORDER BY distance NULLS LAST, m.id LIMIT ?`,
+    )
+    .all(q, ...f.params, limit) as VectorHit[];
+  return { items: items.filter((h) => h.distance !== null), total };
+}
+
+/**
+ * The candidates' KNN runs inside vec0, per shard, with the filter's namespace, user and session equalities as
+ * metadata key constraints and anything else as a `rowid IN` list of the filtered memories; the full filter is then
+ * applied again to the candidates, which the keys alone could let through on a hash collision.
+ */
+function coarseSearch(
+  stmts: StatementCache,
+  t: VectorTables,
+  query: Float32Array,
+  q: Buffer,
+  filter: StoreFilter,
+  f: FilterSql,
+  candidates: number,
+  limit: number,
+): VectorHit[] {
+  const keyClauses: string[] = [];
+  const keys: bigint[] = [];
+  const restTags: StoreFilter['tags'] = { ...filter.tags };
+  for (const [field, column] of Object.entries(KEY_COLUMNS)) {
+    const tf = filter.tags[field as TagField];
+    if (tf?.eq === undefined) continue;
+    keyClauses.push(`AND ${column} = ?`);
+    keys.push(filterKey(tf.eq));
+    const { eq: _, ...others } = tf;
+    restTags[field as TagField] = others;
+  }
+  const rest = filterSql({ ...filter, tags: restTags });
+  const code = encode(query, t.code!, true);
+  const perShard = Math.ceil(candidates / SHARDS);
+  const knn = `SELECT rowid FROM ${t.vec} WHERE code MATCH vec_bit(?) AND k = ? AND shard = ? ${keyClauses.join(' ')}
+    ${rest.empty ? '' : 'AND rowid IN rest'}`;
+  const knnParams = Array.from({ length: SHARDS }, (_, shard) => [code, perShard, shard, ...keys]).flat();
+  // CROSS JOIN keeps the KNN the outer loop, whatever indexes the filter could use on memories.
   const rows = stmts
     .get(
-      `SELECT id, distance, count(*) OVER () AS total FROM (
-         SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance
-         FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE ${f.where}
-       ) WHERE distance <= ? ORDER BY distance, id LIMIT ?`,
+      `WITH ${rest.empty ? '' : `rest (pk) AS MATERIALIZED (SELECT m.pk FROM memories m WHERE ${rest.where}),`}
+       c (rowid) AS (${Array(SHARDS).fill(knn).join(' UNION ALL ')})
+       SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
+       FROM c CROSS JOIN ${memoriesFor(filter)} ON m.pk = c.rowid CROSS JOIN ${t.blob} v ON v.memory_rowid = c.rowid
+       WHERE ${f.where} ORDER BY distance NULLS LAST, m.id LIMIT ?`,
     )
-    .all(q, ...f.params, maxDistance, Math.max(1, limit)) as (VectorHit & { total: number })[];
-  const total = rows[0]?.total ?? 0;
-  return { items: rows.slice(0, limit).map(({ id, distance }) => ({ id, distance })), total };
+    .all(...rest.params, ...knnParams, q, ...f.params, limit) as VectorHit[];
+  return rows.filter((h) => h.distance !== null);
 }

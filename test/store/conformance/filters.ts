@@ -1,16 +1,27 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StoreFilter } from '../../../src/models/filters.js';
-import { DAY, filter, isoAt, mem, T0 } from '../records.js';
+import { axis, DAY, filter, isoAt, type MemOptions, mem as memWith, T0 } from '../records.js';
 import type { StoreContext } from './context.js';
 
 export function filterBehaviour(ctx: StoreContext): void {
-  /** Ids selected by the filter; count and list must agree. */
+  /** Ids selected by the filter; count, list, keyword search and vector search must agree. */
   async function match(f: StoreFilter): Promise<string[]> {
     const page = await ctx.store.listMemories(f, 1000, 0);
     expect(await ctx.store.countMemories(f)).toBe(page.total);
     expect(page.items).toHaveLength(page.total);
-    return page.items.map((r) => r.id).sort();
+    const ids = page.items.map((r) => r.id).sort();
+    // Every memory below has the term `common` and the vector axis(0).
+    for (const search of [
+      ctx.store.keywordSearch(['common'], f, 1000),
+      ctx.store.vectorSearch(axis(0), f, 1000),
+    ] as const) {
+      const hits = await search;
+      expect(hits.items.map((h) => h.id).sort()).toEqual(ids);
+      expect(hits.total).toBe(ids.length);
+    }
+    return ids;
   }
+  const mem = (opts: MemOptions) => memWith({ terms: 'common', vector: axis(0), ...opts });
 
   describe('tags', () => {
     beforeEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axis, filter, mem, noFilter, unitVector } from '../records.js';
+import { axis, DAY, filter, isoAt, mem, noFilter, T0, unitVector } from '../records.js';
 import type { StoreContext } from './context.js';
 
 /** Unrelated documents, so that BM25's inverse document frequency of the tested terms is positive. */
@@ -71,6 +71,26 @@ export function searchBehaviour(ctx: StoreContext): void {
       for (const term of ['"', 'a"b', 'NOT', 'x OR y', '*', '(', 'col:val']) {
         await expect(ctx.store.keywordSearch([term], noFilter(), 10)).resolves.toBeDefined();
       }
+    });
+
+    it('counts only the hits returned when asked not to count', async () => {
+      await put([mem({ terms: 'plum' }), mem({ terms: 'plum' }), mem({ terms: 'plum' }), ...filler(6)]);
+      const page = await ctx.store.keywordSearch(['plum'], noFilter(), 2, { count: false });
+      expect(page.items).toHaveLength(2);
+      expect(page.total).toBe(2);
+      expect(
+        (await ctx.store.keywordSearch(['plum'], filter({ namespace: { eq: 'x' } }), 2, { count: false })).total,
+      ).toBe(0);
+    });
+
+    it('ranks the same with a namespace filter every memory passes', async () => {
+      // Texts of different lengths, so no two scores tie.
+      const items = Array.from({ length: 12 }, (_, i) => mem({ namespace: 'all', terms: `pear ${'x '.repeat(i)}` }));
+      await put(items);
+      const plain = await ctx.store.keywordSearch(['pear'], noFilter(), 5);
+      const ns = await ctx.store.keywordSearch(['pear'], filter({ namespace: { eq: 'all' } }), 5);
+      expect(ns).toEqual(plain);
+      expect(ns.total).toBe(12);
     });
 
     it('searches the latest terms after an update', async () => {
@@ -158,6 +178,28 @@ export function searchBehaviour(ctx: StoreContext): void {
       for (const [i, h] of filtered.items.entries()) expect(h.distance).toBeCloseTo(plain.items[i]!.distance, 6);
     });
 
+    it('finds the nearest among many, filtered or not', async () => {
+      const items = Array.from({ length: 300 }, (_, i) =>
+        mem({ namespace: i % 3 ? 'many' : 'few', vector: unitVector([Math.cos(i), Math.sin(i), Math.cos(i / 7)]) }),
+      );
+      await put(items);
+      const q = unitVector([1, 0.3, 0.5]);
+      const exact = (ns?: string) =>
+        items
+          .filter((m) => ns === undefined || m.record.namespace === ns)
+          .map((m) => ({ id: m.record.id, d: 1 - m.vector.reduce((acc, x, i) => acc + x * q[i]!, 0) }))
+          .sort((a, b) => a.d - b.d);
+      for (const ns of [undefined, 'many', 'few']) {
+        const page = await ctx.store.vectorSearch(q, filter(ns ? { namespace: { eq: ns } } : {}), 5);
+        expect(page.total).toBe(exact(ns).length);
+        expect(page.items.map((h) => h.distance)).toEqual(
+          exact(ns)
+            .slice(0, 5)
+            .map((e) => expect.closeTo(e.d, 5)),
+        );
+      }
+    });
+
     it('searches the latest vector after an update', async () => {
       const a = mem({ vector: axis(0) });
       await put([a, mem({ vector: axis(1) })]);
@@ -165,6 +207,30 @@ export function searchBehaviour(ctx: StoreContext): void {
       const page = await ctx.store.vectorSearch(axis(2), noFilter(), 1);
       expect(page.items[0]!.id).toBe(a.record.id);
       expect(page.items[0]!.distance).toBeCloseTo(0, 5);
+    });
+  });
+
+  describe('hit times', () => {
+    it('carry the memory times in epoch ms, or none at all, and follow recorded access', async () => {
+      const a = mem({ terms: 'fig', created_at: isoAt(T0 + DAY), last_accessed: isoAt(T0 + 2 * DAY), vector: axis(0) });
+      await put([a, ...filler(3)]);
+      const check = async (lastAccessedMs: number) => {
+        const hits = [
+          (await ctx.store.keywordSearch(['fig'], noFilter(), 5)).items[0]!,
+          (await ctx.store.keywordSearch(['fig'], filter({}, {}, false), 5)).items[0]!,
+          (await ctx.store.vectorSearch(axis(0), noFilter(), 1)).items[0]!,
+          (await ctx.store.vectorSearch(axis(0), noFilter(), 1, 0.5)).items[0]!,
+        ];
+        for (const h of hits) {
+          expect(h.id).toBe(a.record.id);
+          if (h.createdMs === undefined && h.lastAccessedMs === undefined) continue;
+          expect(h.createdMs).toBe(T0 + DAY);
+          expect(h.lastAccessedMs).toBe(lastAccessedMs);
+        }
+      };
+      await check(T0 + 2 * DAY);
+      await ctx.store.recordAccess([a.record.id], T0 + 5 * DAY);
+      await check(T0 + 5 * DAY);
     });
   });
 }
