@@ -103,10 +103,15 @@ async function reembed() {
   try {
     const embedder = await makeEmbedder(config.embedding);
     let bar: ProgressBar | undefined;
-    const n = await store.reembedAll(embedder.model, embedder.dimension, (texts) => embedder.embed(texts), (done, total) => {
-      bar ??= new ProgressBar('reembed', total);
-      bar.update(done, `${done}/${total}`);
-    });
+    const n = await store.reembedAll(
+      embedder.model,
+      embedder.dimension,
+      (texts) => embedder.embed(texts),
+      (done, total) => {
+        bar ??= new ProgressBar('reembed', total);
+        bar.update(done, `${done}/${total}`);
+      },
+    );
     (bar ?? new ProgressBar('reembed', n)).done(`re-embedded ${n} memories with ${embedder.model}`);
   } finally {
     await store.close();

@@ -9,11 +9,7 @@ const bool = z
   })
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 const int = (min: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: 'expected a whole number' })
-    .transform(Number)
-    .pipe(z.number().int().min(min));
+  z.string().regex(/^\d+$/, { message: 'expected a whole number' }).transform(Number).pipe(z.number().int().min(min));
 const optionalText = z
   .string()
   .optional()
@@ -158,11 +154,14 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Settings.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `  ${String(i.path[0])}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+    );
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const s = parsed.data;
-  const provider = s.EMBEDDING_PROVIDER ?? (s.EMBEDDING_MODEL && s.EMBEDDING_MODEL !== OFFLINE_EMBEDDING_MODEL ? 'openai' : 'offline');
+  const provider =
+    s.EMBEDDING_PROVIDER ?? (s.EMBEDDING_MODEL && s.EMBEDDING_MODEL !== OFFLINE_EMBEDDING_MODEL ? 'openai' : 'offline');
   if (provider === 'openai' && !s.OPENAI_API_KEY && !s.OPENAI_API_BASE) {
     throw new ConfigError(
       'Invalid configuration:\n  EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY (OpenAI) or OPENAI_API_BASE (an OpenAI-compatible server such as Ollama).',
