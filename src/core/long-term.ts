@@ -42,7 +42,7 @@ export interface CreateResult {
 }
 
 /** How many candidates each ranking contributes before fusion: deep enough that paging stays stable. */
-const candidateDepth = (window: number) => Math.min(1000, Math.max(50, window * 2));
+const candidateDepth = (window: number) => Math.max(50, Math.min(window * 2, window + 1000));
 
 export class LongTermMemory {
   constructor(
@@ -79,7 +79,13 @@ export class LongTermMemory {
     const context = await planNeighbourContext(this.store, records);
     const items = await this.index(records, context.forNew);
     const outcomes = await this.store.putMemories(items, { deduplicate });
-    await this.store.setIndexTerms(context.updates);
+    // A session whose new memories were all duplicates gained no neighbours: leave its tail as it was.
+    const written = new Set(outcomes.filter((o) => o.status !== 'duplicate').map((o) => o.id));
+    await this.store.setIndexTerms(
+      context.updates
+        .filter((u) => u.newNeighbours.some((id) => written.has(id)))
+        .map(({ newNeighbours: _, ...u }) => u),
+    );
     const kept = outcomes.map((o, i) => (o.status === 'duplicate' ? o.existing_id : records[i]!.id));
     const stored = new Map((await this.store.getMemories(kept)).map((r) => [r.id, r]));
     return { memories: kept.map((id) => stored.get(id)).filter((r): r is MemoryRecord => !!r), outcomes };
@@ -113,13 +119,15 @@ export class LongTermMemory {
   async edit(id: string, patch: MemoryRecordPatch): Promise<MemoryRecord> {
     const current = await this.get(id);
     if (patch.text !== undefined) checkTextSize(patch.text, this.opts.maxTextBytes, 'text');
-    const merged = MemoryRecordInput.parse({
+    const merged = MemoryRecordInput.safeParse({
       ...current,
       ...patch,
       topics: patch.topics === null ? [] : (patch.topics ?? current.topics),
       entities: patch.entities === null ? [] : (patch.entities ?? current.entities),
     });
-    const record = buildRecord(merged, Date.now(), {}, current);
+    if (!merged.success)
+      throw invalid(`memory "${id}" cannot take this edit: ${describeZodIssues(merged.error.issues)}`);
+    const record = buildRecord(merged.data, Date.now(), {}, current);
     const [item] = await this.index([record]);
     await this.store.putMemories([item!], { deduplicate: false });
     return this.get(id);

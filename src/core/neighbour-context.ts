@@ -23,8 +23,8 @@ function contextAt(seq: MemoryRecord[], terms: string[], i: number): string {
 export interface ContextPlan {
   /** Context terms for each new record, by id. */
   forNew: Map<string, string>;
-  /** Existing memories whose right-hand neighbours changed. */
-  updates: IndexTerms[];
+  /** Existing memories whose right-hand neighbours changed, with the ids of those new neighbours. */
+  updates: (IndexTerms & { newNeighbours: string[] })[];
 }
 
 /**
@@ -39,22 +39,29 @@ export async function planNeighbourContext(store: MemoryStore, records: MemoryRe
       plan.forNew.set(r.id, ownTags(r));
       continue;
     }
-    const key = JSON.stringify([r.namespace, r.session_id]);
+    // One user's words never become context of another user's memories, even in a shared session.
+    const key = JSON.stringify([r.namespace, r.session_id, r.user_id]);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   for (const group of groups.values()) {
     const first = group[0]!;
     const newIds = new Set(group.map((r) => r.id));
-    // Twice the window: the tail's last memories need their own left neighbours to be recomputed whole.
-    const tail = (await store.sessionTail(first.namespace, first.session_id!, 2 * NEIGHBOUR_WINDOW)).filter(
-      (r) => !newIds.has(r.id),
-    );
+    // Twice the window: the tail's last memories need their own left neighbours to be recomputed whole. The
+    // store's tail spans users, so read more and keep this user's.
+    const tail = (await store.sessionTail(first.namespace, first.session_id!, 4 * NEIGHBOUR_WINDOW))
+      .filter((r) => !newIds.has(r.id) && r.user_id === first.user_id)
+      .slice(-2 * NEIGHBOUR_WINDOW);
     const seq = [...tail, ...group];
     const terms = seq.map((r) => analyzeToString(r.text));
     seq.forEach((r, i) => {
       if (i >= tail.length) plan.forNew.set(r.id, contextAt(seq, terms, i));
       else if (i >= tail.length - NEIGHBOUR_WINDOW)
-        plan.updates.push({ id: r.id, terms: terms[i]!, contextTerms: contextAt(seq, terms, i) });
+        plan.updates.push({
+          id: r.id,
+          terms: terms[i]!,
+          contextTerms: contextAt(seq, terms, i),
+          newNeighbours: seq.slice(tail.length, i + NEIGHBOUR_WINDOW + 1).map((n) => n.id),
+        });
     });
   }
   return plan;

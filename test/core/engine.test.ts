@@ -174,3 +174,34 @@ describe('neighbour context', () => {
     expect(back.memories[0]!.text).toBe('Ann: a clay bowl with a blue glaze');
   });
 });
+
+describe('review fixes', () => {
+  it('pages past the first thousand matches', async () => {
+    await engine.longTerm.create(
+      Array.from({ length: 1060 }, (_, i) => ({ text: `ledger entry ${i}`, namespace: 'big' })),
+      { deduplicate: false },
+    );
+    const page = await engine.longTerm.search({
+      text: 'ledger entry',
+      namespace: 'big',
+      search_mode: 'keyword',
+      limit: 20,
+      offset: 1040,
+    });
+    expect(page.total).toBe(1060);
+    expect(page.memories).toHaveLength(20);
+    expect(page.next_offset).toBeNull();
+  });
+
+  it("never lends one user's words to another user's memories in a shared session", async () => {
+    await engine.longTerm.create([{ text: 'Ann: my parrot talks', namespace: 'c', session_id: 's', user_id: 'ann' }]);
+    await engine.longTerm.create([{ text: 'Bo: nice weather', namespace: 'c', session_id: 's', user_id: 'bo' }]);
+    const r = await engine.longTerm.search({ text: 'parrot', namespace: 'c', user_id: 'bo', search_mode: 'keyword' });
+    expect(r.memories).toEqual([]);
+  });
+
+  it('answers an edit the stored record cannot take with a MemoryError, not a crash', async () => {
+    const { memories } = await engine.longTerm.create([{ text: 'Eve likes tea', namespace: 'n' }]);
+    await expect(engine.longTerm.edit(memories[0]!.id, { topics: ['a,b'] as never })).rejects.toBeInstanceOf(MemoryError);
+  });
+});
