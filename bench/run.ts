@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- what...]`: what = mcp (MCP stdio latency at 1k and 10k memories; default), quality, and/or
  * http (REST requests/s and p50/p95 over loopback with autocannon, ~5 s per endpoint), and/or search (in-process
- * engine search latency per mode and filter case at 10k memories).
+ * engine search latency per mode and filter case at 10k memories), and/or redis (engine search latency on the Redis
+ * store at 100k memories; needs REDIS_URL or REDIS_SEARCH_MODULE, skips otherwise).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -30,6 +31,16 @@ async function main() {
     const rows = await measureSearch(size);
     process.stdout.write(
       `\n## Engine search latency, ${size} memories (in-process, offline embedder, in-memory SQLite)\n\n${formatSearch(rows)}\n`,
+    );
+  }
+  if (what.includes('redis')) {
+    const { formatRedis, measureRedis } = await import('./redis.js');
+    const size = Number(process.env.BENCH_REDIS_SIZE ?? 100_000);
+    const rows = await measureRedis(size);
+    process.stdout.write(
+      typeof rows === 'string'
+        ? `\n## Redis search latency: skipped (${rows})\n`
+        : `\n## Engine search latency on Redis, ${size} memories (in-process, offline embedder, loopback Redis)\n\n${formatRedis(rows)}\n`,
     );
   }
   if (what.includes('quality')) {

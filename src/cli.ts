@@ -4,6 +4,7 @@ import { tokenCommand } from './auth/token-command.js';
 import { exportJsonl, importJsonl } from './cli/backup.js';
 import { compactCommand } from './cli/compact.js';
 import { ProgressBar } from './cli/progress.js';
+import { workerCommand } from './cli/worker.js';
 import { ConfigError, loadConfig, loadDotEnv, loadHttpConfig } from './config.js';
 import { openEngine } from './core/engine.js';
 import { MemoryError } from './errors.js';
@@ -20,8 +21,11 @@ Usage: agent-memory <command> [options]
 
 Commands:
   mcp                         Serve MCP on stdio (for Claude Desktop, Cursor, the MCP Inspector)
-  api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth]
-                              Serve REST (/v1), MCP over HTTP (/mcp, /sse), docs (/docs) and metrics
+  api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth] [--no-worker]
+                              Serve REST (/v1), MCP over HTTP (/mcp, /sse), docs (/docs) and metrics;
+                              --no-worker leaves background tasks to \`agent-memory worker\` processes
+  worker [--grace 10]         Run only the background task worker (extraction, enrichment, compaction) on the
+                              configured store, beside any number of api processes; stops on SIGTERM/SIGINT
   token add --namespace N [--user U] --scope read|write|admin [--expires 30d] [--json]
                               Create an API token for AUTH_MODE=token (printed once)
   token list [--json]         List tokens (ids, scopes, expiry; never the tokens)
@@ -139,6 +143,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'api':
       return apiCommand(rest, loadConfig(), loadHttpConfig());
+    case 'worker':
+      return workerCommand(rest, loadConfig());
     case 'token':
       return tokenCommand(rest, loadConfig());
     case 'search':

@@ -52,6 +52,8 @@ const Settings = z.object({
   // Redis backend (docs/redis.md): redis://, rediss://, redis+sentinel://…/<master>, redis+cluster://.
   REDIS_URL: optionalText,
   REDIS_KEY_PREFIX: optionalText,
+  // false: start on a Redis without the search module; working memory and tasks work, long-term memory answers 503.
+  REDIS_REQUIRE_SEARCH: bool.default(true),
   SQLITE_PATH: optionalText,
   EMBEDDING_PROVIDER: z.enum(['offline', 'openai'], { message: "expected 'offline' or 'openai'" }).optional(),
   EMBEDDING_MODEL: optionalText,
@@ -128,7 +130,7 @@ export interface MemoryFeaturesConfig {
 export interface Config {
   backend: 'sqlite' | 'memory' | 'redis';
   /** MEMORY_BACKEND=redis: the server and the key prefix (several stores can share one Redis). */
-  redis: { url: string; keyPrefix: string };
+  redis: { url: string; keyPrefix: string; requireSearch: boolean };
   sqlitePath: string;
   embedding: { provider: 'offline' | 'openai'; model: string; dimensions?: number; apiKey?: string; baseUrl?: string };
   maxTextBytes: number;
@@ -169,7 +171,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     backend: s.MEMORY_BACKEND,
-    redis: { url: s.REDIS_URL ?? 'redis://localhost:6379', keyPrefix: s.REDIS_KEY_PREFIX ?? 'agent-memory' },
+    redis: {
+      url: s.REDIS_URL ?? 'redis://localhost:6379',
+      keyPrefix: s.REDIS_KEY_PREFIX ?? 'agent-memory',
+      requireSearch: s.REDIS_REQUIRE_SEARCH,
+    },
     sqlitePath: s.SQLITE_PATH ?? defaultSqlitePath(env),
     embedding: {
       provider,

@@ -5,7 +5,7 @@ import { log } from '../util/log.js';
 import { startupBanner } from './banner.js';
 import { checkBindSafety, startHttpServer } from './server.js';
 
-/** `agent-memory api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth]`: serves until SIGTERM/SIGINT. */
+/** `agent-memory api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth] [--no-worker]`: serves until SIGTERM/SIGINT. */
 export async function apiCommand(args: string[], config: Config, http: HttpConfig): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -13,6 +13,8 @@ export async function apiCommand(args: string[], config: Config, http: HttpConfi
       port: { type: 'string' },
       host: { type: 'string' },
       'insecure-no-auth': { type: 'boolean', default: false },
+      // Only enqueue background tasks; `agent-memory worker` processes run them.
+      'no-worker': { type: 'boolean', default: false },
     },
   });
   const port = values.port === undefined ? http.port : Number(values.port);
@@ -26,8 +28,11 @@ export async function apiCommand(args: string[], config: Config, http: HttpConfi
       'AUTH_MODE=token with MEMORY_BACKEND=memory: the token table lives in this process only, so `agent-memory token add` cannot reach it; use the sqlite backend.',
     );
   }
-  const engine = await openEngine(config);
-  await engine.startBackgroundWork(); // LLM features: task worker and compaction schedule (src/core/background.ts)
+  const noWorker = values['no-worker'];
+  const engine = await openEngine(config, { autoStartWorker: !noWorker });
+  // LLM features: task worker and compaction schedule (src/core/background.ts), unless workers run elsewhere.
+  if (noWorker) log.info('task worker off (--no-worker): tasks wait for an `agent-memory worker` process');
+  else await engine.startBackgroundWork();
   const server = await startHttpServer(engine, settings, { insecureNoAuth: values['insecure-no-auth'] });
   process.stdout.write(`${startupBanner(server.url, settings, config)}\n`);
   log.info('HTTP server ready', { url: server.url, auth: settings.auth.mode, store: engine.store.kind });

@@ -7,7 +7,11 @@ export async function openStore(config: Config): Promise<MemoryStore> {
   if (config.backend === 'redis') {
     // Loaded only when chosen, so SQLite users never load the Redis client.
     const { openRedisStore } = await import('./redis/redis-store.js');
-    return openRedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix });
+    return openRedisStore({
+      url: config.redis.url,
+      keyPrefix: config.redis.keyPrefix,
+      requireSearch: config.redis.requireSearch,
+    });
   }
   return openSqliteStore({
     path: config.backend === 'memory' ? ':memory:' : config.sqlitePath,

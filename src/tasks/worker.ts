@@ -46,6 +46,8 @@ export class TaskWorker {
   private readonly sleepers = new Set<() => void>();
   private readonly stopping = new AbortController();
   private lastPurge = 0;
+  /** Tasks this worker is running now, so stop() can hand back those that outlive the grace period. */
+  private readonly current = new Set<string>();
 
   constructor(
     private readonly store: TaskStore,
@@ -69,7 +71,10 @@ export class TaskWorker {
     for (const wakeUp of [...this.sleepers]) wakeUp();
   }
 
-  /** Stops claiming, signals running handlers and waits for them up to `graceMs`; their leases expire otherwise. */
+  /**
+   * Stops claiming, signals running handlers and waits for them up to `graceMs`; tasks still running then are
+   * released (pending again at once), so another worker takes them without waiting for the lease to run out.
+   */
   async stop(graceMs = 5_000): Promise<void> {
     if (this.stopping.signal.aborted) return;
     this.stopping.abort();
@@ -84,6 +89,10 @@ export class TaskWorker {
       }),
     ]);
     clearTimeout(timer);
+    for (const id of [...this.current]) {
+      const released = await this.store.release(id, this.owner, Date.now()).catch(() => false);
+      if (released) log.info('task released on shutdown', { id });
+    }
   }
 
   /**
@@ -152,6 +161,7 @@ export class TaskWorker {
       Math.max(50, Math.floor(this.opts.leaseMs / 3)),
     );
     renew.unref();
+    this.current.add(task.id);
     try {
       const result = await handler(task, { signal: this.stopping.signal });
       clearInterval(renew);
@@ -174,6 +184,8 @@ export class TaskWorker {
         ...(retryAt === null ? {} : { retry_in_ms: retryAt - Date.now() }),
       });
       await this.store.fail(task.id, this.owner, message, retryAt, Date.now()).catch(() => {});
+    } finally {
+      this.current.delete(task.id);
     }
   }
 

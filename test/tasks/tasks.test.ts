@@ -190,6 +190,24 @@ describe('the task worker', () => {
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
     expect(runs.size).toBe(40);
   });
+
+  it('releases a task still running when stop() outlasts its grace, so another worker can take it at once', async () => {
+    const s = await store();
+    const t = await s.tasks.enqueue(job(), 0);
+    let started = false;
+    const w = worker(s, {
+      job: () => {
+        started = true;
+        return new Promise(() => {}); // never finishes
+      },
+    });
+    w.start();
+    await waitFor(async () => started);
+    expect(await s.tasks.get(t.id)).toMatchObject({ status: 'running', attempts: 1 });
+    await w.stop(50);
+    expect(await s.tasks.get(t.id)).toMatchObject({ status: 'pending', attempts: 0, lease_owner: null });
+    expect(await s.tasks.claim('other', 60_000, Date.now())).toMatchObject({ id: t.id, attempts: 1 });
+  });
 });
 
 describe('tasks through the engine', () => {

@@ -88,6 +88,9 @@ function makeClient(url: string, opts: ConnectOptions): RedisClient {
 
 const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY)\b/;
 
+/** ioredis's words for "the connection is down" (fail-fast settings), which say nothing useful to a caller. */
+const CONNECTION_DOWN = /max retries per request|Stream isn't writeable|Connection is closed/i;
+
 /**
  * Turns a failure to reach Redis into MemoryError('unavailable') (HTTP 503), naming the server without its password.
  * Errors Redis itself replied with (a bad query, a script error) are bugs, not outages, and pass through.
@@ -97,7 +100,9 @@ export function asStoreError(err: unknown, url: string): unknown {
   const e = err as Error & { name?: string };
   const replied = e?.name === 'ReplyError' && !UNAVAILABLE_REPLIES.test(e.message ?? '');
   if (replied) return err;
-  return new MemoryError('unavailable', `Redis at ${redactUrl(url)} is unreachable: ${e?.message ?? String(err)}`);
+  const message = e?.message ?? String(err);
+  const why = CONNECTION_DOWN.test(message) ? 'the connection is down; reconnecting in the background' : message;
+  return new MemoryError('unavailable', `Redis at ${redactUrl(url)} is unreachable: ${why}`);
 }
 
 /** Connects, failing with MemoryError('unavailable') (and no background reconnects) when Redis cannot be reached. */

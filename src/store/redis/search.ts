@@ -13,10 +13,26 @@ import { rowsOf, type SearchRow } from './search-reply.js';
 export const DEFAULT_CONTEXT_WEIGHT = 0.5;
 
 /**
+ * Matches every memory without scoring or offsets: the negation of a tag value no memory has (pinned is 0 or 1).
+ * RediSearch gives it a virtual result, which adds nothing to BM25 and has no term positions.
+ */
+const EVERY_MEMORY = '-@pinned:{none}';
+
+/**
  * The keyword query: an OR of the tokens over `terms`, plus the same over `context` weighted by `contextWeight`.
  * RediSearch applies a `$weight` only to a union or intersection node, never to a lone term, so one token is
- * written twice (`t|t`, which scores twice) under half the weight. Filters get weight 0 so that matching
- * several tag values does not raise a score.
+ * written twice (`t|t`, which scores twice) under half the weight.
+ *
+ * The shape keeps the score the text's BM25 alone, whatever the filter, on every RediSearch version:
+ * - The filter is intersected with EVERY_MEMORY under weight 0, so it is an intersection node whose weight
+ *   applies (a lone tag clause is a term node, whose weight RediSearch 2.6 ignores: it would add its own IDF).
+ * - RediSearch 2.6's BM25 divides the score by the "slop" of the root node: the distance between the term
+ *   positions of its children. Tag matches have no positions, and a child without them counts as far from the
+ *   text (at the text's first position plus one), so a filter next to the text at the root would shrink scores.
+ *   The root is therefore EVERY_MEMORY and one node holding text and filter: only one child with positions,
+ *   slop 1, the same as without a filter (and the same for a memory whose `terms` and `context` match different
+ *   words far apart, which the plain union root used to divide by their distance).
+ * The parenthesised group must come second: the parser flattens a left-hand intersection into its parent.
  */
 export function keywordQuery(tokens: string[], filter: string | null, contextWeight: number): string {
   const any = tokens.join('|');
@@ -25,7 +41,8 @@ export function keywordQuery(tokens: string[], filter: string | null, contextWei
       ? `((@context:(${any}|${any}))=>{$weight: ${contextWeight / 2};})`
       : `((@context:(${any}))=>{$weight: ${contextWeight};})`;
   const text = `((@terms:(${any})) | ${context})`;
-  return filter === null ? text : `${text} ((${filter})=>{$weight: 0;})`;
+  if (filter === null) return `${EVERY_MEMORY} (${text})`;
+  return `${EVERY_MEMORY} (${text} ((${filter} ${EVERY_MEMORY})=>{$weight: 0;}))`;
 }
 
 // Hits carry the memory's times (port HitTimes), so recency ranking needs no record fetch.

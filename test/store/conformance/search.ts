@@ -93,6 +93,30 @@ export function searchBehaviour(ctx: StoreContext): void {
       expect(ns.total).toBe(12);
     });
 
+    it('ranks the same with a several-clause filter every memory passes, context matches included', async () => {
+      // Some memories match one word in terms and another, far away, in context.
+      const items = Array.from({ length: 10 }, (_, i) =>
+        mem({
+          namespace: 'all',
+          user_id: 'u',
+          topics: ['t'],
+          pinned: false,
+          terms: `${i % 2 ? 'pear' : 'fig'} ${'x '.repeat(i)}`,
+          contextTerms: i % 3 ? `${'y '.repeat(i)} fig` : 'other',
+        }),
+      );
+      await put([...items, ...filler(4)]);
+      const f = filter(
+        { namespace: { eq: 'all' }, user_id: { any: ['u', 'v'] }, topics: { all: ['t'] }, memory_type: { ne: 'x' } },
+        { created_at: { gte: 0 } },
+        false,
+      );
+      for (const terms of [['pear'], ['pear', 'fig']]) {
+        const plain = await ctx.store.keywordSearch(terms, noFilter(), 6);
+        expect(await ctx.store.keywordSearch(terms, f, 6)).toEqual(plain);
+      }
+    });
+
     it('searches the latest terms after an update', async () => {
       const a = mem({ terms: 'walnut' });
       await put([a, ...filler(3)]);
