@@ -202,6 +202,8 @@ describe('review fixes', () => {
 
   it('answers an edit the stored record cannot take with a MemoryError, not a crash', async () => {
     const { memories } = await engine.longTerm.create([{ text: 'Eve likes tea', namespace: 'n' }]);
-    await expect(engine.longTerm.edit(memories[0]!.id, { topics: ['a,b'] as never })).rejects.toBeInstanceOf(MemoryError);
+    await expect(engine.longTerm.edit(memories[0]!.id, { topics: ['a,b'] as never })).rejects.toBeInstanceOf(
+      MemoryError,
+    );
   });
 });
