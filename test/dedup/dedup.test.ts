@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { cohesiveGroup, cosineDistance } from '../../src/core/dedup.js';
-import { type Engine, openEngine } from '../../src/core/engine.js';
 import compactTool from '../../tools/compact-long-term-memories.js';
-import { type ChatCall, type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
+import type { ChatCall } from '../helpers/fake-llm.js';
+import { useLlmEngine } from '../helpers/llm-engine.js';
 
 const PEANUTS = 'Alice is allergic to peanuts';
 const PARAPHRASE = 'Alice has a peanut allergy';
@@ -24,25 +20,11 @@ function embed(text: string): number[] {
   return [0, 0, 0, 1];
 }
 
-let llm: FakeLlm;
-let dir: string;
-let engine: Engine;
-
-beforeAll(async () => {
-  llm = await startFakeLlm();
-});
-afterAll(() => llm.close());
-beforeEach(() => {
-  llm.reset();
+const t = useLlmEngine('am-dedup-', (llm) => {
   llm.embed = embed;
-  dir = mkdtempSync(join(tmpdir(), 'am-dedup-'));
-});
-afterEach(async () => {
-  await engine?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-const mergeCalls = () => llm.calls.filter((c) => c.system.includes('You decide whether stored memories'));
+const mergeCalls = () => t.llm.calls.filter((c) => c.system.includes('You decide whether stored memories'));
 /** A merge model that always says "same": only the cohesion guard stands between it and a mega-memory. */
 function alwaysSame(call: ChatCall): string {
   if (!call.system.includes('You decide whether stored memories')) return '{"topics": [], "entities": []}';
@@ -50,26 +32,19 @@ function alwaysSame(call: ChatCall): string {
   return JSON.stringify({ same: true, text: texts.join(' / '), topics: ['health'], entities: ['Alice'] });
 }
 
-async function open(env: Record<string, string> = {}) {
-  engine = await openEngine(
-    loadConfig({
-      SQLITE_PATH: join(dir, 'm.db'),
-      LOG_LEVEL: 'silent',
-      EMBEDDING_PROVIDER: 'openai',
-      EMBEDDING_MODEL: 'fake-embed',
-      OPENAI_API_BASE: llm.openaiUrl,
-      GENERATION_MODEL: 'local-model',
-      ENABLE_TOPIC_EXTRACTION: 'false',
-      ENABLE_NER: 'false',
-      ...env,
-    }),
-    { autoStartWorker: false },
-  );
-  return engine;
-}
-const texts = async () => (await engine.longTerm.list({}, 100, 0)).memories.map((m) => m.text).sort();
+const open = (env: Record<string, string> = {}) =>
+  t.open({
+    EMBEDDING_PROVIDER: 'openai',
+    EMBEDDING_MODEL: 'fake-embed',
+    OPENAI_API_BASE: t.llm.openaiUrl,
+    GENERATION_MODEL: 'local-model',
+    ENABLE_TOPIC_EXTRACTION: 'false',
+    ENABLE_NER: 'false',
+    ...env,
+  });
+const texts = async () => (await t.engine.longTerm.list({}, 100, 0)).memories.map((m) => m.text).sort();
 const create = async (text: string, extra: Record<string, unknown> = {}) =>
-  (await engine.longTerm.create([{ text, namespace: 'n', ...extra }])).memories[0]!;
+  (await t.engine.longTerm.create([{ text, namespace: 'n', ...extra }])).memories[0]!;
 
 describe('the cohesion guard', () => {
   it('keeps only candidates within the threshold of every member', () => {
@@ -92,33 +67,33 @@ describe('the cohesion guard', () => {
 describe('semantic dedup at store time', () => {
   it('merges a paraphrase into the older memory', async () => {
     await open();
-    llm.responder = () =>
+    t.llm.responder = () =>
       '{"same": true, "text": "Alice is allergic to peanuts (a peanut allergy).", "topics": ["health"]}';
     const first = await create(PEANUTS, { topics: ['allergy'] });
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     expect(mergeCalls()).toHaveLength(0);
     const second = await create(PARAPHRASE);
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     expect(mergeCalls()).toHaveLength(1);
     expect(mergeCalls()[0]!.user).toContain(PEANUTS);
     expect(mergeCalls()[0]!.user).toContain(PARAPHRASE);
-    const merged = await engine.longTerm.get(first.id);
+    const merged = await t.engine.longTerm.get(first.id);
     expect(merged.text).toBe('Alice is allergic to peanuts (a peanut allergy).');
     expect(merged.topics).toEqual(['health', 'allergy']);
     expect(merged.metadata.merged_from).toEqual([second.id]);
-    await expect(engine.longTerm.get(second.id)).rejects.toThrow(/No long-term memory/);
+    await expect(t.engine.longTerm.get(second.id)).rejects.toThrow(/No long-term memory/);
   });
 
   it('never chains unrelated memories through a bridge, even when the model says "same"', async () => {
     await open();
-    llm.responder = alwaysSame;
+    t.llm.responder = alwaysSame;
     await create(PEANUTS);
     await create(BRIDGE);
     await create(UNRELATED);
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     expect(mergeCalls()).toHaveLength(0);
     await create(PARAPHRASE);
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     // The paraphrase is near both; the guard lets only its cohesive neighbour into the merge.
     expect(mergeCalls()).toHaveLength(1);
     expect(mergeCalls()[0]!.user).toContain(PEANUTS);
@@ -128,43 +103,41 @@ describe('semantic dedup at store time', () => {
 
   it('keeps both when the model says they differ, and never merges across namespaces', async () => {
     await open();
-    llm.responder = () => '{"same": false}';
+    t.llm.responder = () => '{"same": false}';
     await create(PEANUTS);
     await create(PARAPHRASE);
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     expect(await texts()).toEqual([PARAPHRASE, PEANUTS].sort());
-    llm.responder = alwaysSame;
-    llm.calls.length = 0;
+    t.llm.responder = alwaysSame;
+    t.llm.calls.length = 0;
     await create(PARAPHRASE.replace('has', 'really has'), { namespace: 'other' });
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     expect(mergeCalls()).toHaveLength(0);
   });
 
   it('merges an extracted memory into a stored paraphrase instead of adding it', async () => {
     await open({ EXTRACTION_DEBOUNCE_SECONDS: '0' });
     await create(PEANUTS, { namespace: null, user_id: 'alice' });
-    await engine.runBackgroundTasks();
-    llm.responder = (call) =>
+    await t.engine.runBackgroundTasks();
+    t.llm.responder = (call) =>
       call.system.includes('Grounding rules')
         ? JSON.stringify({ memories: [{ type: 'semantic', text: PARAPHRASE, sources: ['m1'] }] })
         : alwaysSame(call);
-    await engine.workingMemory.put('s', {
+    await t.engine.workingMemory.put('s', {
       user_id: 'alice',
       messages: [{ id: 'x1', role: 'user', content: 'I have a peanut allergy, by the way.' }],
     });
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     expect(await texts()).toEqual([`${PEANUTS} / ${PARAPHRASE}`]);
-    const [merged] = (await engine.longTerm.list({}, 10, 0)).memories;
+    const [merged] = (await t.engine.longTerm.list({}, 10, 0)).memories;
     expect(merged!.extracted_from).toEqual(['x1']);
   });
 });
 
 describe('compaction', () => {
   it('without an LLM removes exact duplicates and says near-duplicates were skipped', async () => {
-    engine = await openEngine(loadConfig({ SQLITE_PATH: join(dir, 'm.db'), LOG_LEVEL: 'silent' }), {
-      autoStartWorker: false,
-    });
-    await engine.longTerm.create(
+    await t.open();
+    await t.engine.longTerm.create(
       [
         { text: PEANUTS, namespace: 'n' },
         { text: PEANUTS, namespace: 'n' },
@@ -173,24 +146,27 @@ describe('compaction', () => {
       ],
       { deduplicate: false },
     );
-    const report = await engine.compact({ namespace: 'n' });
+    const report = await t.engine.compact({ namespace: 'n' });
     expect(report).toMatchObject({ scanned: 3, duplicates_removed: 1, merged_groups: 0, semantic: 'skipped' });
     expect(report.reason).toMatch(/no LLM/);
-    expect((await engine.longTerm.list({}, 10, 0)).total).toBe(3);
+    expect((await t.engine.longTerm.list({}, 10, 0)).total).toBe(3);
   });
 
   it('with an LLM merges cohesive groups within the compaction distance, through the MCP tool', async () => {
     await open();
-    llm.responder = alwaysSame;
+    t.llm.responder = alwaysSame;
     // Stored without running the store-time pass, as an import would leave them.
     await create(PEANUTS);
     await create(PARAPHRASE);
     await create(BRIDGE);
     await create(UNRELATED, { namespace: 'elsewhere' });
     // A scheduled pass looks only at memories written since the previous one.
-    expect(await engine.compact({ namespace: 'n', since: Date.now() + 60_000 })).toMatchObject({ merged_groups: 0 });
+    expect(await t.engine.compact({ namespace: 'n', since: Date.now() + 60_000 })).toMatchObject({ merged_groups: 0 });
     expect(mergeCalls()).toHaveLength(0);
-    const report = await compactTool.run({ namespace: 'n' }, { engine, defaults: {}, progress: async () => {} });
+    const report = await compactTool.run(
+      { namespace: 'n' },
+      { engine: t.engine, defaults: {}, progress: async () => {} },
+    );
     expect(report).toMatchObject({ scanned: 3, merged_groups: 1, merged_memories_removed: 1, semantic: 'done' });
     expect(await texts()).toEqual([`${PEANUTS} / ${PARAPHRASE}`, BRIDGE, UNRELATED].sort());
   });

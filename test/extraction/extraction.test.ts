@@ -1,39 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { type Engine, openEngine } from '../../src/core/engine.js';
+import { describe, expect, it } from 'vitest';
 import { MemoryError } from '../../src/errors.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { type ChatCall, type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
+import type { ChatCall } from '../helpers/fake-llm.js';
+import { useLlmEngine } from '../helpers/llm-engine.js';
 
-let llm: FakeLlm;
-let dir: string;
-let engine: Engine;
+const t = useLlmEngine('am-extract-');
 
-beforeAll(async () => {
-  llm = await startFakeLlm();
-});
-afterAll(() => llm.close());
-beforeEach(() => {
-  llm.reset();
-  dir = mkdtempSync(join(tmpdir(), 'am-extract-'));
-});
-afterEach(async () => {
-  await engine?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function open(env: Record<string, string> = {}) {
-  engine = await openEngine(
-    loadConfig({ SQLITE_PATH: join(dir, 'm.db'), LOG_LEVEL: 'silent', LLM_MAX_RETRIES: '1', ...env }),
-    { autoStartWorker: false },
-  );
-  return engine;
-}
+const open = (env: Record<string, string> = {}) => t.open({ LLM_MAX_RETRIES: '1', ...env });
 const withLlm = (env: Record<string, string> = {}) =>
-  open({ OPENAI_API_BASE: llm.openaiUrl, GENERATION_MODEL: 'local-model', FAST_MODEL: 'local-fast', ...env });
+  open({ OPENAI_API_BASE: t.llm.openaiUrl, GENERATION_MODEL: 'local-model', FAST_MODEL: 'local-fast', ...env });
 
 /** A Friday-morning conversation with a pronoun and a relative date in it. */
 const conversation = [
@@ -71,16 +46,16 @@ const GROUNDED = {
     },
   ],
 };
-const extractionCalls = () => llm.calls.filter((c) => c.system.includes('Grounding rules'));
+const extractionCalls = () => t.llm.calls.filter((c) => c.system.includes('Grounding rules'));
 const respondGrounded = (call: ChatCall) =>
   call.system.includes('Grounding rules') ? JSON.stringify(GROUNDED) : '{"topics": [], "entities": []}';
 const LATER = () => Date.now() + 31_000;
 const key = { session_id: 'trip', namespace: 'demo', user_id: 'alice' };
 const put = (messages = conversation, extra: Record<string, unknown> = {}) =>
-  engine.workingMemory.put('trip', { namespace: 'demo', user_id: 'alice', messages, ...extra });
-const memories = async () => (await engine.longTerm.list({ namespace: { eq: 'demo' } }, 100, 0)).memories;
+  t.engine.workingMemory.put('trip', { namespace: 'demo', user_id: 'alice', messages, ...extra });
+const memories = async () => (await t.engine.longTerm.list({ namespace: { eq: 'demo' } }, 100, 0)).memories;
 const tasks = () =>
-  (engine.store as SqliteStore).db
+  (t.engine.store as SqliteStore).db
     .prepare('SELECT id, kind, status, run_at, attempts FROM tasks ORDER BY created_at')
     .all() as {
     id: string;
@@ -93,9 +68,9 @@ const tasks = () =>
 describe('extraction of long-term memories', () => {
   it('yields grounded memories: names for pronouns, absolute dates from the message timestamps', async () => {
     await withLlm();
-    llm.responder = respondGrounded;
+    t.llm.responder = respondGrounded;
     await put();
-    expect(await engine.runBackgroundTasks(LATER())).toBe(1);
+    expect(await t.engine.runBackgroundTasks(LATER())).toBe(1);
 
     const [call] = extractionCalls();
     expect(call).toBeDefined();
@@ -124,50 +99,50 @@ describe('extraction of long-term memories', () => {
       entities: ['Alice', 'Ana', 'Lisbon'],
     });
     expect(trip.text).not.toMatch(/tomorrow|\bshe\b/i);
-    const session = await engine.workingMemory.get(key);
+    const session = await t.engine.workingMemory.get(key);
     expect(session.messages.map((m) => m.discrete_memory_extracted)).toEqual(['t', 't', 't']);
   });
 
   it('replaying the same conversation adds nothing new', async () => {
     await withLlm();
-    llm.responder = respondGrounded;
+    t.llm.responder = respondGrounded;
     await put();
-    await engine.runBackgroundTasks(LATER());
+    await t.engine.runBackgroundTasks(LATER());
     expect(await memories()).toHaveLength(2);
 
     // The same messages appended again: nothing is new, so nothing is scheduled.
-    const again = await engine.workingMemory.append(key, conversation);
+    const again = await t.engine.workingMemory.append(key, conversation);
     expect(again.appended).toBe(0);
     // PUT with the same ids and 'f' flags: the server keeps its extraction marks.
     await put(conversation.map((m) => ({ ...m, discrete_memory_extracted: 'f' })));
-    expect(await engine.runBackgroundTasks(LATER())).toBe(1);
+    expect(await t.engine.runBackgroundTasks(LATER())).toBe(1);
     expect(tasks().at(-1)).toMatchObject({ status: 'success' });
     expect(extractionCalls()).toHaveLength(1);
 
     // The same conversation under new message ids in another session: the model says the same, nothing is added.
-    await engine.workingMemory.put('trip-2', {
+    await t.engine.workingMemory.put('trip-2', {
       namespace: 'demo',
       user_id: 'alice',
       messages: conversation.map((m) => ({ ...m, id: `${m.id}-again` })),
     });
-    await engine.runBackgroundTasks(LATER());
+    await t.engine.runBackgroundTasks(LATER());
     expect(extractionCalls()).toHaveLength(2);
     expect(await memories()).toHaveLength(2);
-    const last = await engine.getTask(tasks().at(-1)!.id);
+    const last = await t.engine.getTask(tasks().at(-1)!.id);
     expect(last).toMatchObject({ type: 'extract_memories', status: 'success', namespace: 'demo', user_id: 'alice' });
     expect(last.result).toMatchObject({ status: 'extracted', created: 0, duplicates: 2 });
   });
 
   it('shows already-extracted messages as background, so a later "she" can still be resolved', async () => {
     await withLlm();
-    llm.responder = respondGrounded;
+    t.llm.responder = respondGrounded;
     await put();
-    await engine.runBackgroundTasks(LATER());
-    llm.responder = () => '{"memories": []}';
-    await engine.workingMemory.append(key, [
+    await t.engine.runBackgroundTasks(LATER());
+    t.llm.responder = () => '{"memories": []}';
+    await t.engine.workingMemory.append(key, [
       { id: 'c4', role: 'user', content: 'She wants to see Sintra on Sunday.', created_at: '2026-03-13T09:02:00Z' },
     ]);
-    await engine.runBackgroundTasks(LATER());
+    await t.engine.runBackgroundTasks(LATER());
     const second = extractionCalls()[1]!;
     const [earlier, fresh] = second.user.split('Conversation to extract from');
     expect(earlier).toContain("2026-03-13 09:00 UTC (Friday) user: Hi, I'm Alice. My sister Ana");
@@ -177,26 +152,26 @@ describe('extraction of long-term memories', () => {
 
   it('waits for the conversation to be quiet (debounce), each message pushing it back', async () => {
     await withLlm({ EXTRACTION_DEBOUNCE_SECONDS: '30' });
-    llm.responder = respondGrounded;
+    t.llm.responder = respondGrounded;
     const before = Date.now();
-    await engine.workingMemory.append(key, [conversation[0]!]);
+    await t.engine.workingMemory.append(key, [conversation[0]!]);
     const first = tasks();
     expect(first).toHaveLength(1);
     expect(first[0]!.run_at).toBeGreaterThanOrEqual(before + 30_000);
     await new Promise((r) => setTimeout(r, 20));
-    await engine.workingMemory.append(key, [conversation[1]!]);
+    await t.engine.workingMemory.append(key, [conversation[1]!]);
     const second = tasks();
     expect(second).toHaveLength(1);
     expect(second[0]!.run_at).toBeGreaterThan(first[0]!.run_at);
-    expect(await engine.runBackgroundTasks()).toBe(0);
-    expect(llm.calls).toHaveLength(0);
-    expect(await engine.runBackgroundTasks(LATER())).toBe(1);
+    expect(await t.engine.runBackgroundTasks()).toBe(0);
+    expect(t.llm.calls).toHaveLength(0);
+    expect(await t.engine.runBackgroundTasks(LATER())).toBe(1);
     expect(extractionCalls()).toHaveLength(1);
   });
 
   it('extracts messages the summarizer already moved out of the session', async () => {
     await withLlm();
-    llm.responder = (call) =>
+    t.llm.responder = (call) =>
       call.system.includes('Grounding rules') ? JSON.stringify(GROUNDED) : 'Alice talked about travel.';
     const filler = Array.from({ length: 60 }, (_, i) => ({
       id: `f${i}`,
@@ -204,49 +179,49 @@ describe('extraction of long-term memories', () => {
       content: `filler message number ${i} about nothing in particular, just to fill the window up quickly`,
       created_at: new Date(Date.parse('2026-03-13T10:00:00Z') + i * 1000).toISOString(),
     }));
-    const r = await engine.workingMemory.put(
+    const r = await t.engine.workingMemory.put(
       'trip',
       { namespace: 'demo', user_id: 'alice', messages: [...conversation, ...filler] },
       { context_window_max: 1024 },
     );
     expect(r.summarization?.status).toBe('summarized');
     expect(r.messages.map((m) => m.id)).not.toContain('c1');
-    await engine.runBackgroundTasks(LATER());
+    await t.engine.runBackgroundTasks(LATER());
     expect(extractionCalls()[0]!.user).toContain('[m1] 2026-03-13 09:00 UTC (Friday) user: Hi');
   });
 
   it('repairs a malformed reply and retries a 429', async () => {
     await withLlm();
-    llm.script.push({ status: 429 }, '{"memories": [{"text": "Alice is vegetarian"', JSON.stringify(GROUNDED));
-    llm.responder = respondGrounded;
+    t.llm.script.push({ status: 429 }, '{"memories": [{"text": "Alice is vegetarian"', JSON.stringify(GROUNDED));
+    t.llm.responder = respondGrounded;
     await put();
-    await engine.runBackgroundTasks(LATER());
+    await t.engine.runBackgroundTasks(LATER());
     expect(await memories()).toHaveLength(2);
   });
 
   it('retries the task later when the LLM is down, without marking the messages', async () => {
     await withLlm({ EXTRACTION_DEBOUNCE_SECONDS: '0' });
-    llm.responder = () => ({ status: 503 });
+    t.llm.responder = () => ({ status: 503 });
     await put();
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     const [task] = tasks();
     expect(task).toMatchObject({ status: 'pending', attempts: 1 });
-    const view = await engine.getTask(task!.id);
+    const view = await t.engine.getTask(task!.id);
     expect(view.error_message).toMatch(/503/);
-    const session = await engine.workingMemory.get(key);
+    const session = await t.engine.workingMemory.get(key);
     expect(session.messages.every((m) => m.discrete_memory_extracted === 'f')).toBe(true);
-    llm.responder = respondGrounded;
-    await engine.runBackgroundTasks(Date.now() + 3_600_000);
+    t.llm.responder = respondGrounded;
+    await t.engine.runBackgroundTasks(Date.now() + 3_600_000);
     expect(await memories()).toHaveLength(2);
-    expect((await engine.getTask(task!.id)).status).toBe('success');
+    expect((await t.engine.getTask(task!.id)).status).toBe('success');
   });
 });
 
 describe('extraction strategies', () => {
   const strategyCall = async (strategy: Record<string, unknown>) => {
-    llm.responder = () => '{"memories": [{"type": "semantic", "text": "Alice is vegetarian.", "sources": ["m3"]}]}';
+    t.llm.responder = () => '{"memories": [{"type": "semantic", "text": "Alice is vegetarian.", "sources": ["m3"]}]}';
     await put(conversation, { long_term_memory_strategy: strategy });
-    await engine.runBackgroundTasks(LATER());
+    await t.engine.runBackgroundTasks(LATER());
     return extractionCalls()[0]!;
   };
 
@@ -292,13 +267,13 @@ describe('extraction strategies', () => {
     await expect(put(conversation, { long_term_memory_strategy: { strategy: 'custom', config: {} } })).rejects.toThrow(
       /needs a custom_prompt/,
     );
-    await expect(engine.workingMemory.get(key)).rejects.toThrow(/No working memory/);
+    await expect(t.engine.workingMemory.get(key)).rejects.toThrow(/No working memory/);
   });
 
   it('verbatim mode stores what the user said, unchanged, even without an LLM', async () => {
     await open();
     await put(conversation, { long_term_memory_strategy: { strategy: 'discrete', config: { verbatim: true } } });
-    await engine.runBackgroundTasks(LATER());
+    await t.engine.runBackgroundTasks(LATER());
     const stored = await memories();
     expect(stored.map((m) => m.text).sort()).toEqual([conversation[0]!.content, conversation[2]!.content].sort());
     expect(stored.every((m) => m.memory_type === 'message' && m.discrete_memory_extracted === 't')).toBe(true);
@@ -311,7 +286,7 @@ describe('without an LLM', () => {
     await open();
     await put();
     expect(tasks()).toHaveLength(0);
-    expect(engine.llmStatus()).toMatchObject({
+    expect(t.engine.llmStatus()).toMatchObject({
       available: false,
       extraction: 'verbatim strategy only (no LLM)',
       summarization: 'trim only (no LLM)',
@@ -322,8 +297,8 @@ describe('without an LLM', () => {
     await open();
     await put(conversation, { memories: [{ id: 'pref-1', text: 'Alice prefers aisle seats' }] });
     expect(tasks()).toMatchObject([{ kind: 'promote_memories', status: 'pending' }]);
-    await engine.runBackgroundTasks();
-    expect(await engine.longTerm.get('pref-1')).toMatchObject({
+    await t.engine.runBackgroundTasks();
+    expect(await t.engine.longTerm.get('pref-1')).toMatchObject({
       text: 'Alice prefers aisle seats',
       namespace: 'demo',
       user_id: 'alice',
@@ -331,7 +306,7 @@ describe('without an LLM', () => {
     });
     // Promoting again changes nothing.
     await put(conversation, { memories: [{ id: 'pref-1', text: 'Alice prefers aisle seats' }] });
-    await engine.runBackgroundTasks();
+    await t.engine.runBackgroundTasks();
     expect(await memories()).toHaveLength(1);
   });
 });
@@ -339,38 +314,38 @@ describe('without an LLM', () => {
 describe('enrichment', () => {
   it('adds topics and entities to memories stored without them, with the fast model', async () => {
     await withLlm();
-    llm.responder = (call) =>
+    t.llm.responder = (call) =>
       call.system.includes('You label a memory')
         ? '{"topics": ["Travel", "a,b"], "entities": ["Porto"]}'
         : '{"same": false}';
-    const { memories: created } = await engine.longTerm.create([
+    const { memories: created } = await t.engine.longTerm.create([
       { text: 'Bob moved to Porto last year', namespace: 'demo' },
       { text: 'Bob likes jazz', namespace: 'demo', topics: ['music'], entities: ['Bob'] },
     ]);
-    await engine.runBackgroundTasks();
-    const enriched = await engine.longTerm.get(created[0]!.id);
+    await t.engine.runBackgroundTasks();
+    const enriched = await t.engine.longTerm.get(created[0]!.id);
     expect(enriched.topics).toEqual(['travel', 'a b']);
     expect(enriched.entities).toEqual(['Porto']);
-    const labelCalls = llm.calls.filter((c) => c.system.includes('You label a memory'));
+    const labelCalls = t.llm.calls.filter((c) => c.system.includes('You label a memory'));
     expect(labelCalls).toHaveLength(1);
     expect(labelCalls[0]!.model).toBe('local-fast');
-    expect((await engine.longTerm.get(created[1]!.id)).topics).toEqual(['music']);
+    expect((await t.engine.longTerm.get(created[1]!.id)).topics).toEqual(['music']);
   });
 });
 
 describe('query optimization', () => {
   it('rewrites with the fast model, and falls back to the original text', async () => {
     await withLlm();
-    llm.script.push('{"query": "Alice diet vegetarian"}');
-    expect(await engine.optimizeQuery('hey so what does alice eat?')).toEqual({
+    t.llm.script.push('{"query": "Alice diet vegetarian"}');
+    expect(await t.engine.optimizeQuery('hey so what does alice eat?')).toEqual({
       text: 'Alice diet vegetarian',
       optimized: true,
     });
-    llm.script.push({ status: 400 });
-    const failed = await engine.optimizeQuery('what does alice eat?');
+    t.llm.script.push({ status: 400 });
+    const failed = await t.engine.optimizeQuery('what does alice eat?');
     expect(failed).toMatchObject({ text: 'what does alice eat?', optimized: false });
-    await engine.close();
+    await t.engine.close();
     await open();
-    expect(await engine.optimizeQuery('q')).toMatchObject({ text: 'q', optimized: false, reason: /no LLM/ });
+    expect(await t.engine.optimizeQuery('q')).toMatchObject({ text: 'q', optimized: false, reason: /no LLM/ });
   });
 });
