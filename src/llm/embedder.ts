@@ -1,6 +1,18 @@
+/**
+ * How hybrid search fuses this embedder's similarities with BM25, calibrated per embedder on the dev sets
+ * (docs/retrieval-quality.md): one weight for every model is wrong by up to 0.19 Recall@10.
+ */
+export interface FusionProfile {
+  /** Vector weight in hybrid search when the request gives no hybrid_alpha. */
+  alpha: number;
+  /** Where the figure comes from, for the docs and `/v1/stats`. */
+  basis: string;
+}
+
 /** Turns texts into vectors. Implementations return one vector per input, in input order, each `dimension` long. */
 export interface Embedder {
   readonly model: string;
   readonly dimension: number;
+  readonly fusion: FusionProfile;
   embed(texts: string[]): Promise<Float32Array[]>;
 }

@@ -37,6 +37,8 @@ function count(tf: Map<string, number>, feature: string): void {
 export class OfflineEmbedder implements Embedder {
   readonly model = OFFLINE_EMBEDDING_MODEL;
   readonly dimension = DIMENSION;
+  // It mostly repeats what BM25 sees: 0.2 measured best with 0.1 on LoCoMo dev; 0.5 loses 0.055 Recall@10.
+  readonly fusion = { alpha: 0.2, basis: 'LoCoMo dev grid 0.1-0.5' };
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     return texts.map((t) => this.embedOne(t));

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { MemoryError } from '../errors.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder, FusionProfile } from './embedder.js';
 import { describeError, redact, withoutCredentials } from './redact.js';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -9,6 +9,12 @@ const KNOWN_DIMENSIONS: Record<string, number> = {
   'text-embedding-3-large': 3072,
   'text-embedding-ada-002': 1536,
 };
+/**
+ * Neural sentence embedders (OpenAI's, or nomic-embed-text, mxbai-embed-large, bge-m3 and all-minilm served by
+ * Ollama or vLLM) rank paraphrases well on their own, so they take the reference server's weight. Not measured
+ * here: no such model is reachable from this project's machines (docs/retrieval-quality.md says how to).
+ */
+export const NEURAL_FUSION: FusionProfile = { alpha: 0.7, basis: 'reference server default; not calibrated here' };
 const MAX_INPUTS_PER_REQUEST = 256;
 // OpenAI rejects requests over 300k tokens in total. UTF-8 bytes bound the token count of byte-level BPE
 // tokenizers from above, so budgeting bytes can never overshoot and needs no tokenizer.
@@ -29,6 +35,7 @@ export interface OpenAIEmbedderOptions {
 /** Embeddings from OpenAI or any server speaking its wire format (Ollama, vLLM, LiteLLM...). */
 export class OpenAIEmbedder implements Embedder {
   readonly model: string;
+  readonly fusion = NEURAL_FUSION;
   private readonly client: OpenAI;
   private readonly endpoint: string;
   private readonly apiKey: string | undefined;

@@ -100,6 +100,8 @@ export interface MemoryStore {
    * MemoryError('conflict') naming both and the re-embed command.
    */
   ensureEmbeddingModel(model: string, dimension: number): Promise<void>;
+  /** The embedding model this store's vectors were made with, or null before the first one is recorded. */
+  recordedEmbeddingModel(): Promise<{ model: string; dimension: number } | null>;
   /** Rewrites every memory's vector with `embed` (the re-embed command), then records the new model. */
   reembedAll(
     model: string,

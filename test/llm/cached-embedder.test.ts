@@ -5,6 +5,7 @@ import type { Embedder } from '../../src/llm/embedder.js';
 class CountingEmbedder implements Embedder {
   readonly model = 'counting';
   readonly dimension = 2;
+  readonly fusion = { alpha: 0.5, basis: 'test' };
   embedded: string[] = [];
   async embed(texts: string[]): Promise<Float32Array[]> {
     this.embedded.push(...texts);

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { MemoryError } from '../../src/errors.js';
 import { makeEmbedder } from '../../src/llm/make-embedder.js';
 import { OfflineEmbedder } from '../../src/llm/offline-embedder.js';
-import { OpenAIEmbedder } from '../../src/llm/openai-embedder.js';
+import { NEURAL_FUSION, OpenAIEmbedder } from '../../src/llm/openai-embedder.js';
 
 const API_KEY = 'sk-test-SECRET-0123456789';
 
@@ -166,13 +167,29 @@ describe('OpenAIEmbedder', () => {
 
 describe('makeEmbedder', () => {
   it('builds the offline embedder', async () => {
-    const e = await makeEmbedder({ provider: 'offline', model: 'offline-hash-v1' });
+    const e = await makeEmbedder({ provider: 'offline', model: 'offline-hash-v1', explicit: true, vectorsDir: '' });
     expect(e).toBeInstanceOf(OfflineEmbedder);
+  });
+
+  it('reads an Ollama or vLLM setup from the environment and gives it the neural fusion weight', async () => {
+    replies = [ok(5)];
+    const config = loadConfig({ OPENAI_API_BASE: baseUrl, EMBEDDING_MODEL: 'nomic-embed-text', LOG_LEVEL: 'silent' });
+    expect(config.embedding).toMatchObject({ provider: 'openai', model: 'nomic-embed-text', baseUrl });
+    const e = await makeEmbedder(config.embedding);
+    expect(e.fusion).toBe(NEURAL_FUSION);
+    expect(e.fusion.alpha).toBe(0.7);
+    expect(seen[0]!.body).toMatchObject({ model: 'nomic-embed-text' });
   });
 
   it('builds an OpenAI-compatible embedder with a known dimension', async () => {
     replies = [ok(5)];
-    const e = await makeEmbedder({ provider: 'openai', model: 'nomic-embed-text', baseUrl });
+    const e = await makeEmbedder({
+      provider: 'openai',
+      model: 'nomic-embed-text',
+      baseUrl,
+      explicit: true,
+      vectorsDir: '',
+    });
     expect(e).toBeInstanceOf(OpenAIEmbedder);
     expect(e.dimension).toBe(5);
     expect(seen[0]!.authorization).toBe('Bearer no-key');

@@ -47,6 +47,11 @@ export class EmbeddingModel {
     if (this.index.available) await this.index.current();
   }
 
+  async recorded(): Promise<{ model: string; dimension: number } | null> {
+    const [model, dim] = await this.client.hmget(this.keys.meta, 'embedding_model', 'embedding_dimension');
+    return model && dim ? { model, dimension: Number(dim) } : null;
+  }
+
   private async hasMemories(): Promise<boolean> {
     for await (const batch of scanKeys(this.client, globPrefix(this.keys.memoryPrefix))) {
       if (batch.length > 0) return true;

@@ -94,6 +94,10 @@ export class RedisStore implements MemoryStore {
     return this.guard(() => this.model.ensure(model, dimension));
   }
 
+  recordedEmbeddingModel() {
+    return this.guard(() => this.model.recorded());
+  }
+
   reembedAll(
     model: string,
     dimension: number,

@@ -76,6 +76,12 @@ export class SqliteStore implements MemoryStore {
     ensureEmbeddingModel(this.db, this.stmts, this.meta, this.vectors, model, dimension);
   }
 
+  async recordedEmbeddingModel(): Promise<{ model: string; dimension: number } | null> {
+    const model = this.meta.get('embedding_model');
+    const dimension = this.meta.getInt('embedding_dimension');
+    return model !== undefined && dimension !== undefined ? { model, dimension } : null;
+  }
+
   reembedAll(
     model: string,
     dimension: number,
