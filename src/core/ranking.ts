@@ -29,9 +29,10 @@ export const vectorScore = (distance: number) => Math.max(0, 1 - distance);
  * scaled over the candidates. Unlike rank fusion it keeps how far apart scores are, so a weak retriever's noise
  * cannot outvote a confident strong one.
  */
-export function fuse(keyword: KeywordHit[], vector: VectorHit[], alpha: number): Candidate[] {
+export function fuse(keyword: KeywordHit[], vector: VectorHit[], alpha: number, keywordFloor = 0): Candidate[] {
   const acc = new Map<string, Candidate>();
-  const topKw = keyword[0]?.score ?? 0;
+  // A best keyword hit below the floor matched little of the query: it is not scaled up to full confidence.
+  const topKw = Math.max(keyword[0]?.score ?? 0, keywordFloor);
   for (const h of keyword) acc.set(h.id, candidate(h, topKw > 0 ? ((1 - alpha) * h.score) / topKw : 0));
   const sims = vector.map((h) => 1 - h.distance);
   const hi = Math.max(...sims);
@@ -43,6 +44,14 @@ export function fuse(keyword: KeywordHit[], vector: VectorHit[], alpha: number):
     else acc.set(h.id, candidate(h, alpha * norm));
   });
   return [...acc.values()].sort(byScore);
+}
+
+/**
+ * The BM25 a memory would score if it held every query term once, each term found in a single memory of the `n`
+ * searched (FTS5's IDF, log((n − 0.5) / 1.5)): a query-sized yardstick for how much of the query a hit matched.
+ */
+export function keywordCeiling(terms: number, n: number): number {
+  return terms * Math.max(1e-6, Math.log((n - 0.5) / 1.5));
 }
 
 export interface RecencyWeights {

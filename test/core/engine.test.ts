@@ -159,9 +159,15 @@ describe('neighbour context', () => {
       'Ann: they should, it is very calming',
     ];
     // Split over two calls: the second call must also lend words back to the tail of the first.
-    await engine.longTerm.create(turns.slice(0, 1).map((text) => ({ text, namespace: 'c', session_id: 's1' })));
-    await engine.longTerm.create(turns.slice(1).map((text) => ({ text, namespace: 'c', session_id: 's1' })));
-    await engine.longTerm.create([{ text: 'Zed: a glaze of ice covered the road', namespace: 'c', session_id: 's2' }]);
+    await engine.longTerm.create(
+      turns.slice(0, 1).map((text) => ({ text, namespace: 'c', session_id: 's1', memory_type: 'message' as const })),
+    );
+    await engine.longTerm.create(
+      turns.slice(1).map((text) => ({ text, namespace: 'c', session_id: 's1', memory_type: 'message' as const })),
+    );
+    await engine.longTerm.create([
+      { text: 'Zed: a glaze of ice covered the road', namespace: 'c', session_id: 's2', memory_type: 'message' },
+    ]);
     const r = await engine.longTerm.search({
       text: 'What did Ann make in class?',
       namespace: 'c',
@@ -194,8 +200,12 @@ describe('review fixes', () => {
   });
 
   it("never lends one user's words to another user's memories in a shared session", async () => {
-    await engine.longTerm.create([{ text: 'Ann: my parrot talks', namespace: 'c', session_id: 's', user_id: 'ann' }]);
-    await engine.longTerm.create([{ text: 'Bo: nice weather', namespace: 'c', session_id: 's', user_id: 'bo' }]);
+    await engine.longTerm.create([
+      { text: 'Ann: my parrot talks', namespace: 'c', session_id: 's', user_id: 'ann', memory_type: 'message' },
+    ]);
+    await engine.longTerm.create([
+      { text: 'Bo: nice weather', namespace: 'c', session_id: 's', user_id: 'bo', memory_type: 'message' },
+    ]);
     const r = await engine.longTerm.search({ text: 'parrot', namespace: 'c', user_id: 'bo', search_mode: 'keyword' });
     expect(r.memories).toEqual([]);
   });
