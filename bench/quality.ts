@@ -53,13 +53,73 @@ export function formatQuality(title: string, r: Report): string {
   return lines.join('\n');
 }
 
-/** `npm run bench -- quality`: our engine and the harness's BM25 baseline, side by side on the dev split. */
+const r10 = (r: Report) => f3(r.overall_all['recall@10']);
+const r1 = (r: Report) => f3(r.overall_all['recall@1']);
+
+/**
+ * `npm run bench -- quality`: LoCoMo dev through our REST API in several ingestion shapes, each beside the harness's
+ * BM25 from the same run; then the paraphrase dev set. BENCH_QUALITY_DETAIL=1 also prints per-category tables.
+ */
 export async function runQuality(): Promise<void> {
+  const { formatParaphrase, runParaphrase } = await import('./paraphrase.js');
   const adapter = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(PACKAGE_ROOT, 'dist/src/eval/locomo-adapter.js'))}`;
-  const ours = runHarness(adapter);
+  const data = join(SHARED, 'data', 'locomo-dev.json');
+  const env = (extra: Record<string, string>) => ({ ...process.env, AM_EVAL_DATA: data, ...extra });
   const bm25 = runHarness('', ['--baseline', 'bm25', '--stopwords']);
-  process.stdout.write(`\n${formatQuality('LoCoMo dev retrieval: agent-memory (offline, hybrid)', ours)}\n`);
-  process.stdout.write(`\n${formatQuality('LoCoMo dev retrieval: harness BM25 + stopwords (peer)', bm25)}\n`);
-  const ratio = ours.overall_all['recall@10'] / bm25.overall_all['recall@10'];
-  process.stdout.write(`\nRecall@10 ratio agent-memory / BM25: ${ratio.toFixed(3)}\n`);
+  const variants: [string, Record<string, string>][] = [
+    ['as shipped: turns in order, with session_id', {}],
+    ['turns without session_id', { AM_EVAL_SESSIONS: 'off' }],
+    ["a conversation's turns shuffled", { AM_EVAL_ORDER: 'shuffled' }],
+    ['shuffled, without session_id', { AM_EVAL_ORDER: 'shuffled', AM_EVAL_SESSIONS: 'off' }],
+    ['in order, one turn per request', { AM_EVAL_BATCH: '1' }],
+    ['facts: observations (credit their dia_ids)', { AM_EVAL_INGEST: 'observations' }],
+    [
+      'observations, keyword only (BM25 in our store)',
+      { AM_EVAL_INGEST: 'observations', LOCOMO_SEARCH_MODE: 'keyword' },
+    ],
+    ['as shipped, hashed embedder (offline-hash-v1)', { EMBEDDING_MODEL: 'offline-hash-v1' }],
+    ['as shipped, semantic only', { LOCOMO_SEARCH_MODE: 'semantic' }],
+  ];
+  const lines = [
+    '## LoCoMo dev retrieval through the REST API (offline, no key)',
+    '',
+    '| ingestion | R@10 | R@1 | BM25 peer R@10 | ratio |',
+    '|---|---:|---:|---:|---:|',
+  ];
+  const detail = process.env.BENCH_QUALITY_DETAIL === '1';
+  for (const [label, extra] of variants) {
+    const r = runHarness(adapter, [], env(extra));
+    const ratio = r.overall_all['recall@10'] / bm25.overall_all['recall@10'];
+    lines.push(`| ${label} | ${r10(r)} | ${r1(r)} | ${r10(bm25)} | ${ratio.toFixed(3)} |`);
+    if (detail) process.stdout.write(`\n${formatQuality(`LoCoMo dev: ${label}`, r)}\n`);
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  if (detail) process.stdout.write(`\n${formatQuality('LoCoMo dev: harness BM25 + stopwords (peer)', bm25)}\n`);
+
+  const harness = join(SHARED, 'eval', 'locomo_retrieval_eval.py');
+  const peer = `python3 ${JSON.stringify(harness)} --serve bm25 --stopwords`;
+  const facts = { AM_EVAL_MEMORY_TYPE: 'semantic' };
+  const rows = [
+    { label: 'agent-memory, as shipped', result: await runParaphrase(adapter, env(facts)) },
+    { label: 'as shipped, one fact per request', result: await runParaphrase(adapter, env(facts), 'one-by-one') },
+    { label: 'as shipped, shuffled order', result: await runParaphrase(adapter, env(facts), 'shuffled') },
+    {
+      label: 'as shipped, with a session_id',
+      result: await runParaphrase(adapter, env({ ...facts, AM_EVAL_FACT_SESSION: 'facts' })),
+    },
+    { label: 'semantic only', result: await runParaphrase(adapter, env({ ...facts, LOCOMO_SEARCH_MODE: 'semantic' })) },
+    { label: 'keyword only', result: await runParaphrase(adapter, env({ ...facts, LOCOMO_SEARCH_MODE: 'keyword' })) },
+    { label: 'without related words', result: await runParaphrase(adapter, env({ ...facts, RELATED_WORDS: 'false' })) },
+    {
+      label: 'hashed embedder (offline-hash-v1)',
+      result: await runParaphrase(
+        adapter,
+        env({ ...facts, EMBEDDING_MODEL: 'offline-hash-v1', RELATED_WORDS: 'false' }),
+      ),
+    },
+    { label: 'harness BM25 + stopwords (peer)', result: await runParaphrase(peer) },
+  ];
+  process.stdout.write(
+    `\n## Paraphrase dev set (${rows[0]!.result.hard.n} facts stored in one request; hard and light questions)\n\n${formatParaphrase(rows)}\n`,
+  );
 }
