@@ -28,10 +28,13 @@ async function main() {
   if (what.includes('search')) {
     const { formatSearch, measureSearch } = await import('./search.js');
     const size = Number(process.env.BENCH_SEARCH_SIZE ?? 10000);
-    const rows = await measureSearch(size);
-    process.stdout.write(
-      `\n## Engine search latency, ${size} memories (in-process, offline embedder, in-memory SQLite)\n\n${formatSearch(rows)}\n`,
-    );
+    // The default embedder, then the hashed one as the peer of the same run.
+    for (const model of ['offline-wordvec-v1', 'offline-hash-v1']) {
+      const rows = await measureSearch(size, model);
+      process.stdout.write(
+        `\n## Engine search latency, ${size} memories (in-process, ${model}, in-memory SQLite)\n\n${formatSearch(rows)}\n`,
+      );
+    }
   }
   if (what.includes('redis')) {
     const { formatRedis, measureRedis } = await import('./redis.js');

@@ -21,8 +21,11 @@ export interface SearchRow {
 
 const MODES: SearchMode[] = ['hybrid', 'keyword', 'semantic'];
 
-async function loadEngine(size: number, namespaceOf: (i: number) => string): Promise<Engine> {
-  const engine = await openEngine(loadConfig({ MEMORY_BACKEND: 'memory', LOG_LEVEL: 'silent' }));
+async function loadEngine(size: number, namespaceOf: (i: number) => string, model?: string): Promise<Engine> {
+  const env: Record<string, string> = { MEMORY_BACKEND: 'memory', LOG_LEVEL: 'silent' };
+  if (model) env.EMBEDDING_MODEL = model;
+  if (process.env.OFFLINE_VECTORS_DIR) env.OFFLINE_VECTORS_DIR = process.env.OFFLINE_VECTORS_DIR;
+  const engine = await openEngine(loadConfig(env));
   const corpus = makeCorpus(size);
   for (let i = 0; i < size; i += 500) {
     await engine.longTerm.create(corpus.slice(i, i + 500).map((m, j) => ({ ...m, namespace: namespaceOf(i + j) })));
@@ -30,10 +33,11 @@ async function loadEngine(size: number, namespaceOf: (i: number) => string): Pro
   return engine;
 }
 
-export async function measureSearch(size: number, samples = 300, rounds = 2): Promise<SearchRow[]> {
-  process.stderr.write(`bench: loading 2 x ${size} memories\n`);
-  const one = await loadEngine(size, () => 'bench');
-  const ten = await loadEngine(size, (i) => `ns${i % 10}`);
+/** `model`: an EMBEDDING_MODEL (the default embedder when absent). */
+export async function measureSearch(size: number, model?: string, samples = 300, rounds = 2): Promise<SearchRow[]> {
+  process.stderr.write(`bench: loading 2 x ${size} memories (${model ?? 'default embedder'})\n`);
+  const one = await loadEngine(size, () => 'bench', model);
+  const ten = await loadEngine(size, (i) => `ns${i % 10}`, model);
   const cases: { name: string; engine: Engine; filter: object }[] = [
     { name: 'unfiltered', engine: one, filter: {} },
     { name: 'one namespace', engine: one, filter: { namespace: { eq: 'bench' } } },

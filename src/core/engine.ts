@@ -5,7 +5,7 @@ import { type ChatModels, makeChatModels } from '../llm/make-chat.js';
 import { makeEmbedder } from '../llm/make-embedder.js';
 import { openStore } from '../store/open-store.js';
 import type { MemoryStore } from '../store/port.js';
-import { loadRelatedWords } from '../text/related-words.js';
+import { loadRelatedWords, type RelatedWords } from '../text/related-words.js';
 import { log } from '../util/log.js';
 import type { TaskView } from './background.js';
 import { type CompactionReport, type CompactOptions, compactLongTermMemories } from './compact.js';
@@ -57,19 +57,23 @@ export class Engine implements MemoryEngine {
   readonly workingMemory: WorkingMemoryService;
   readonly llm: LlmFeatures;
 
+  /** The WordNet related-word table, loaded (built once) on first use; undefined when RELATED_WORDS is off. */
+  private readonly relatedWords: (() => Promise<RelatedWords | null>) | undefined;
+
   constructor(
     readonly config: Config,
     readonly store: MemoryStore,
     readonly embedder: Embedder,
     opts: EngineOptions = {},
   ) {
+    this.relatedWords = config.relatedWords ? memo(() => loadRelatedWords(config.embedding.vectorsDir)) : undefined;
     setModelContextWindows(config.llm.contextWindows);
     this.longTerm = new LongTermMemory(store, embedder, {
       maxTextBytes: config.maxTextBytes,
       recencyBoost: config.recencyBoost,
       defaultHybridAlpha: config.hybridAlpha ?? embedder.fusion.alpha,
       neighbourContext: config.neighbourContext,
-      relatedWords: config.relatedWords ? memo(() => loadRelatedWords(config.embedding.vectorsDir)) : undefined,
+      relatedWords: this.relatedWords,
       onCreated: (records) => this.llm.background.onMemoriesCreated(records),
     });
     const chat = opts.chat ?? makeChatModels(config.llm);
@@ -109,8 +113,12 @@ export class Engine implements MemoryEngine {
     if (s.available) log.info('LLM features on', { generation: s.generation_model, fast: s.fast_model });
     else log.info(`LLM features off (${s.reason}); summarization trims without a summary, extraction needs an LLM`);
     await this.llm.background.start();
-    // The offline word vectors load (or are built, on the very first start) while the client is still connecting.
+    // The offline word vectors and related words load (or are built, on the very first start) while the client is
+    // still connecting, rather than in its first call.
     (this.embedder as { warmUp?: () => void }).warmUp?.();
+    this.relatedWords?.().catch((err: unknown) =>
+      log.warn('related words unavailable', { error: err instanceof Error ? err.message : String(err) }),
+    );
   }
 
   /** Runs every background task due by `now` in this call (tests, one-shot commands); returns how many ran. */

@@ -13,6 +13,7 @@ import { SearchRequest, type SearchRequestInput } from '../models/search.js';
 import type { IndexedMemory, KeywordHit, MemoryStore, PutOutcome, VectorHit } from '../store/port.js';
 import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import type { RelatedWords } from '../text/related-words.js';
+import { log } from '../util/log.js';
 import { toStoreFilter } from './filters.js';
 import { ownContext, planNeighbourContext } from './neighbour-context.js';
 import {
@@ -21,7 +22,6 @@ import {
   candidate,
   DEFAULT_RECENCY,
   fuse,
-  keywordCeiling,
   keywordScore,
   type RecencyWeights,
   recencyScore,
@@ -48,11 +48,12 @@ export interface CreateResult {
 }
 
 /**
- * Share of the query's keyword ceiling (see keywordCeiling) below which the best keyword hit is not scaled up to
- * full confidence in hybrid fusion: a hit matching one minor word of a paraphrased question must not outvote the
- * vectors. 0.3 lifted paraphrase first-place 0.465 → 0.525 at alpha 0.4 and left LoCoMo unchanged (0.806 → 0.807).
+ * Share of the query's keyword ceiling (MemoryStore.keywordCeiling) below which the best keyword hit is not scaled
+ * up to full confidence in hybrid fusion: a hit matching one minor word of a paraphrased question must not outvote
+ * the vectors. At alpha 0.25, floors 0.3 / 0.5 / 0.7 / 1.0 give paraphrase first-place 0.40 / 0.49 / 0.53 / 0.55;
+ * LoCoMo Recall@10 is 0.802 at 0.7 and 0.795 at 1.0 (docs/retrieval-quality.md).
  */
-const KEYWORD_FLOOR = 0.3;
+const KEYWORD_FLOOR = 0.7;
 
 /** How many candidates each ranking contributes before fusion: deep enough that paging stays stable. */
 const candidateDepth = (window: number) => Math.max(50, Math.min(window * 2, window + 1000));
@@ -128,8 +129,14 @@ export class LongTermMemory {
     return outcomes.length;
   }
 
-  private related(): Promise<RelatedWords | null> {
-    return this.opts.relatedWords?.() ?? Promise.resolve(null);
+  /** Related words are an aid to ranking: if they cannot be loaded, memories are indexed without them. */
+  private async related(): Promise<RelatedWords | null> {
+    try {
+      return (await this.opts.relatedWords?.()) ?? null;
+    } catch (err) {
+      log.warn('indexing without related words', { error: err instanceof Error ? err.message : String(err) });
+      return null;
+    }
   }
 
   async get(id: string): Promise<MemoryRecord> {
@@ -196,13 +203,14 @@ export class LongTermMemory {
     // A hybrid total is at least the vector total, which (without a distance threshold) counts every filtered
     // memory: the keyword matches need no count of their own then.
     const countKeyword = !(mode === 'hybrid' && wantVector && maxDistance === undefined);
-    const [kw, vec] = await Promise.all([
+    const [kw, vec, ceiling] = await Promise.all([
       terms.length
         ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
         : Promise.resolve({ items: [] as KeywordHit[], total: 0 }),
       wantVector
         ? this.vectorSearch(text, filter, depth, maxDistance)
         : Promise.resolve({ items: [] as VectorHit[], total: 0 }),
+      mode === 'hybrid' && wantVector && terms.length ? this.store.keywordCeiling(terms) : Promise.resolve(0),
     ]);
     if (mode === 'keyword') {
       // The store breaks ties by insertion order; ranking breaks them by id, as fusion does.
@@ -212,9 +220,7 @@ export class LongTermMemory {
       candidates = vec.items.map((h) => candidate(h, vectorScore(h.distance)));
       total = vec.total;
     } else {
-      // vec.total counts every searched memory unless a distance threshold cut it.
-      const floor = maxDistance === undefined ? KEYWORD_FLOOR * keywordCeiling(terms.length, vec.total) : 0;
-      candidates = fuse(kw.items, vec.items, alpha, floor);
+      candidates = fuse(kw.items, vec.items, alpha, KEYWORD_FLOOR * ceiling);
       total = Math.max(kw.total, vec.total, candidates.length);
     }
 

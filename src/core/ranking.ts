@@ -46,14 +46,6 @@ export function fuse(keyword: KeywordHit[], vector: VectorHit[], alpha: number, 
   return [...acc.values()].sort(byScore);
 }
 
-/**
- * The BM25 a memory would score if it held every query term once, each term found in a single memory of the `n`
- * searched (FTS5's IDF, log((n − 0.5) / 1.5)): a query-sized yardstick for how much of the query a hit matched.
- */
-export function keywordCeiling(terms: number, n: number): number {
-  return terms * Math.max(1e-6, Math.log((n - 0.5) / 1.5));
-}
-
 export interface RecencyWeights {
   semantic: number;
   recency: number;

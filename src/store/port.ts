@@ -133,6 +133,12 @@ export interface MemoryStore {
     opts?: { contextWeight?: number; count?: boolean },
   ): Promise<Page<KeywordHit>>;
   /**
+   * The keyword score, on keywordSearch's scale, of a memory holding each term once at the average length: how much
+   * of a query a hit matched is its score over this. Hybrid search uses it so that a hit matching one minor word
+   * is not taken for a confident match.
+   */
+  keywordCeiling(terms: string[]): Promise<number>;
+  /**
    * Nearest first; exact, or approximate with the top hits exact in nearly every query. Always honours the filter;
    * `total` counts filtered memories within maxDistance. Zero vectors have no distance and never match.
    */

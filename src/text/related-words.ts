@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ensureDerivedFile } from '../llm/word-vectors/vector-file-cache.js';
+import { ensureDerivedFile } from '../util/derived-file.js';
 import { words } from './analyzer.js';
 
 /**

@@ -30,6 +30,21 @@ describe('fuse', () => {
     expect(fuse(kw, vec, 0)[0]!.id).toBe('a');
   });
 
+  it('does not scale a weak best keyword hit up to full confidence when a floor is given', () => {
+    // 'a' matched one minor word (BM25 2 of a ceiling of 20); 'b' is what the vectors find.
+    const kw = [{ id: 'a', score: 2 }];
+    const vec = [
+      { id: 'b', distance: 0.3 },
+      { id: 'a', distance: 0.7 },
+    ];
+    expect(fuse(kw, vec, 0.25)[0]!.id).toBe('a');
+    const floored = fuse(kw, vec, 0.25, 0.7 * 20);
+    expect(floored[0]!.id).toBe('b');
+    expect(floored.find((c) => c.id === 'a')!.score).toBeCloseTo((0.75 * 2) / 14, 6);
+    // A strong match (above the floor) keeps its full weight.
+    expect(fuse([{ id: 'a', score: 18 }], vec, 0.25, 14)[0]!.id).toBe('a');
+  });
+
   it('scores stay within 0..1 and an empty list is harmless', () => {
     const out = fuse([{ id: 'a', score: 2 }], [], 0.5);
     expect(out).toEqual([{ id: 'a', score: 0.5 }]);

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WORD_VECTOR_MODEL, WordVectorEmbedder } from '../../src/llm/word-vector-embedder.js';
 import { buildWordVectors } from '../../src/llm/word-vectors/build.js';
 import { decodeWordVectors, encodeWordVectors, quantizeRows } from '../../src/llm/word-vectors/file.js';
-import { ensureDerivedFile, findVectorSource } from '../../src/llm/word-vectors/vector-file-cache.js';
+import { findVectorSource } from '../../src/llm/word-vectors/vector-file-cache.js';
+import { ensureDerivedFile } from '../../src/util/derived-file.js';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const tmp = mkdtempSync(join(tmpdir(), 'am-wordvec-'));

@@ -127,6 +127,10 @@ export class RedisStore implements MemoryStore {
     return this.guard(() => this.searcher.keyword(terms, filter, k, opts?.contextWeight, opts?.count));
   }
 
+  keywordCeiling(terms: string[]) {
+    return this.guard(() => this.searcher.ceiling(terms));
+  }
+
   vectorSearch(vector: Float32Array, filter: StoreFilter, k: number, maxDistance?: number) {
     return this.guard(() => this.searcher.vector(vector, filter, k, maxDistance));
   }

@@ -103,6 +103,22 @@ export class Search {
   }
 
   /**
+   * Σ over the terms of RediSearch's BM25 IDF, log(1 + (N − df + 0.5) / (df + 0.5)): the score of a memory holding
+   * each term once at the average length. df is counted per term on the text field, N from the index.
+   */
+  async ceiling(terms: string[]): Promise<number> {
+    this.index.requireSearch();
+    const tokens = [...new Set(terms.flatMap(textTokens))];
+    const g = await this.index.current();
+    if (tokens.length === 0 || !g) return 0;
+    const count = async (query: string) =>
+      Number(((await this.client.call('FT.SEARCH', g.index, query, 'LIMIT', 0, 0, 'DIALECT', 2)) as unknown[])[0]);
+    const [n, ...dfs] = await Promise.all([count(EVERY_MEMORY), ...tokens.map((t) => count(`@terms:(${t})`))]);
+    if (!n) return 0;
+    return dfs.reduce((sum, df) => sum + Math.log(1 + (n - df + 0.5) / (df + 0.5)), 0);
+  }
+
+  /**
    * KNN (HNSW) with the filter applied before the nearest are chosen (RediSearch hybrid query); with
    * `maxDistance`, an exact range query (FLAT), whose reply total is the count within the distance. Zero vectors
    * have no direction and are never hits.

@@ -2,6 +2,7 @@ import type { StoreFilter, TagField } from '../../models/filters.js';
 import type { KeywordHit, Page, VectorHit } from '../port.js';
 import { toBlob } from './codec.js';
 import { type FilterSql, filterSql } from './filter-sql.js';
+import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
 import { encode, filterKey, KEY_COLUMNS, SHARDS, VEC0_MAX_K, type VectorIndex, type VectorTables } from './vectors.js';
 
@@ -229,4 +230,41 @@ function coarseSearch(
     )
     .all(...rest.params, ...knnParams, q, ...f.params, limit) as VectorHit[];
   return rows.filter((h) => h.distance !== null);
+}
+
+const withVocab = new WeakSet<Db>();
+
+/** SQLite's varint (1–9 bytes, big-endian, 7 bits a byte, the ninth byte whole), as FTS5 stores its counts. */
+function readVarint(buf: Uint8Array, at: number): number {
+  let v = 0;
+  for (let i = 0; i < 8; i++) {
+    const b = buf[at + i]!;
+    v = v * 128 + (b & 0x7f);
+    if (!(b & 0x80)) return v;
+  }
+  return v * 256 + buf[at + 8]!;
+}
+
+/**
+ * The BM25 (FTS5's, text column, weight 1) of a memory that holds each term once at the average length: the sum
+ * of the terms' IDF, log((N − df + 0.5) / (df + 0.5)), over the whole index as FTS5 scores it.
+ */
+export function keywordCeiling(db: Db, stmts: StatementCache, terms: string[]): number {
+  if (terms.length === 0) return 0;
+  // The index's averages record (id 1) starts with its row count.
+  const avg = stmts.get('SELECT block FROM memories_fts_data WHERE id = 1').get() as { block: Uint8Array } | undefined;
+  const n = avg ? readVarint(avg.block, 0) : 0;
+  if (n === 0) return 0;
+  if (!withVocab.has(db)) {
+    // A temp table: per connection, nothing stored, so no migration.
+    db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.memories_fts_vocab USING fts5vocab(main, 'memories_fts', 'row')");
+    withVocab.add(db);
+  }
+  const df = stmts.get('SELECT doc FROM temp.memories_fts_vocab WHERE term = ?');
+  let sum = 0;
+  for (const t of new Set(terms)) {
+    const d = ((df.get(t) as { doc: number } | undefined)?.doc ?? 0) as number;
+    sum += Math.max(1e-6, Math.log((n - d + 0.5) / (d + 0.5)));
+  }
+  return sum;
 }

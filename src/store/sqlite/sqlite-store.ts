@@ -22,7 +22,13 @@ import { MemoryRepo } from './memories.js';
 import { Meta } from './meta.js';
 import { migrate } from './migrations.js';
 import { type Db, DEFAULT_BUSY_TIMEOUT_MS, isInMemoryPath, openDatabase } from './open.js';
-import { DEFAULT_VECTOR_TUNING, keywordSearch, type VectorSearchTuning, vectorSearch } from './search.js';
+import {
+  DEFAULT_VECTOR_TUNING,
+  keywordCeiling,
+  keywordSearch,
+  type VectorSearchTuning,
+  vectorSearch,
+} from './search.js';
 import { SessionRepo } from './sessions.js';
 import { StatementCache } from './statements.js';
 import { SqliteTaskStore } from './tasks.js';
@@ -114,6 +120,10 @@ export class SqliteStore implements MemoryStore {
     opts?: { contextWeight?: number; count?: boolean },
   ): Promise<Page<KeywordHit>> {
     return keywordSearch(this.stmts, terms, filter, k, opts?.contextWeight, opts?.count);
+  }
+
+  async keywordCeiling(terms: string[]): Promise<number> {
+    return keywordCeiling(this.db, this.stmts, terms);
   }
 
   async vectorSearch(

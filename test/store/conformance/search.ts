@@ -10,6 +10,24 @@ export function searchBehaviour(ctx: StoreContext): void {
     ctx.store.putMemories(items, { deduplicate: false });
 
   describe('keyword', () => {
+    it('gives a keyword ceiling that a memory holding every term once reaches, and rarer terms raise', async () => {
+      expect(await ctx.store.keywordCeiling(['apple'])).toBe(0);
+      const full = mem({ terms: 'apple cherry' });
+      await put([full, mem({ terms: 'cherry tart' }), mem({ terms: 'cherry jam' }), ...filler(12)]);
+      const rare = await ctx.store.keywordCeiling(['apple']);
+      const common = await ctx.store.keywordCeiling(['cherry']);
+      expect(rare).toBeGreaterThan(common);
+      expect(common).toBeGreaterThan(0);
+      const both = await ctx.store.keywordCeiling(['apple', 'cherry']);
+      expect(both).toBeCloseTo(rare + common, 6);
+      expect(await ctx.store.keywordCeiling([])).toBe(0);
+      // The memory with both terms scores about the ceiling (its length is near the average).
+      const hit = (await ctx.store.keywordSearch(['apple', 'cherry'], noFilter(), 1)).items[0]!;
+      expect(hit.id).toBe(full.record.id);
+      expect(hit.score / both).toBeGreaterThan(0.6);
+      expect(hit.score / both).toBeLessThan(1.6);
+    });
+
     it('ranks a memory with more query terms above one with fewer, and leaves out non-matches', async () => {
       const both = mem({ terms: 'apple cherry pie' });
       const one = mem({ terms: 'cherry tart' });
