@@ -77,6 +77,8 @@ export async function runQuality(): Promise<void> {
       'observations, keyword only (BM25 in our store)',
       { AM_EVAL_INGEST: 'observations', LOCOMO_SEARCH_MODE: 'keyword' },
     ],
+    ['as shipped, word vectors only (offline-wordvec-v1)', { EMBEDDING_MODEL: 'offline-wordvec-v1' }],
+    ['word vectors only, without session_id', { EMBEDDING_MODEL: 'offline-wordvec-v1', AM_EVAL_SESSIONS: 'off' }],
     ['as shipped, hashed embedder (offline-hash-v1)', { EMBEDDING_MODEL: 'offline-hash-v1' }],
     ['as shipped, semantic only', { LOCOMO_SEARCH_MODE: 'semantic' }],
   ];
@@ -110,6 +112,14 @@ export async function runQuality(): Promise<void> {
     { label: 'semantic only', result: await runParaphrase(adapter, env({ ...facts, LOCOMO_SEARCH_MODE: 'semantic' })) },
     { label: 'keyword only', result: await runParaphrase(adapter, env({ ...facts, LOCOMO_SEARCH_MODE: 'keyword' })) },
     { label: 'without related words', result: await runParaphrase(adapter, env({ ...facts, RELATED_WORDS: 'false' })) },
+    {
+      label: 'word vectors only (offline-wordvec-v1)',
+      result: await runParaphrase(adapter, env({ ...facts, EMBEDDING_MODEL: 'offline-wordvec-v1' })),
+    },
+    {
+      label: 'sentence encoder only (offline-use-lite-v1)',
+      result: await runParaphrase(adapter, env({ ...facts, EMBEDDING_MODEL: 'offline-use-lite-v1' })),
+    },
     {
       label: 'hashed embedder (offline-hash-v1)',
       result: await runParaphrase(

@@ -28,8 +28,10 @@ async function main() {
   if (what.includes('search')) {
     const { formatSearch, measureSearch } = await import('./search.js');
     const size = Number(process.env.BENCH_SEARCH_SIZE ?? 10000);
-    // The default embedder, then the hashed one as the peer of the same run.
-    for (const model of ['offline-wordvec-v1', 'offline-hash-v1']) {
+    // The default embedder, then the lighter ones as peers of the same run.
+    for (const model of (
+      process.env.BENCH_SEARCH_MODELS ?? 'offline-use-wordvec-v1,offline-wordvec-v1,offline-hash-v1'
+    ).split(',')) {
       const rows = await measureSearch(size, model);
       process.stdout.write(
         `\n## Engine search latency, ${size} memories (in-process, ${model}, in-memory SQLite)\n\n${formatSearch(rows)}\n`,

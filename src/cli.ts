@@ -1,14 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { tokenCommand } from './auth/token-command.js';
 import { exportJsonl, importJsonl } from './cli/backup.js';
-import { compactCommand } from './cli/compact.js';
 import { ProgressBar } from './cli/progress.js';
-import { workerCommand } from './cli/worker.js';
 import { ConfigError, loadConfig, loadDotEnv, loadHttpConfig } from './config.js';
 import { openEngine } from './core/engine.js';
 import { MemoryError } from './errors.js';
-import { apiCommand } from './http/api-command.js';
 import { makeEmbedder } from './llm/make-embedder.js';
 import { serveStdio } from './mcp/stdio.js';
 import { openStore } from './store/open-store.js';
@@ -141,12 +137,13 @@ async function main(argv: string[]): Promise<void> {
     case 'mcp':
       await serveStdio(await openEngine(loadConfig()));
       return;
+    // Loaded per command, so `mcp` starts without the HTTP stack (its cold start is what a client waits for).
     case 'api':
-      return apiCommand(rest, loadConfig(), loadHttpConfig());
+      return (await import('./http/api-command.js')).apiCommand(rest, loadConfig(), loadHttpConfig());
     case 'worker':
-      return workerCommand(rest, loadConfig());
+      return (await import('./cli/worker.js')).workerCommand(rest, loadConfig());
     case 'token':
-      return tokenCommand(rest, loadConfig());
+      return (await import('./auth/token-command.js')).tokenCommand(rest, loadConfig());
     case 'search':
       return search(rest);
     case 'export': {
@@ -172,7 +169,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'compact':
-      return compactCommand(rest);
+      return (await import('./cli/compact.js')).compactCommand(rest);
     case 'reembed':
       return reembed();
     case 'rebuild-index':

@@ -173,9 +173,18 @@ export interface Config {
 
 /** The zero-dependency hashed n-gram embedder: lexical only, kept as the fallback. */
 export const OFFLINE_EMBEDDING_MODEL = 'offline-hash-v1';
-/** The default: word vectors shipped in an npm package (src/llm/word-vector-embedder.ts). */
+/** Word vectors shipped in an npm package (src/llm/word-vector-embedder.ts): fast, no neural network. */
 export const OFFLINE_WORDVEC_MODEL = 'offline-wordvec-v1';
-export const OFFLINE_MODELS: readonly string[] = [OFFLINE_WORDVEC_MODEL, OFFLINE_EMBEDDING_MODEL];
+/** A neural sentence encoder (Universal Sentence Encoder lite) run in-process (src/llm/sentence-encoder-embedder.ts). */
+export const OFFLINE_USE_MODEL = 'offline-use-lite-v1';
+/** The default: the sentence encoder and the word vectors side by side in one vector (src/llm/make-embedder.ts). */
+export const OFFLINE_DEFAULT_MODEL = 'offline-use-wordvec-v1';
+export const OFFLINE_MODELS: readonly string[] = [
+  OFFLINE_DEFAULT_MODEL,
+  OFFLINE_WORDVEC_MODEL,
+  OFFLINE_USE_MODEL,
+  OFFLINE_EMBEDDING_MODEL,
+];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -216,7 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqlitePath: s.SQLITE_PATH ?? defaultSqlitePath(env),
     embedding: {
       provider,
-      model: s.EMBEDDING_MODEL ?? (provider === 'offline' ? OFFLINE_WORDVEC_MODEL : 'text-embedding-3-small'),
+      model: s.EMBEDDING_MODEL ?? (provider === 'offline' ? OFFLINE_DEFAULT_MODEL : 'text-embedding-3-small'),
       explicit: s.EMBEDDING_MODEL !== undefined,
       dimensions: s.EMBEDDING_DIMENSIONS,
       apiKey: s.OPENAI_API_KEY,

@@ -128,6 +128,7 @@ export class Engine implements MemoryEngine {
 
   async close(): Promise<void> {
     await this.llm.background.stop();
+    await (this.embedder as { close?: () => Promise<void> }).close?.();
     await this.store.close();
   }
 }

@@ -33,6 +33,11 @@ export class CachedEmbedder implements Embedder {
     return this.inner.fusion;
   }
 
+  /** Releases what the wrapped embedder holds (a worker thread). */
+  async close(): Promise<void> {
+    await (this.inner as { close?: () => Promise<void> }).close?.();
+  }
+
   /** Lets an embedder that loads lazily start loading now. */
   warmUp(): void {
     (this.inner as { warmUp?: () => void }).warmUp?.();

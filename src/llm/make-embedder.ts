@@ -1,24 +1,69 @@
-import { type Config, ConfigError, OFFLINE_EMBEDDING_MODEL } from '../config.js';
+import {
+  type Config,
+  ConfigError,
+  OFFLINE_DEFAULT_MODEL,
+  OFFLINE_EMBEDDING_MODEL,
+  OFFLINE_USE_MODEL,
+  OFFLINE_WORDVEC_MODEL,
+} from '../config.js';
 import { log } from '../util/log.js';
-import type { Embedder } from './embedder.js';
+import { CombinedEmbedder } from './combined-embedder.js';
+import type { Embedder, FusionProfile } from './embedder.js';
 import { OfflineEmbedder } from './offline-embedder.js';
 import { OpenAIEmbedder } from './openai-embedder.js';
+import {
+  SENTENCE_ENCODER_PACKAGES,
+  SentenceEncoderEmbedder,
+  sentenceEncoderAvailable,
+} from './sentence-encoder-embedder.js';
 import { WordVectorEmbedder } from './word-vector-embedder.js';
 import { findVectorSource, VECTOR_PACKAGE } from './word-vectors/vector-file-cache.js';
 
-function offlineEmbedder(config: Config['embedding']): Embedder {
-  if (config.model === OFFLINE_EMBEDDING_MODEL) return new OfflineEmbedder();
-  const source = findVectorSource();
-  if (source) return new WordVectorEmbedder(source, config.vectorsDir);
+/**
+ * The default's parts weigh alike: the sentence encoder ranks paraphrases (alone 0.64 of the hard paraphrase
+ * questions first), the word vectors carry dialogue (LoCoMo semantic-only Recall@10 0.48 against the encoder's
+ * 0.36); together 0.71 and 0.54. Weight 0.3 for the encoder: 0.63 and lower LoCoMo (docs/retrieval-quality.md).
+ */
+const ENCODER_WEIGHT = 0.5;
+/** LoCoMo dev Recall@10 / paraphrase hard first-place: alpha 0.3 → 0.809 / 0.69, 0.4 → 0.812 / 0.70. */
+export const DEFAULT_FUSION: FusionProfile = { alpha: 0.4, basis: 'LoCoMo dev and paraphrase dev grid 0.2-0.7' };
+
+function missing(config: Config['embedding'], packages: string, fallback: string): void {
+  const message = `needs the npm package${packages.includes(' ') ? 's' : ''} ${packages} (npm install ${packages})`;
   if (config.explicit) {
     throw new ConfigError(
-      `Invalid configuration:\n  EMBEDDING_MODEL=${config.model}: needs the npm package ${VECTOR_PACKAGE} (npm install ${VECTOR_PACKAGE}), or set EMBEDDING_MODEL=${OFFLINE_EMBEDDING_MODEL}`,
+      `Invalid configuration:\n  EMBEDDING_MODEL=${config.model}: ${message}, or set EMBEDDING_MODEL=${OFFLINE_EMBEDDING_MODEL}`,
     );
   }
-  log.warn(
-    `${VECTOR_PACKAGE} is not installed: using the lexical ${OFFLINE_EMBEDDING_MODEL} embedder (npm install ${VECTOR_PACKAGE} for meaning-aware search)`,
+  log.warn(`the default embedder ${config.model} ${message}: using ${fallback} instead`);
+}
+
+function offlineEmbedder(config: Config['embedding']): Embedder {
+  if (config.model === OFFLINE_EMBEDDING_MODEL) return new OfflineEmbedder();
+  if (config.model === OFFLINE_USE_MODEL) {
+    if (sentenceEncoderAvailable()) return new SentenceEncoderEmbedder();
+    missing(config, SENTENCE_ENCODER_PACKAGES.join(' '), OFFLINE_EMBEDDING_MODEL);
+    return new OfflineEmbedder();
+  }
+  const source = findVectorSource();
+  if (!source) {
+    missing(config, VECTOR_PACKAGE, OFFLINE_EMBEDDING_MODEL);
+    return new OfflineEmbedder();
+  }
+  const words = new WordVectorEmbedder(source, config.vectorsDir);
+  if (config.model === OFFLINE_WORDVEC_MODEL) return words;
+  if (!sentenceEncoderAvailable()) {
+    missing(config, SENTENCE_ENCODER_PACKAGES.join(' '), OFFLINE_WORDVEC_MODEL);
+    return words;
+  }
+  return new CombinedEmbedder(
+    OFFLINE_DEFAULT_MODEL,
+    [
+      { embedder: new SentenceEncoderEmbedder(), weight: ENCODER_WEIGHT },
+      { embedder: words, weight: 1 - ENCODER_WEIGHT },
+    ],
+    DEFAULT_FUSION,
   );
-  return new OfflineEmbedder();
 }
 
 /** The configured embedder, its dimension known (an unknown remote model is probed once). */

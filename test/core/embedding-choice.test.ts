@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, OFFLINE_EMBEDDING_MODEL, OFFLINE_WORDVEC_MODEL } from '../../src/config.js';
+import {
+  ConfigError,
+  loadConfig,
+  OFFLINE_DEFAULT_MODEL,
+  OFFLINE_EMBEDDING_MODEL,
+  OFFLINE_WORDVEC_MODEL,
+} from '../../src/config.js';
 import { openEngine } from '../../src/core/engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'am-embedding-choice-'));
@@ -14,9 +20,9 @@ const base = {
 };
 
 describe('choosing the embedding model', () => {
-  it('defaults to the offline word vectors, as a default rather than a choice', () => {
+  it('defaults to the offline sentence encoder with word vectors, as a default rather than a choice', () => {
     const c = loadConfig({ ...base });
-    expect(c.embedding).toMatchObject({ provider: 'offline', model: OFFLINE_WORDVEC_MODEL, explicit: false });
+    expect(c.embedding).toMatchObject({ provider: 'offline', model: OFFLINE_DEFAULT_MODEL, explicit: false });
   });
 
   it('takes either offline model by name, and refuses an unknown one for the offline provider', () => {
@@ -53,14 +59,24 @@ describe('choosing the embedding model', () => {
     await reopened.close();
 
     await expect(
-      openEngine(loadConfig({ ...base, SQLITE_PATH: path, EMBEDDING_MODEL: OFFLINE_WORDVEC_MODEL })),
+      openEngine(loadConfig({ ...base, SQLITE_PATH: path, EMBEDDING_MODEL: OFFLINE_DEFAULT_MODEL })),
     ).rejects.toThrow(/agent-memory reembed/);
   });
 
-  it('records the word-vector model on a new database and uses its calibrated hybrid weight', async () => {
+  it('records the default model on a new database and uses its calibrated hybrid weight', async () => {
     const engine = await openEngine(loadConfig({ ...base, SQLITE_PATH: join(dir, 'new.db') }));
-    expect(engine.embedder.model).toBe(OFFLINE_WORDVEC_MODEL);
-    expect(await engine.store.recordedEmbeddingModel()).toEqual({ model: OFFLINE_WORDVEC_MODEL, dimension: 100 });
+    expect(engine.embedder.model).toBe(OFFLINE_DEFAULT_MODEL);
+    expect(engine.embedder.fusion.alpha).toBe(0.4);
+    expect(await engine.store.recordedEmbeddingModel()).toEqual({ model: OFFLINE_DEFAULT_MODEL, dimension: 612 });
+    await engine.close();
+  });
+
+  it('takes the word vectors alone when named, with their own weight', async () => {
+    const engine = await openEngine(
+      loadConfig({ ...base, SQLITE_PATH: join(dir, 'words.db'), EMBEDDING_MODEL: OFFLINE_WORDVEC_MODEL }),
+    );
+    expect(engine.embedder.dimension).toBe(100);
+    expect(engine.embedder.fusion.alpha).toBe(0.25);
     await engine.close();
   });
 });

@@ -134,7 +134,10 @@ describe('agent-memory token and api commands', () => {
       const exit = exited(child);
       child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
-      socket.end(body.slice(5));
+      // The rest is written without half-closing: a client that sends FIN before its answer cannot receive one once
+      // the answer needs asynchronous work (here the sentence encoder's worker thread). The draining server closes
+      // the socket itself once the response is out.
+      socket.write(body.slice(5));
       await new Promise((r) => socket.once('close', r));
       expect(response).toMatch(/^HTTP\/1\.1 200/);
       expect(response).toContain('from the CLI test');
