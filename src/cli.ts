@@ -100,20 +100,24 @@ async function search(args: string[]) {
 async function reembed() {
   const config = loadConfig();
   const store = await openStore(config);
+  let embedder: Awaited<ReturnType<typeof makeEmbedder>> | undefined;
   try {
-    const embedder = await makeEmbedder(config.embedding);
+    embedder = await makeEmbedder(config.embedding);
+    const e = embedder;
     let bar: ProgressBar | undefined;
     const n = await store.reembedAll(
-      embedder.model,
-      embedder.dimension,
-      (texts) => embedder.embed(texts),
+      e.model,
+      e.dimension,
+      (texts) => e.embed(texts),
       (done, total) => {
         bar ??= new ProgressBar('reembed', total);
         bar.update(done, `${done}/${total}`);
       },
     );
-    (bar ?? new ProgressBar('reembed', n)).done(`re-embedded ${n} memories with ${embedder.model}`);
+    (bar ?? new ProgressBar('reembed', n)).done(`re-embedded ${n} memories with ${e.model}`);
   } finally {
+    // The sentence encoder's worker thread would otherwise outlive the command.
+    await (embedder as { close?: () => Promise<void> } | undefined)?.close?.();
     await store.close();
   }
 }

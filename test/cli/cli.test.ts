@@ -189,4 +189,28 @@ describe('agent-memory CLI', () => {
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('import');
   });
+
+  it('a database of the old default keeps its model, then reembed moves it to the new default', async () => {
+    const old = makeTempStore();
+    const hashed = await connectMcp(old.env({ EMBEDDING_MODEL: 'offline-hash-v1' }));
+    await hashed.ok('create_long_term_memories', { memories: [{ text: 'My sister Priya had a baby girl in June' }] });
+    await hashed.close();
+
+    // No model named: the recorded one stays in force, and start-up says how to switch.
+    const before = await runCli(['search', '--json', 'Priya baby'], old.env({ LOG_LEVEL: 'info' }));
+    expect(before.code).toBe(0);
+    expect(before.stderr).toContain('agent-memory reembed');
+    expect(before.stdout).toContain('Priya');
+
+    const re = await runCli(['reembed'], old.env());
+    expect(re.code).toBe(0);
+    expect(re.stderr).toContain('offline-use-wordvec-v1');
+    const after = await runCli(
+      ['search', 'Which month did my sibling become a mother?'],
+      old.env({ LOG_LEVEL: 'info' }),
+    );
+    expect(after.code).toBe(0);
+    expect(after.stderr).not.toContain('agent-memory reembed');
+    expect(after.stdout).toContain('Priya');
+  });
 });
