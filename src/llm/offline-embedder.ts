@@ -1,5 +1,6 @@
 import { OFFLINE_EMBEDDING_MODEL } from '../config.js';
 import { stem, words } from '../text/analyzer.js';
+import { hash32 } from '../util/hash.js';
 import type { Embedder } from './embedder.js';
 
 const DIMENSION = 256;
@@ -10,21 +11,6 @@ const BIGRAM_WEIGHT = 0.5;
 const TRIGRAM_WEIGHT = 0.3;
 // Text with no content words gets one fixed direction instead of a zero vector, which has no cosine.
 const EMPTY_VECTOR = new Float32Array(DIMENSION).fill(1 / Math.sqrt(DIMENSION));
-
-/** FNV-1a with murmur3's finaliser: FNV alone mixes the low bits poorly, and we take index and sign from bits. */
-function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function count(tf: Map<string, number>, feature: string): void {
   tf.set(feature, (tf.get(feature) ?? 0) + 1);

