@@ -134,8 +134,8 @@ export class Engine implements MemoryEngine {
 }
 
 /**
- * The configured embedding model, unless it is only the default and the store's memories were embedded with the
- * other offline model: an existing database keeps working unchanged until `agent-memory reembed`.
+ * The configured embedding model, unless it is only the default and the store's memories were embedded with
+ * another offline model: an existing database keeps working unchanged until `agent-memory reembed`.
  */
 async function embeddingInForce(config: Config, store: MemoryStore): Promise<Config['embedding']> {
   const e = config.embedding;

@@ -5,7 +5,7 @@
 export interface FusionProfile {
   /** Vector weight in hybrid search when the request gives no hybrid_alpha. */
   alpha: number;
-  /** Where the figure comes from, for the docs and `/v1/stats`. */
+  /** Where the figure comes from: the grid it was chosen on, or why it was not calibrated. */
   basis: string;
 }
 
