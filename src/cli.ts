@@ -117,7 +117,7 @@ async function reembed() {
     (bar ?? new ProgressBar('reembed', n)).done(`re-embedded ${n} memories with ${e.model}`);
   } finally {
     // The sentence encoder's worker thread would otherwise outlive the command.
-    await (embedder as { close?: () => Promise<void> } | undefined)?.close?.();
+    await embedder?.close?.();
     await store.close();
   }
 }

@@ -115,7 +115,7 @@ export class Engine implements MemoryEngine {
     await this.llm.background.start();
     // The offline word vectors and related words load (or are built, on the very first start) while the client is
     // still connecting, rather than in its first call.
-    (this.embedder as { warmUp?: () => void }).warmUp?.();
+    this.embedder.warmUp?.();
     this.relatedWords?.().catch((err: unknown) =>
       log.warn('related words unavailable', { error: err instanceof Error ? err.message : String(err) }),
     );
@@ -128,7 +128,7 @@ export class Engine implements MemoryEngine {
 
   async close(): Promise<void> {
     await this.llm.background.stop();
-    await (this.embedder as { close?: () => Promise<void> }).close?.();
+    await this.embedder.close?.();
     await this.store.close();
   }
 }

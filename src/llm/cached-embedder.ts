@@ -35,12 +35,12 @@ export class CachedEmbedder implements Embedder {
 
   /** Releases what the wrapped embedder holds (a worker thread). */
   async close(): Promise<void> {
-    await (this.inner as { close?: () => Promise<void> }).close?.();
+    await this.inner.close?.();
   }
 
   /** Lets an embedder that loads lazily start loading now. */
   warmUp(): void {
-    (this.inner as { warmUp?: () => void }).warmUp?.();
+    this.inner.warmUp?.();
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {

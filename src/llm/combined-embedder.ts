@@ -16,11 +16,11 @@ export class CombinedEmbedder implements Embedder {
   }
 
   warmUp(): void {
-    for (const p of this.parts) (p.embedder as { warmUp?: () => void }).warmUp?.();
+    for (const p of this.parts) p.embedder.warmUp?.();
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.parts.map((p) => (p.embedder as { close?: () => Promise<void> }).close?.()));
+    await Promise.all(this.parts.map((p) => p.embedder.close?.()));
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {

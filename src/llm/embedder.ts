@@ -15,4 +15,8 @@ export interface Embedder {
   readonly dimension: number;
   readonly fusion: FusionProfile;
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** Starts loading a model that loads lazily, without waiting; a failure surfaces on the next embed. */
+  warmUp?(): void;
+  /** Releases what the embedder holds (a worker thread); a later embed may start it again. */
+  close?(): Promise<void>;
 }
