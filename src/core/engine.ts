@@ -6,6 +6,7 @@ import { makeEmbedder } from '../llm/make-embedder.js';
 import { openStore } from '../store/open-store.js';
 import type { MemoryStore } from '../store/port.js';
 import { loadRelatedWords, type RelatedWords } from '../text/related-words.js';
+import { Lazy } from '../util/lazy.js';
 import { log } from '../util/log.js';
 import type { TaskView } from './background.js';
 import { type CompactionReport, type CompactOptions, compactLongTermMemories } from './compact.js';
@@ -39,18 +40,6 @@ export interface EngineOptions {
   autoStartWorker?: boolean;
 }
 
-/** Runs `load` once, on first call; a failure is retried on the next call. */
-function memo<T>(load: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => {
-    p ??= load().catch((err: unknown) => {
-      p = undefined;
-      throw err;
-    });
-    return p;
-  };
-}
-
 /** The storage-agnostic engine every transport (MCP, REST, CLI, eval adapter) calls into. */
 export class Engine implements MemoryEngine {
   readonly longTerm: LongTermMemory;
@@ -66,7 +55,10 @@ export class Engine implements MemoryEngine {
     readonly embedder: Embedder,
     opts: EngineOptions = {},
   ) {
-    this.relatedWords = config.relatedWords ? memo(() => loadRelatedWords(config.embedding.vectorsDir)) : undefined;
+    if (config.relatedWords) {
+      const table = new Lazy(() => loadRelatedWords(config.embedding.vectorsDir));
+      this.relatedWords = () => table.get();
+    }
     setModelContextWindows(config.llm.contextWindows);
     this.longTerm = new LongTermMemory(store, embedder, {
       maxTextBytes: config.maxTextBytes,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { Lazy } from '../util/lazy.js';
 import type { Embedder, FusionProfile } from './embedder.js';
 
 export const SENTENCE_ENCODER_MODEL = 'offline-use-lite-v1';
@@ -108,35 +109,25 @@ export class SentenceEncoderEmbedder implements Embedder {
   readonly model = SENTENCE_ENCODER_MODEL;
   readonly dimension = SENTENCE_ENCODER_DIMENSION;
   readonly fusion = SENTENCE_ENCODER_FUSION;
-  private loading: Promise<EncoderWorker> | undefined;
+  private readonly worker = new Lazy(async () => {
+    const worker = new EncoderWorker();
+    await worker.ready;
+    return worker;
+  });
 
   warmUp(): void {
-    this.load().catch(() => {});
+    this.worker.get().catch(() => {});
   }
 
   /** Stops the worker thread (a later embed starts a new one). */
   async close(): Promise<void> {
-    const loading = this.loading;
-    this.loading = undefined;
-    const worker = await loading?.catch(() => undefined);
+    const worker = await this.worker.take()?.catch(() => undefined);
     await worker?.close();
-  }
-
-  private load(): Promise<EncoderWorker> {
-    this.loading ??= (async () => {
-      const worker = new EncoderWorker();
-      await worker.ready;
-      return worker;
-    })();
-    this.loading.catch(() => {
-      this.loading = undefined;
-    });
-    return this.loading;
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const worker = await this.load();
+    const worker = await this.worker.get();
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += BATCH) {
       // The encoder has nothing to say about an empty text; give it one fixed direction like the other embedders.

@@ -1,4 +1,5 @@
 import { words } from '../text/analyzer.js';
+import { Lazy } from '../util/lazy.js';
 import type { Embedder } from './embedder.js';
 import { readWordVectors, type WordVectors } from './word-vectors/file.js';
 import { wordBuckets } from './word-vectors/subwords.js';
@@ -14,6 +15,9 @@ export const WORD_VECTOR_DIMENSION = 100;
  */
 const SIF_A = 1e-3;
 const ZIPF_NORM = 13;
+const zipfProbability = (rank: number) => 1 / ((rank + 1) * ZIPF_NORM);
+const sifWeight = (rank: number) => SIF_A / (SIF_A + zipfProbability(rank));
+
 /** A word outside the vocabulary is built from its n-grams: a guess, so it counts less than a known word. */
 const OOV_WEIGHT = 0.5;
 
@@ -43,41 +47,36 @@ export class WordVectorEmbedder implements Embedder {
   readonly model = WORD_VECTOR_MODEL;
   readonly dimension = WORD_VECTOR_DIMENSION;
   readonly fusion = WORD_VECTOR_FUSION;
-  private loading: Promise<Loaded> | undefined;
+  private readonly loaded: Lazy<Loaded>;
 
   constructor(
     private readonly source: VectorSource,
     private readonly dir: string,
-  ) {}
+  ) {
+    this.loaded = new Lazy(() => this.load());
+  }
 
   /** Starts loading (building once if needed) without waiting; errors surface on the next embed. */
   warmUp(): void {
-    this.load().catch(() => {});
+    this.loaded.get().catch(() => {});
   }
 
-  private load(): Promise<Loaded> {
-    this.loading ??= (async () => {
-      const path = await ensureVectorFile(this.source, this.dir);
-      const vectors = readWordVectors(path);
-      if (vectors.dimension !== this.dimension) {
-        throw new Error(`word-vector file ${path} has dimension ${vectors.dimension}, expected ${this.dimension}`);
-      }
-      const index = new Map<string, number>();
-      for (const [i, w] of vectors.words.entries()) index.set(w, i);
-      let total = 0;
-      const sample = Math.min(vectors.words.length, 20_000);
-      for (let r = 0; r < sample; r++) total += rowNorm(vectors.wordCodes, vectors.wordScales[r]!, r, this.dimension);
-      return { vectors, index, typicalNorm: total / sample, common: commonDirection(vectors, this.dimension) };
-    })();
-    this.loading.catch(() => {
-      // A failed load (e.g. a full disk while building) is retried by the next call rather than cached.
-      this.loading = undefined;
-    });
-    return this.loading;
+  private async load(): Promise<Loaded> {
+    const path = await ensureVectorFile(this.source, this.dir);
+    const vectors = readWordVectors(path);
+    if (vectors.dimension !== this.dimension) {
+      throw new Error(`word-vector file ${path} has dimension ${vectors.dimension}, expected ${this.dimension}`);
+    }
+    const index = new Map<string, number>();
+    for (const [i, w] of vectors.words.entries()) index.set(w, i);
+    let total = 0;
+    const sample = Math.min(vectors.words.length, 20_000);
+    for (let r = 0; r < sample; r++) total += rowNorm(vectors.wordCodes, vectors.wordScales[r]!, r, this.dimension);
+    return { vectors, index, typicalNorm: total / sample, common: commonDirection(vectors, this.dimension) };
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
-    const loaded = await this.load();
+    const loaded = await this.loaded.get();
     return texts.map((t) => this.embedOne(loaded, t));
   }
 
@@ -88,8 +87,7 @@ export class WordVectorEmbedder implements Embedder {
     for (const word of words(text)) {
       const rank = index.get(word);
       if (rank !== undefined) {
-        const p = 1 / ((rank + 1) * ZIPF_NORM);
-        const w = (SIF_A / (SIF_A + p)) * vectors.wordScales[rank]!;
+        const w = sifWeight(rank) * vectors.wordScales[rank]!;
         const o = rank * dim;
         for (let j = 0; j < dim; j++) acc[j]! += w * vectors.wordCodes[o + j]!;
         any = true;
@@ -132,8 +130,7 @@ function commonDirection(v: WordVectors, dim: number): Float64Array {
   const c = new Float64Array(dim);
   const n = Math.min(v.words.length, COMMON_WORDS);
   for (let r = 0; r < n; r++) {
-    const p = 1 / ((r + 1) * ZIPF_NORM);
-    const w = p * (SIF_A / (SIF_A + p)) * v.wordScales[r]!;
+    const w = zipfProbability(r) * sifWeight(r) * v.wordScales[r]!;
     for (let j = 0; j < dim; j++) c[j]! += w * v.wordCodes[r * dim + j]!;
   }
   const norm = Math.hypot(...c) || 1;
