@@ -64,6 +64,7 @@ export class Engine implements MemoryEngine {
       maxTextBytes: config.maxTextBytes,
       recencyBoost: config.recencyBoost,
       defaultHybridAlpha: config.hybridAlpha ?? embedder.fusion.alpha,
+      standardSpan: embedder.fusion.standardSpan,
       neighbourContext: config.neighbourContext,
       relatedWords: this.relatedWords,
       onCreated: (records) => this.llm.background.onMemoriesCreated(records),

@@ -1,4 +1,4 @@
-import type { HitTimes, KeywordHit, VectorHit } from '../store/port.js';
+import type { HitTimes, KeywordHit, SimilarityStats, VectorHit } from '../store/port.js';
 
 /** A memory to rank, with its times when the store's hit carried them. */
 export interface Candidate extends HitTimes {
@@ -24,25 +24,63 @@ export const keywordScore = (bm25: number) => bm25 / (bm25 + 1);
 /** Cosine distance (0–2) to a 0–1 similarity. */
 export const vectorScore = (distance: number) => Math.max(0, 1 - distance);
 
+/** Fewest memories whose similarity spread is worth standardising against; below, min-max scaling is used. */
+export const MIN_STANDARD_N = 16;
+
+/** How fusion turns vector similarities into 0–1 scores (FusionProfile.standardSpan). */
+export interface VectorScaling {
+  /** Standardise against this spread, z / span clipped to 0–1, when given and wide enough. */
+  similarity?: SimilarityStats;
+  span?: number;
+  /** Distances of keyword hits that are not among the vector hits: they get a vector score too. */
+  extra?: Map<string, number>;
+}
+
+/** The standardised scaling of `s`, or null when it does not apply. */
+function standardScale(s: VectorScaling): ((sim: number) => number) | null {
+  const st = s.similarity;
+  if (s.span === undefined || !st || st.n < MIN_STANDARD_N || !(st.sd > 1e-6)) return null;
+  const { mean, sd } = st;
+  const span = s.span;
+  return (sim) => Math.min(1, Math.max(0, (sim - mean) / sd / span));
+}
+
 /**
- * Convex combination of normalised scores: BM25 divided by the best BM25 of the query, cosine similarity min-max
- * scaled over the candidates. Unlike rank fusion it keeps how far apart scores are, so a weak retriever's noise
- * cannot outvote a confident strong one.
+ * Convex combination of normalised scores: BM25 divided by the best BM25 of the query; cosine similarity either
+ * standardised against how similar the query is to all the memories searched (z-score, FusionProfile.standardSpan),
+ * or min-max scaled over the candidates. Unlike rank fusion it keeps how far apart scores are, so a weak
+ * retriever's noise cannot outvote a confident strong one; standardising also tells a vector hit that stands out
+ * from a query that resembles everything.
  */
-export function fuse(keyword: KeywordHit[], vector: VectorHit[], alpha: number, keywordFloor = 0): Candidate[] {
+export function fuse(
+  keyword: KeywordHit[],
+  vector: VectorHit[],
+  alpha: number,
+  keywordFloor = 0,
+  scaling: VectorScaling = {},
+): Candidate[] {
   const acc = new Map<string, Candidate>();
   // A best keyword hit below the floor matched little of the query: it is not scaled up to full confidence.
   const topKw = Math.max(keyword[0]?.score ?? 0, keywordFloor);
   for (const h of keyword) acc.set(h.id, candidate(h, topKw > 0 ? ((1 - alpha) * h.score) / topKw : 0));
+  const standard = standardScale(scaling);
   const sims = vector.map((h) => 1 - h.distance);
   const hi = Math.max(...sims);
   const lo = Math.min(...sims);
+  const scale = standard ?? ((sim: number) => (hi > lo ? (sim - lo) / (hi - lo) : 1));
   vector.forEach((h, i) => {
-    const norm = hi > lo ? (sims[i]! - lo) / (hi - lo) : 1;
     const c = acc.get(h.id);
-    if (c) c.score += alpha * norm;
-    else acc.set(h.id, candidate(h, alpha * norm));
+    const v = alpha * scale(sims[i]!);
+    if (c) c.score += v;
+    else acc.set(h.id, candidate(h, v));
   });
+  if (standard && scaling.extra) {
+    const inVector = new Set(vector.map((h) => h.id));
+    for (const h of keyword) {
+      const d = scaling.extra.get(h.id);
+      if (d !== undefined && !inVector.has(h.id)) acc.get(h.id)!.score += alpha * standard(1 - d);
+    }
+  }
   return [...acc.values()].sort(byScore);
 }
 

@@ -7,6 +7,12 @@ export interface FusionProfile {
   alpha: number;
   /** Where the figure comes from: the grid it was chosen on, or why it was not calibrated. */
   basis: string;
+  /**
+   * How a vector similarity becomes a 0–1 score before fusion. A number: standardised against the query's
+   * similarity to the memories searched (`VectorPage.similarity`), z / this, clipped to 0–1. Absent: min-max over
+   * the vector candidates.
+   */
+  standardSpan?: number;
 }
 
 /** Turns texts into vectors. Implementations return one vector per input, in input order, each `dimension` long. */

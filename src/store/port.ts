@@ -51,6 +51,27 @@ export interface Page<T> {
   total: number;
 }
 
+/**
+ * Cosine similarity between a query and the memories a filter keeps: every one of them up to
+ * SIMILARITY_EXACT_MAX, else a fixed sample of about SIMILARITY_SAMPLE. Hybrid search standardises vector scores against it.
+ */
+export interface SimilarityStats {
+  mean: number;
+  sd: number;
+  /** How many memories the figures are over. */
+  n: number;
+}
+
+export interface VectorPage extends Page<VectorHit> {
+  /** Present when asked for (`similarity: true`) and the filter keeps at least one memory with a vector. */
+  similarity?: SimilarityStats;
+}
+
+/** Up to this many filtered memories, similarity figures are over all of them... */
+export const SIMILARITY_EXACT_MAX = 1000;
+/** ...above, over a fixed sample of about this many. */
+export const SIMILARITY_SAMPLE = 256;
+
 /** Where a working memory lives; null namespace/user are part of the identity. */
 export interface SessionKey {
   session_id: string;
@@ -141,8 +162,17 @@ export interface MemoryStore {
   /**
    * Nearest first; exact, or approximate with the top hits exact in nearly every query. Always honours the filter;
    * `total` counts filtered memories within maxDistance. Zero vectors have no distance and never match.
+   * `similarity` (ignored with maxDistance): also the query's SimilarityStats over the filtered memories.
    */
-  vectorSearch(vector: Float32Array, filter: StoreFilter, k: number, maxDistance?: number): Promise<Page<VectorHit>>;
+  vectorSearch(
+    vector: Float32Array,
+    filter: StoreFilter,
+    k: number,
+    maxDistance?: number,
+    opts?: { similarity?: boolean },
+  ): Promise<VectorPage>;
+  /** Cosine distances from `vector` to the memories `ids` that exist and have a vector. */
+  vectorDistances(vector: Float32Array, ids: string[]): Promise<Map<string, number>>;
   /** access_count += 1 and last_accessed = at, for each id. */
   recordAccess(ids: string[], atMs: number): Promise<void>;
   countMemories(filter: StoreFilter): Promise<number>;

@@ -52,6 +52,59 @@ describe('fuse', () => {
   });
 });
 
+describe('fuse with standardised vector scores', () => {
+  const similarity = { mean: 0.3, sd: 0.1, n: 500 };
+
+  it('scores a similarity by how far it stands above the memories searched: z / span, clipped to 0..1', () => {
+    const vec = [
+      { id: 'a', distance: 1 - 0.7 }, // z 4: full score
+      { id: 'b', distance: 1 - 0.5 }, // z 2: half
+      { id: 'c', distance: 1 - 0.2 }, // below the mean: 0
+    ];
+    const out = fuse([], vec, 0.4, 0, { similarity, span: 4 });
+    const score = Object.fromEntries(out.map((c) => [c.id, c.score]));
+    expect(score.a).toBeCloseTo(0.4, 6);
+    expect(score.b).toBeCloseTo(0.2, 6);
+    expect(score.c).toBe(0);
+    // Min-max scaling would have given the weakest candidate 0 and the best full weight whatever the spread.
+    const minmax = Object.fromEntries(fuse([], vec, 0.4).map((c) => [c.id, c.score]));
+    expect(minmax.b).toBeCloseTo(0.4 * (0.3 / 0.5), 6);
+  });
+
+  it('keeps a query that resembles everything from promoting its vector hits', () => {
+    // Same best similarity, but every memory is about as similar: the vector hit does not stand out.
+    const kw = [{ id: 'k', score: 10 }];
+    const vec = [{ id: 'v', distance: 0.4 }];
+    const flat = fuse(kw, vec, 0.4, 0, { similarity: { mean: 0.55, sd: 0.05, n: 500 }, span: 4 });
+    expect(flat[0]!.id).toBe('k');
+    expect(flat.find((c) => c.id === 'v')!.score).toBeCloseTo(0.4 * (0.05 / 0.05 / 4), 6);
+  });
+
+  it('gives keyword hits outside the vector candidates their vector score from the extra distances', () => {
+    const kw = [
+      { id: 'a', score: 8 },
+      { id: 'b', score: 8 },
+    ];
+    const vec = [{ id: 'v', distance: 0.5 }];
+    const extra = new Map([['b', 1 - 0.6]]);
+    const out = fuse(kw, vec, 0.4, 0, { similarity, span: 4, extra });
+    expect(out[0]!.id).toBe('b');
+    expect(out[0]!.score).toBeCloseTo(0.6 + 0.4 * 0.75, 6);
+    expect(out.find((c) => c.id === 'a')!.score).toBeCloseTo(0.6, 6);
+  });
+
+  it('falls back to min-max scaling without a span, with too few memories or no spread', () => {
+    const vec = [
+      { id: 'a', distance: 0.2 },
+      { id: 'b', distance: 0.6 },
+    ];
+    const minmax = fuse([], vec, 0.5);
+    expect(fuse([], vec, 0.5, 0, { similarity })).toEqual(minmax);
+    expect(fuse([], vec, 0.5, 0, { similarity: { ...similarity, n: 15 }, span: 4 })).toEqual(minmax);
+    expect(fuse([], vec, 0.5, 0, { similarity: { ...similarity, sd: 0 }, span: 4 })).toEqual(minmax);
+  });
+});
+
 describe('scores', () => {
   it('maps BM25 and distance monotonically into 0..1', () => {
     expect(keywordScore(0)).toBe(0);

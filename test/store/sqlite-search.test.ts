@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OfflineEmbedder } from '../../src/llm/offline-embedder.js';
+import { SIMILARITY_SAMPLE } from '../../src/store/port.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { codeSpecFor, encode } from '../../src/store/sqlite/vectors.js';
 import type { StoreContext } from './conformance/context.js';
 import { filterBehaviour } from './conformance/filters.js';
 import { searchBehaviour } from './conformance/search.js';
-import { DIM, filter, MODEL, mem, noFilter } from './records.js';
+import { DIM, filter, MODEL, mem, noFilter, unitVector } from './records.js';
 
 /** Every vector search takes the binary-code path, whatever the number of memories. */
 const COARSE = { exactScanMax: 0, rowsPerCandidate: 0, minCandidates: 64 };
@@ -116,6 +117,46 @@ describe('sqlite vector search by binary codes', () => {
     expect([...encode(sparse, spec, true).subarray(0, 3)]).toEqual([0b0010_0000, 0b0010_0000, 0]);
     expect(codeSpecFor(1536)).toEqual({ kind: 'sign', levels: [0], bits: 1536 });
     expect(codeSpecFor(9000)).toBeNull();
+  });
+});
+
+describe('sqlite similarity figures over a sample', () => {
+  it('samples about SIMILARITY_SAMPLE of many filtered memories, spread over interleaved writes, kept until a write', async () => {
+    const s = await open();
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648 - 0.5;
+    };
+    // Four namespaces written in turn: a sample taking every fourth row would be all one namespace, or none.
+    const items = Array.from({ length: 6000 }, (_, i) =>
+      mem({ namespace: `ns${i % 4}`, vector: unitVector(Array.from({ length: DIM }, rnd)) }),
+    );
+    await s.putMemories(items, { deduplicate: false });
+    const q = unitVector([1, 1, 0, 0, 0, 0, 0, 0]);
+    const exact = (ns: string) => {
+      const sims = items
+        .filter((m) => m.record.namespace === ns)
+        .map((m) => m.vector!.reduce((a, x, j) => a + x * q[j]!, 0));
+      const mean = sims.reduce((a, x) => a + x, 0) / sims.length;
+      return { mean, sd: Math.sqrt(sims.reduce((a, x) => a + (x - mean) ** 2, 0) / sims.length) };
+    };
+    const f = filter({ namespace: { eq: 'ns2' } });
+    const page = await s.vectorSearch(q, f, 10, undefined, { similarity: true });
+    const st = page.similarity!;
+    expect(page.total).toBe(1500);
+    expect(st.n).toBeGreaterThan(SIMILARITY_SAMPLE * 0.7);
+    expect(st.n).toBeLessThan(SIMILARITY_SAMPLE * 1.3);
+    const truth = exact('ns2');
+    expect(Math.abs(st.mean - truth.mean)).toBeLessThan(0.05);
+    expect(st.sd / truth.sd).toBeGreaterThan(0.8);
+    expect(st.sd / truth.sd).toBeLessThan(1.2);
+    // The same sample on the next search; a write anywhere makes it read again.
+    expect((await s.vectorSearch(q, f, 10, undefined, { similarity: true })).similarity).toEqual(st);
+    const near = Array.from({ length: 400 }, () => mem({ namespace: 'ns2', vector: q }));
+    await s.putMemories(near, { deduplicate: false });
+    const after = (await s.vectorSearch(q, f, 10, undefined, { similarity: true })).similarity!;
+    expect(after.mean).toBeGreaterThan(st.mean + 0.1);
   });
 });
 

@@ -131,8 +131,18 @@ export class RedisStore implements MemoryStore {
     return this.guard(() => this.searcher.ceiling(terms));
   }
 
-  vectorSearch(vector: Float32Array, filter: StoreFilter, k: number, maxDistance?: number) {
-    return this.guard(() => this.searcher.vector(vector, filter, k, maxDistance));
+  vectorSearch(
+    vector: Float32Array,
+    filter: StoreFilter,
+    k: number,
+    maxDistance?: number,
+    opts?: { similarity?: boolean },
+  ) {
+    return this.guard(() => this.searcher.vector(vector, filter, k, maxDistance, opts?.similarity));
+  }
+
+  vectorDistances(vector: Float32Array, ids: string[]) {
+    return this.guard(() => this.searcher.distances(vector, ids));
   }
 
   recordAccess(ids: string[], atMs: number) {

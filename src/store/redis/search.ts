@@ -1,6 +1,13 @@
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
-import type { KeywordHit, Page, VectorHit } from '../port.js';
+import {
+  type KeywordHit,
+  type Page,
+  SIMILARITY_EXACT_MAX,
+  type SimilarityStats,
+  type VectorHit,
+  type VectorPage,
+} from '../port.js';
 import type { RedisClient } from './client.js';
 import { filterQuery } from './filter-query.js';
 import type { Keys } from './keys.js';
@@ -123,7 +130,13 @@ export class Search {
    * `maxDistance`, an exact range query (FLAT), whose reply total is the count within the distance. Zero vectors
    * have no direction and are never hits.
    */
-  async vector(query: Float32Array, filter: StoreFilter, k: number, maxDistance?: number): Promise<Page<VectorHit>> {
+  async vector(
+    query: Float32Array,
+    filter: StoreFilter,
+    k: number,
+    maxDistance?: number,
+    withSimilarity = false,
+  ): Promise<VectorPage> {
     this.index.requireSearch();
     const g = await this.index.current();
     if (!g) return { items: [], total: 0 };
@@ -139,7 +152,9 @@ export class Search {
     const zero = isZeroVector(query);
     if (maxDistance === undefined) {
       const total = await this.memories.count(filter);
-      if (limit === 0 || zero) return { items: [], total };
+      if (zero) return { items: [], total };
+      const similarity = withSimilarity ? await this.similarity(g, query, f, total) : undefined;
+      if (limit === 0) return { items: [], total, ...(similarity ? { similarity } : {}) };
       const knn = `(${f.query})=>[KNN ${limit} @${g.field} $B AS dist]`;
       const reply = (await this.client.call(
         'FT.SEARCH',
@@ -158,7 +173,7 @@ export class Search {
         'DIALECT',
         2,
       )) as unknown[];
-      return { items: this.hits(reply), total };
+      return { items: this.hits(reply), total, ...(similarity ? { similarity } : {}) };
     }
     if (zero) return { items: [], total: 0 };
     const range = `@${g.exactField}:[VECTOR_RANGE $R $B]=>{$YIELD_DISTANCE_AS: dist}`;
@@ -182,6 +197,68 @@ export class Search {
       2,
     )) as unknown[];
     return { items: this.hits(reply), total: Number(reply[0]) };
+  }
+
+  /**
+   * Over every filtered memory, from an exact range query that returns only distances, when they are at most
+   * SIMILARITY_EXACT_MAX; above that none yet (hybrid search then min-max scales the vector scores).
+   */
+  private async similarity(
+    g: { exactField: string; index: string },
+    query: Float32Array,
+    f: { query: string; empty: boolean },
+    total: number,
+  ): Promise<SimilarityStats | undefined> {
+    if (total === 0 || total > SIMILARITY_EXACT_MAX) return undefined;
+    // Cosine distances lie in [0, 2]: a radius beyond 2 keeps every memory with a vector.
+    const range = `@${g.exactField}:[VECTOR_RANGE 3 $B]=>{$YIELD_DISTANCE_AS: dist}`;
+    const reply = (await this.client.call(
+      'FT.SEARCH',
+      g.index,
+      f.empty ? range : `(${range}) ${f.query}`,
+      'PARAMS',
+      2,
+      'B',
+      vectorBytes(query),
+      'RETURN',
+      1,
+      'dist',
+      'LIMIT',
+      0,
+      SIMILARITY_EXACT_MAX,
+      'DIALECT',
+      2,
+    )) as unknown[];
+    const ds = rowsOf(reply, this.keys.memoryPrefix, false).rows.map((r) => Number(r.fields.dist));
+    if (ds.length === 0) return undefined;
+    const mean = ds.reduce((a, d) => a + d, 0) / ds.length;
+    const sd = Math.sqrt(Math.max(0, ds.reduce((a, d) => a + d * d, 0) / ds.length - mean * mean));
+    return { mean: 1 - mean, sd, n: ds.length };
+  }
+
+  /** Cosine distances computed here from the stored vectors, as RediSearch would (float32 components). */
+  async distances(query: Float32Array, ids: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const g = await this.index.current();
+    if (!g || ids.length === 0 || isZeroVector(query)) return out;
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hgetBuffer(this.keys.memory(id), g.field);
+    const replies = (await pipeline.exec()) ?? [];
+    const qn = Math.hypot(...query);
+    replies.forEach(([err, value], i) => {
+      if (err || !(value instanceof Buffer) || value.byteLength !== query.length * 4) return;
+      const bytes = new Uint8Array(value.byteLength);
+      bytes.set(value);
+      const v = new Float32Array(bytes.buffer);
+      let dot = 0;
+      let vv = 0;
+      for (let j = 0; j < v.length; j++) {
+        dot += v[j]! * query[j]!;
+        vv += v[j]! * v[j]!;
+      }
+      if (vv > 0) out.set(ids[i]!, 1 - dot / (Math.sqrt(vv) * qn));
+    });
+    return out;
   }
 
   private hits(reply: unknown[]): VectorHit[] {

@@ -1,6 +1,14 @@
 import type { StoreFilter, TagField } from '../../models/filters.js';
-import type { KeywordHit, Page, VectorHit } from '../port.js';
-import { toBlob } from './codec.js';
+import {
+  type KeywordHit,
+  type Page,
+  SIMILARITY_EXACT_MAX,
+  SIMILARITY_SAMPLE,
+  type SimilarityStats,
+  type VectorHit,
+  type VectorPage,
+} from '../port.js';
+import { fromBlob, toBlob } from './codec.js';
 import { type FilterSql, filterSql } from './filter-sql.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
@@ -140,7 +148,8 @@ export function vectorSearch(
   k: number,
   maxDistance?: number,
   tuning: VectorSearchTuning = DEFAULT_VECTOR_TUNING,
-): Page<VectorHit> {
+  withSimilarity = false,
+): VectorPage {
   const t = vectors.current();
   if (!t) return { items: [], total: 0 };
   vectors.checkDimension(t, query);
@@ -166,25 +175,153 @@ export function vectorSearch(
   const total =
     knownCount(stmts, filter, f) ??
     (stmts.get(`SELECT count(*) AS n FROM memories m WHERE ${f.where}`).get(...f.params) as { n: number }).n;
-  if (limit === 0 || total === 0) return { items: [], total };
+  if (total === 0 || (limit === 0 && !withSimilarity)) return { items: [], total };
   const candidates = Math.min(VEC0_MAX_K, Math.max(tuning.minCandidates, limit + Math.ceil(limit / 4)));
   // The KNN reads every code whatever the filter, at a cost that grows with the candidates; a scan reads only the
   // filtered rows.
   if (t.code && total > tuning.exactScanMax && candidates * tuning.rowsPerCandidate <= total) {
-    const items = coarseSearch(stmts, t, query, q, filter, f, candidates, limit);
+    const items = limit === 0 ? [] : coarseSearch(stmts, t, query, q, filter, f, candidates, limit);
     // Fewer hits than asked can only come from zero vectors or key collisions among the candidates.
-    if (items.length >= Math.min(limit, total)) return { items, total };
+    if (items.length >= Math.min(limit, total)) {
+      return withSimilarity
+        ? { items, total, ...similarityOf(sampleStats(stmts, t, query, filter, f, total)) }
+        : { items, total };
+    }
   }
   // NULLS LAST rather than `WHERE distance IS NOT NULL`: SQLite expands an alias in WHERE, which would compute
   // every distance twice (measured 2x slower).
-  const items = stmts
+  const scan = `SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
+       FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE ${f.where}`;
+  if (!withSimilarity) {
+    const items = stmts
+      .get(`${scan} ORDER BY distance NULLS LAST, m.id LIMIT ?`)
+      .all(q, ...f.params, limit) as VectorHit[];
+    return { items: items.filter((h) => h.distance !== null), total };
+  }
+  // The scan computes every filtered distance once; its figures come from the same pass.
+  const rows = stmts
     .get(
-      `SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
-       FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk
-       WHERE ${f.where} ORDER BY distance NULLS LAST, m.id LIMIT ?`,
+      `WITH d AS MATERIALIZED (${scan})
+       SELECT id, distance, createdMs, lastAccessedMs, NULL AS n, NULL AS s1, NULL AS s2
+       FROM (SELECT * FROM d ORDER BY distance NULLS LAST, id LIMIT ?)
+       UNION ALL SELECT NULL, NULL, NULL, NULL, count(distance), sum(distance), sum(distance * distance) FROM d`,
     )
-    .all(q, ...f.params, limit) as VectorHit[];
-  return { items: items.filter((h) => h.distance !== null), total };
+    .all(q, ...f.params, limit) as (VectorHit & DistanceSums)[];
+  const sums = rows.pop()!;
+  const items = rows.filter((h) => h.distance !== null).map(({ n: _, s1: _1, s2: _2, ...hit }) => hit);
+  return { items, total, ...similarityOf(sums) };
+}
+
+/** Count, sum and sum of squares of the cosine distances of some memories to a query. */
+interface DistanceSums {
+  n: number | null;
+  s1: number | null;
+  s2: number | null;
+}
+
+function similarityOf(d: DistanceSums): { similarity?: SimilarityStats } {
+  const n = d.n ?? 0;
+  if (n === 0) return {};
+  const mean = d.s1! / n;
+  // Similarity is 1 - distance: the same spread, the mean mirrored.
+  const sd = Math.sqrt(Math.max(0, d.s2! / n - mean * mean));
+  return { similarity: { mean: 1 - mean, sd, n } };
+}
+
+/** Unit-length vectors of a sample, row after row, and the state of the table they were read in. */
+interface Sample {
+  version: string;
+  dim: number;
+  rows: Float32Array;
+}
+
+/** Per connection: the samples of the filters searched lately (few filters recur: a namespace, a user). */
+const samples = new WeakMap<StatementCache, Map<string, Sample>>();
+const SAMPLES_KEPT = 32;
+
+/**
+ * The query's similarity to about SIMILARITY_SAMPLE of the filtered memories, picked by a multiplicative hash of
+ * their row id: the same pick on every search, in every process, and not aligned with any regular order of writes
+ * (every tenth row of ten interleaved namespaces is one namespace). The sample's vectors are kept between searches
+ * until a memory is added or removed anywhere, or the vectors are rebuilt; an edit's new vector may wait for that,
+ * which moves a spread figure by a 256th at most.
+ */
+function sampleStats(
+  stmts: StatementCache,
+  t: VectorTables,
+  query: Float32Array,
+  filter: StoreFilter,
+  f: FilterSql,
+  total: number,
+): DistanceSums {
+  const top = stmts.get('SELECT max(pk) AS pk FROM memories').get() as { pk: number | null };
+  const version = `${t.gen}:${total}:${top.pk}`;
+  let cache = samples.get(stmts);
+  if (!cache) {
+    cache = new Map();
+    samples.set(stmts, cache);
+  }
+  const key = `${f.where}\u0000${JSON.stringify(f.params)}`;
+  let sample = cache.get(key);
+  if (sample?.version !== version) {
+    // Every filtered memory when they are few (on this path only when tests lower the scan limits).
+    const below = total <= SIMILARITY_EXACT_MAX ? 2 ** 32 : Math.ceil((2 ** 32 * SIMILARITY_SAMPLE) / total);
+    const most = total <= SIMILARITY_EXACT_MAX ? total : 2 * SIMILARITY_SAMPLE;
+    const blobs = stmts
+      .get(
+        `SELECT v.embedding AS e FROM ${memoriesFor(filter)} JOIN ${t.blob} v ON v.memory_rowid = m.pk
+         WHERE ${f.where} AND ((m.pk * 2654435761) & 4294967295) < ? LIMIT ?`,
+      )
+      .all(...f.params, below, most) as { e: Uint8Array }[];
+    const rows = new Float32Array(blobs.length * t.dim);
+    let n = 0;
+    for (const { e } of blobs) {
+      const v = fromBlob(e);
+      const norm = Math.hypot(...v);
+      if (!(norm > 0) || v.length !== t.dim) continue;
+      for (let j = 0; j < t.dim; j++) rows[n * t.dim + j] = v[j]! / norm;
+      n++;
+    }
+    sample = { version, dim: t.dim, rows: rows.subarray(0, n * t.dim) };
+    cache.delete(key);
+    cache.set(key, sample);
+    if (cache.size > SAMPLES_KEPT) cache.delete(cache.keys().next().value!);
+  }
+  const qn = Math.hypot(...query);
+  const n = sample.rows.length / sample.dim;
+  if (!(qn > 0) || n === 0) return { n: 0, s1: null, s2: null };
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    let dot = 0;
+    const at = i * sample.dim;
+    for (let j = 0; j < sample.dim; j++) dot += sample.rows[at + j]! * query[j]!;
+    const d = 1 - dot / qn;
+    s1 += d;
+    s2 += d * d;
+  }
+  return { n, s1, s2 };
+}
+
+/** Cosine distances to the memories `ids` that exist and have a vector. */
+export function vectorDistances(
+  stmts: StatementCache,
+  vectors: VectorIndex,
+  query: Float32Array,
+  ids: string[],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  const t = vectors.current();
+  if (!t || ids.length === 0) return out;
+  vectors.checkDimension(t, query);
+  const rows = stmts
+    .get(
+      `SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance
+       FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE m.id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(toBlob(query), JSON.stringify(ids)) as { id: string; distance: number | null }[];
+  for (const r of rows) if (r.distance !== null) out.set(r.id, r.distance);
+  return out;
 }
 
 /**

@@ -14,7 +14,7 @@ import type {
   SessionKey,
   SessionQuery,
   StoredSession,
-  VectorHit,
+  VectorPage,
 } from '../port.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { ensureEmbeddingModel, reembedAll } from './embedding-model.js';
@@ -27,6 +27,7 @@ import {
   keywordCeiling,
   keywordSearch,
   type VectorSearchTuning,
+  vectorDistances,
   vectorSearch,
 } from './search.js';
 import { SessionRepo } from './sessions.js';
@@ -131,8 +132,13 @@ export class SqliteStore implements MemoryStore {
     filter: StoreFilter,
     k: number,
     maxDistance?: number,
-  ): Promise<Page<VectorHit>> {
-    return vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance, this.vectorTuning);
+    opts?: { similarity?: boolean },
+  ): Promise<VectorPage> {
+    return vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance, this.vectorTuning, opts?.similarity);
+  }
+
+  async vectorDistances(vector: Float32Array, ids: string[]): Promise<Map<string, number>> {
+    return vectorDistances(this.stmts, this.vectors, vector, ids);
   }
 
   async recordAccess(ids: string[], atMs: number): Promise<void> {

@@ -165,6 +165,38 @@ export function searchBehaviour(ctx: StoreContext): void {
       expect(page.total).toBe(4);
     });
 
+    it("gives the query's similarity to every filtered memory when asked, and distances to chosen memories", async () => {
+      const vectors = Array.from({ length: 40 }, (_, i) => unitVector([Math.cos(i), Math.sin(i), (i % 7) / 7]));
+      const inside = vectors.map((v, i) => mem({ namespace: i % 4 === 0 ? 'other' : 'mine', vector: v }));
+      await put(inside);
+      const q = unitVector([1, 0.3, 0.2]);
+      const cos = (v: Float32Array) => v.reduce((a, x, j) => a + x * q[j]!, 0);
+      const mine = vectors.filter((_, i) => i % 4 !== 0).map(cos);
+      const mean = mine.reduce((a, x) => a + x, 0) / mine.length;
+      const sd = Math.sqrt(mine.reduce((a, x) => a + (x - mean) ** 2, 0) / mine.length);
+      const page = await ctx.store.vectorSearch(q, filter({ namespace: { eq: 'mine' } }), 5, undefined, {
+        similarity: true,
+      });
+      expect(page.items).toHaveLength(5);
+      expect(page.similarity?.n).toBe(30);
+      expect(page.similarity?.mean).toBeCloseTo(mean, 4);
+      expect(page.similarity?.sd).toBeCloseTo(sd, 4);
+      // Not asked, not given; and the hits are the same either way.
+      const plain = await ctx.store.vectorSearch(q, filter({ namespace: { eq: 'mine' } }), 5);
+      expect(plain.similarity).toBeUndefined();
+      expect(plain.items).toEqual(page.items);
+      expect(
+        (await ctx.store.vectorSearch(q, filter({ namespace: { eq: 'none' } }), 5, undefined, { similarity: true }))
+          .similarity,
+      ).toBeUndefined();
+
+      const chosen = [inside[3]!, inside[8]!];
+      const d = await ctx.store.vectorDistances(q, [...chosen.map((m) => m.record.id), 'no-such-memory']);
+      expect([...d.keys()].sort()).toEqual(chosen.map((m) => m.record.id).sort());
+      expect(d.get(inside[3]!.record.id)).toBeCloseTo(1 - cos(vectors[3]!), 4);
+      expect(await ctx.store.vectorDistances(q, [])).toEqual(new Map());
+    });
+
     it('returns at most k hits', async () => {
       await put([mem({ vector: axis(0) }), mem({ vector: axis(1) }), mem({ vector: axis(2) })]);
       const page = await ctx.store.vectorSearch(axis(0), noFilter(), 2);
