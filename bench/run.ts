@@ -34,7 +34,7 @@ async function main() {
     ).split(',')) {
       const rows = await measureSearch(size, model);
       process.stdout.write(
-        `\n## Engine search latency, ${size} memories (in-process, ${model}, in-memory SQLite)\n\n${formatSearch(rows)}\n`,
+        `\n## Engine search latency, ${size} memories (in-process, ${model}, ${process.env.BENCH_SEARCH_BACKEND === 'memory' ? 'in-memory SQLite' : `SQLite file${process.env.SQLITE_SEARCH_THREAD === 'false' ? ', no search thread' : ''}`})\n\n${formatSearch(rows)}\n`,
       );
     }
   }

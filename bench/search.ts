@@ -1,11 +1,14 @@
 /**
- * `npm run bench -- search`: in-process engine search latency (`engine.longTerm.search`, offline embedder, in-memory
- * SQLite), per search mode and filter case, at BENCH_SEARCH_SIZE memories (default 10000):
+ * `npm run bench -- search`: in-process engine search latency (`engine.longTerm.search`, offline embedder, a SQLite
+ * file; BENCH_SEARCH_BACKEND=memory for in-memory SQLite, SQLITE_SEARCH_THREAD=false for no search thread), per search mode and filter case, at BENCH_SEARCH_SIZE memories (default 10000):
  * - unfiltered: no filter;
  * - one namespace: every memory in one namespace, searched with a `namespace: {eq}` filter for it;
  * - 1 of 10 namespaces: memories spread over 10 namespaces, searched with a filter for one of them.
  * Blocks of samples of all modes and cases are interleaved, so load from other processes hits them alike.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { type Engine, openEngine } from '../src/core/engine.js';
 import type { SearchMode } from '../src/models/search.js';
@@ -21,8 +24,16 @@ export interface SearchRow {
 
 const MODES: SearchMode[] = ['hybrid', 'keyword', 'semantic'];
 
+/** BENCH_SEARCH_BACKEND: `sqlite` (a file in a temporary folder, as installed; default) or `memory`. */
+const BACKEND = process.env.BENCH_SEARCH_BACKEND === 'memory' ? 'memory' : 'sqlite';
+const dir = mkdtempSync(join(tmpdir(), 'am-bench-search-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
 async function loadEngine(size: number, namespaceOf: (i: number) => string, model?: string): Promise<Engine> {
-  const env: Record<string, string> = { MEMORY_BACKEND: 'memory', LOG_LEVEL: 'silent' };
+  const env: Record<string, string> = { MEMORY_BACKEND: BACKEND, LOG_LEVEL: 'silent' };
+  if (BACKEND === 'sqlite') env.SQLITE_PATH = join(dir, `bench-${++files}.db`);
+  if (process.env.SQLITE_SEARCH_THREAD) env.SQLITE_SEARCH_THREAD = process.env.SQLITE_SEARCH_THREAD;
   if (model) env.EMBEDDING_MODEL = model;
   if (process.env.OFFLINE_VECTORS_DIR) env.OFFLINE_VECTORS_DIR = process.env.OFFLINE_VECTORS_DIR;
   const engine = await openEngine(loadConfig(env));
@@ -35,7 +46,7 @@ async function loadEngine(size: number, namespaceOf: (i: number) => string, mode
 
 /** `model`: an EMBEDDING_MODEL (the default embedder when absent). */
 export async function measureSearch(size: number, model?: string, samples = 300, rounds = 2): Promise<SearchRow[]> {
-  process.stderr.write(`bench: loading 2 x ${size} memories (${model ?? 'default embedder'})\n`);
+  process.stderr.write(`bench: loading 2 x ${size} memories (${model ?? 'default embedder'}, ${BACKEND})\n`);
   const one = await loadEngine(size, () => 'bench', model);
   const ten = await loadEngine(size, (i) => `ns${i % 10}`, model);
   const cases: { name: string; engine: Engine; filter: object }[] = [

@@ -79,6 +79,7 @@ const Settings = z.object({
   DEFAULT_MCP_USER_ID: optionalText,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SQLITE_BUSY_TIMEOUT_MS: int(0).default(10_000),
+  SQLITE_SEARCH_THREAD: bool.default(true),
   RECENCY_BOOST: bool.default(true),
   // LLM features (docs/llm.md). With no usable key they are off and responses say so.
   GENERATION_MODEL: optionalText,
@@ -166,6 +167,8 @@ export interface Config {
   defaultUserId?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   busyTimeoutMs: number;
+  /** SQLITE_SEARCH_THREAD: a SQLite file's vector searches run on a worker thread, beside keyword search. */
+  sqliteSearchThread: boolean;
   recencyBoost: boolean;
   llm: LlmConfig;
   features: MemoryFeaturesConfig;
@@ -240,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultUserId: s.DEFAULT_MCP_USER_ID,
     logLevel: s.LOG_LEVEL,
     busyTimeoutMs: s.SQLITE_BUSY_TIMEOUT_MS,
+    sqliteSearchThread: s.SQLITE_SEARCH_THREAD,
     recencyBoost: s.RECENCY_BOOST,
     llm: llmConfig(s),
     features: featuresConfig(s),

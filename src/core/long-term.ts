@@ -210,14 +210,19 @@ export class LongTermMemory {
     // memory: the keyword matches need no count of their own then.
     const countKeyword = !(mode === 'hybrid' && wantVector && maxDistance === undefined);
     const standardise = mode === 'hybrid' && wantVector && this.opts.standardSpan !== undefined;
-    const noVectors: VectorPage & { query?: Float32Array } = { items: [], total: 0 };
-    const [kw, vec, ceiling] = await Promise.all([
-      terms.length
-        ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
-        : Promise.resolve({ items: [] as KeywordHit[], total: 0 }),
-      wantVector ? this.vectorSearch(text, filter, depth, maxDistance, standardise) : Promise.resolve(noVectors),
-      mode === 'hybrid' && wantVector && terms.length ? this.store.keywordCeiling(terms) : Promise.resolve(0),
-    ]);
+    const noVectors: VectorPage = { items: [], total: 0 };
+    const queryVector = wantVector ? (await this.embedder.embed([text]))[0]! : undefined;
+    // The vector search is started first: a store that runs it on another thread (a SQLite file) overlaps it with
+    // the keyword search and the ceiling, which then run here.
+    const vecSearch = queryVector
+      ? this.store.vectorSearch(queryVector, filter, depth, maxDistance, { similarity: standardise })
+      : Promise.resolve(noVectors);
+    const kwSearch = terms.length
+      ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
+      : Promise.resolve({ items: [] as KeywordHit[], total: 0 });
+    const ceilingOf =
+      mode === 'hybrid' && wantVector && terms.length ? this.store.keywordCeiling(terms) : Promise.resolve(0);
+    const [kw, vec, ceiling] = await Promise.all([kwSearch, vecSearch, ceilingOf]);
     if (mode === 'keyword') {
       // The store breaks ties by insertion order; ranking breaks them by id, as fusion does.
       candidates = kw.items.map((h) => candidate(h, keywordScore(h.score))).sort(byScore);
@@ -234,8 +239,8 @@ export class LongTermMemory {
         .filter((h) => !inVector.has(h.id))
         .map((h) => h.id);
       const extra =
-        vec.similarity && vec.similarity.n >= MIN_STANDARD_N && vec.query && missing.length
-          ? await this.store.vectorDistances(vec.query, missing)
+        vec.similarity && vec.similarity.n >= MIN_STANDARD_N && queryVector && missing.length
+          ? await this.store.vectorDistances(queryVector, missing)
           : undefined;
       candidates = fuse(kw.items, vec.items, alpha, KEYWORD_FLOOR * ceiling, {
         similarity: vec.similarity,
@@ -283,18 +288,6 @@ export class LongTermMemory {
     }
     await this.touch(pageItems, opts.touch);
     return this.page(pageItems, total, req.offset, req.limit, false);
-  }
-
-  private async vectorSearch(
-    text: string,
-    filter: ReturnType<typeof toStoreFilter>,
-    k: number,
-    maxDistance: number | undefined,
-    similarity: boolean,
-  ): Promise<VectorPage & { query?: Float32Array }> {
-    const [vector] = await this.embedder.embed([text]);
-    const page = await this.store.vectorSearch(vector!, filter, k, maxDistance, { similarity });
-    return { ...page, query: vector! };
   }
 
   private recencyWeights(req: SearchRequest): RecencyWeights | null {

@@ -16,5 +16,6 @@ export async function openStore(config: Config): Promise<MemoryStore> {
   return openSqliteStore({
     path: config.backend === 'memory' ? ':memory:' : config.sqlitePath,
     busyTimeoutMs: config.busyTimeoutMs,
+    searchThread: config.sqliteSearchThread,
   });
 }

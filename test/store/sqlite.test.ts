@@ -30,6 +30,37 @@ async function withStore<T>(path: string, fn: (s: SqliteStore) => Promise<T>, bu
 const schemaObjects = (s: SqliteStore) =>
   s.db.prepare('SELECT type, name FROM sqlite_master ORDER BY type, name').all() as { type: string; name: string }[];
 
+describe('sqlite search thread', () => {
+  it("runs a file's vector searches on a worker that sees every committed write and reports errors as the store does", async () => {
+    const path = freshPath();
+    const on = await openSqliteStore({ path, dimension: DIM });
+    const off = await openSqliteStore({ path, searchThread: false });
+    try {
+      const items = Array.from({ length: 40 }, (_, i) => mem({ vector: axis(i % DIM) }));
+      await on.putMemories(items, { deduplicate: false });
+      const threaded = await on.vectorSearch(axis(1), noFilter(), 7, undefined, { similarity: true });
+      const worker = (on as unknown as { thread: { worker: unknown } }).thread.worker;
+      expect(worker).not.toBeNull();
+      expect(threaded).toEqual(await off.vectorSearch(axis(1), noFilter(), 7, undefined, { similarity: true }));
+      expect(threaded.items).toHaveLength(7);
+      // A write just committed on the main connection is found by the next search on the worker.
+      const fresh = mem({ vector: axis(1) });
+      await on.putMemories([fresh], { deduplicate: false });
+      const ids = (await on.vectorSearch(axis(1), noFilter(), 100)).items.map((h) => h.id);
+      expect(ids).toContain(fresh.record.id);
+      const bad = on.vectorSearch(new Float32Array(DIM + 1).fill(1), noFilter(), 5);
+      await expect(bad).rejects.toBeInstanceOf(MemoryError);
+      await expect(bad).rejects.toThrow(/dimension/);
+    } finally {
+      await on.close();
+      await off.close();
+    }
+    const memory = await openSqliteStore({ path: ':memory:' });
+    expect((memory as unknown as { thread: unknown }).thread).toBeNull();
+    await memory.close();
+  });
+});
+
 describe('sqlite store specifics', () => {
   it('is kind sqlite on a file and memory on :memory:', async () => {
     await withStore(freshPath(), async (s) => expect(s.kind).toBe('sqlite'));

@@ -1,3 +1,4 @@
+import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
 import type { MemoryMessage } from '../../models/message.js';
@@ -30,6 +31,7 @@ import {
   vectorDistances,
   vectorSearch,
 } from './search.js';
+import { SearchThread } from './search-thread.js';
 import { SessionRepo } from './sessions.js';
 import { StatementCache } from './statements.js';
 import { SqliteTaskStore } from './tasks.js';
@@ -41,6 +43,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Creates the vector tables up front when the database has none yet. */
   dimension?: number;
+  /** SQLITE_SEARCH_THREAD: a file's vector searches run on a worker thread (default true; ignored in memory). */
+  searchThread?: boolean;
 }
 
 /**
@@ -63,6 +67,7 @@ export class SqliteStore implements MemoryStore {
     /** Exposed for diagnostics and tests; the store owns it. */
     readonly db: Db,
     kind: 'sqlite' | 'memory',
+    private readonly thread: SearchThread | null = null,
   ) {
     this.kind = kind;
     this.stmts = new StatementCache(db);
@@ -134,7 +139,17 @@ export class SqliteStore implements MemoryStore {
     maxDistance?: number,
     opts?: { similarity?: boolean },
   ): Promise<VectorPage> {
-    return vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance, this.vectorTuning, opts?.similarity);
+    const similarity = opts?.similarity ?? false;
+    // Posted before the first await, so a keyword search the caller starts next runs meanwhile.
+    if (this.thread?.available) {
+      try {
+        return await this.thread.vectorSearch(vector, filter, k, maxDistance, this.vectorTuning, similarity);
+      } catch (err) {
+        if (err instanceof MemoryError) throw err;
+        // The worker stopped: this search, and the next ones, run here.
+      }
+    }
+    return vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance, this.vectorTuning, similarity);
   }
 
   async vectorDistances(vector: Float32Array, ids: string[]): Promise<Map<string, number>> {
@@ -224,6 +239,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   async close(): Promise<void> {
+    await this.thread?.close();
     if (this.db.open) this.db.close();
   }
 }
@@ -232,7 +248,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   const db = openDatabase(opts.path, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   try {
     migrate(db);
-    const store = new SqliteStore(db, isInMemoryPath(opts.path) ? 'memory' : 'sqlite');
+    const inMemory = isInMemoryPath(opts.path);
+    const busy = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const thread = !inMemory && (opts.searchThread ?? true) ? new SearchThread(opts.path, busy) : null;
+    const store = new SqliteStore(db, inMemory ? 'memory' : 'sqlite', thread);
     if (opts.dimension !== undefined) store.ensureVectorTables(opts.dimension);
     return store;
   } catch (err) {
