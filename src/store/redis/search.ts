@@ -8,6 +8,7 @@ import {
   type VectorHit,
   type VectorPage,
 } from '../port.js';
+import { similarityFromSums, sumsOf } from '../similarity.js';
 import type { RedisClient } from './client.js';
 import { filterQuery } from './filter-query.js';
 import type { Keys } from './keys.js';
@@ -230,10 +231,7 @@ export class Search {
       2,
     )) as unknown[];
     const ds = rowsOf(reply, this.keys.memoryPrefix, false).rows.map((r) => Number(r.fields.dist));
-    if (ds.length === 0) return undefined;
-    const mean = ds.reduce((a, d) => a + d, 0) / ds.length;
-    const sd = Math.sqrt(Math.max(0, ds.reduce((a, d) => a + d * d, 0) / ds.length - mean * mean));
-    return { mean: 1 - mean, sd, n: ds.length };
+    return similarityFromSums(sumsOf(ds));
   }
 
   /** Cosine distances computed here from the stored vectors, as RediSearch would (float32 components). */

@@ -8,6 +8,7 @@ import {
   type VectorHit,
   type VectorPage,
 } from '../port.js';
+import { type DistanceSums, similarityFromSums } from '../similarity.js';
 import { fromBlob, toBlob } from './codec.js';
 import { type FilterSql, filterSql } from './filter-sql.js';
 import type { Db } from './open.js';
@@ -212,20 +213,9 @@ export function vectorSearch(
   return { items, total, ...similarityOf(sums) };
 }
 
-/** Count, sum and sum of squares of the cosine distances of some memories to a query. */
-interface DistanceSums {
-  n: number | null;
-  s1: number | null;
-  s2: number | null;
-}
-
 function similarityOf(d: DistanceSums): { similarity?: SimilarityStats } {
-  const n = d.n ?? 0;
-  if (n === 0) return {};
-  const mean = d.s1! / n;
-  // Similarity is 1 - distance: the same spread, the mean mirrored.
-  const sd = Math.sqrt(Math.max(0, d.s2! / n - mean * mean));
-  return { similarity: { mean: 1 - mean, sd, n } };
+  const similarity = similarityFromSums(d);
+  return similarity ? { similarity } : {};
 }
 
 /** Unit-length vectors of a sample, row after row, and the state of the table they were read in. */
