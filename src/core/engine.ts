@@ -120,6 +120,7 @@ export class Engine implements MemoryEngine {
   }
 
   async close(): Promise<void> {
+    await this.longTerm.flushAccess().catch(() => {});
     await this.llm.background.stop();
     await this.embedder.close?.();
     await this.store.close();

@@ -14,6 +14,7 @@ import type { IndexedMemory, KeywordHit, MemoryStore, PutOutcome, VectorPage } f
 import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import type { RelatedWords } from '../text/related-words.js';
 import { log } from '../util/log.js';
+import { AccessRecorder } from './access-recorder.js';
 import { toStoreFilter } from './filters.js';
 import { ownContext, planNeighbourContext } from './neighbour-context.js';
 import {
@@ -65,11 +66,20 @@ const EXTRA_SIMILARITIES = 20;
 const candidateDepth = (window: number) => Math.max(50, Math.min(window * 2, window + 1000));
 
 export class LongTermMemory {
+  private readonly access: AccessRecorder;
+
   constructor(
     private readonly store: MemoryStore,
     private readonly embedder: Embedder,
     private readonly opts: LongTermOptions,
-  ) {}
+  ) {
+    this.access = new AccessRecorder(store);
+  }
+
+  /** Writes the accesses of searches that have answered but not yet been recorded (close calls it). */
+  flushAccess(): Promise<void> {
+    return this.access.flush();
+  }
 
   /** Validates every item first, so a bad item writes nothing; returns once all are searchable. */
   async create(
@@ -146,6 +156,7 @@ export class LongTermMemory {
   }
 
   async get(id: string): Promise<MemoryRecord> {
+    await this.access.flush();
     const [record] = await this.store.getMemories([id]);
     if (!record) throw notFound(`No long-term memory with id "${id}".`);
     return record;
@@ -175,6 +186,7 @@ export class LongTermMemory {
   }
 
   async list(filter: Partial<MemoryFilter>, limit: number, offset: number) {
+    await this.access.flush();
     const page = await this.store.listMemories(toStoreFilter(filter), limit, offset);
     return {
       memories: page.items,
@@ -195,6 +207,7 @@ export class LongTermMemory {
     let candidates: Candidate[];
     let total: number;
     if (!text) {
+      await this.access.flush();
       const page = await this.store.listMemories(filter, req.limit, req.offset);
       const results = page.items.map((r) => ({ ...r, dist: 0, score: 1, score_type: req.search_mode }));
       await this.touch(results, opts.touch);
@@ -222,7 +235,10 @@ export class LongTermMemory {
       : Promise.resolve({ items: [] as KeywordHit[], total: 0 });
     const ceilingOf =
       mode === 'hybrid' && wantVector && terms.length ? this.store.keywordCeiling(terms) : Promise.resolve(0);
-    const [kw, vec, ceiling] = await Promise.all([kwSearch, vecSearch, ceilingOf]);
+    // Results carry access_count, so earlier searches' accesses are written before the page is read: meanwhile, on
+    // this thread, while the vector half may still be running on another.
+    const accessWritten = this.access.flush();
+    const [kw, vec, ceiling] = await Promise.all([kwSearch, vecSearch, ceilingOf, accessWritten]);
     if (mode === 'keyword') {
       // The store breaks ties by insertion order; ranking breaks them by id, as fusion does.
       candidates = kw.items.map((h) => candidate(h, keywordScore(h.score))).sort(byScore);
@@ -304,7 +320,7 @@ export class LongTermMemory {
 
   private async touch(results: { id: string }[], touch = true) {
     if (touch && results.length)
-      await this.store.recordAccess(
+      this.access.record(
         results.map((r) => r.id),
         Date.now(),
       );
