@@ -225,16 +225,16 @@ export class LongTermMemory {
     const standardise = mode === 'hybrid' && wantVector && this.opts.standardSpan !== undefined;
     const noVectors: VectorPage = { items: [], total: 0 };
     const queryVector = wantVector ? (await this.embedder.embed([text]))[0]! : undefined;
-    // The vector search is started first: a store that runs it on another thread (a SQLite file) overlaps it with
-    // the keyword search and the ceiling, which then run here.
+    // The vector search and the keyword ceiling are started first: a store that runs them on another thread (a
+    // SQLite file) overlaps them with the keyword search, which then runs here.
     const vecSearch = queryVector
       ? this.store.vectorSearch(queryVector, filter, depth, maxDistance, { similarity: standardise })
       : Promise.resolve(noVectors);
+    const ceilingOf =
+      mode === 'hybrid' && wantVector && terms.length ? this.store.keywordCeiling(terms) : Promise.resolve(0);
     const kwSearch = terms.length
       ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
       : Promise.resolve({ items: [] as KeywordHit[], total: 0 });
-    const ceilingOf =
-      mode === 'hybrid' && wantVector && terms.length ? this.store.keywordCeiling(terms) : Promise.resolve(0);
     // Results carry access_count, so earlier searches' accesses are written before the page is read: meanwhile, on
     // this thread, while the vector half may still be running on another.
     const accessWritten = this.access.flush();

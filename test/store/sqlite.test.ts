@@ -36,13 +36,16 @@ describe('sqlite search thread', () => {
     const on = await openSqliteStore({ path, dimension: DIM });
     const off = await openSqliteStore({ path, searchThread: false });
     try {
-      const items = Array.from({ length: 40 }, (_, i) => mem({ vector: axis(i % DIM) }));
+      const items = Array.from({ length: 40 }, (_, i) => mem({ vector: axis(i % DIM), terms: i % 3 ? 'plum' : 'fig' }));
       await on.putMemories(items, { deduplicate: false });
       const threaded = await on.vectorSearch(axis(1), noFilter(), 7, undefined, { similarity: true });
       const worker = (on as unknown as { thread: { worker: unknown } }).thread.worker;
       expect(worker).not.toBeNull();
       expect(threaded).toEqual(await off.vectorSearch(axis(1), noFilter(), 7, undefined, { similarity: true }));
       expect(threaded.items).toHaveLength(7);
+      const ceiling = await on.keywordCeiling(['fig', 'plum']);
+      expect(ceiling).toBeGreaterThan(0);
+      expect(ceiling).toBe(await off.keywordCeiling(['fig', 'plum']));
       // A write just committed on the main connection is found by the next search on the worker.
       const fresh = mem({ vector: axis(1) });
       await on.putMemories([fresh], { deduplicate: false });

@@ -47,6 +47,10 @@ export class SearchThread {
     return this.post({ op: 'vector', query, filter, k, maxDistance, tuning, similarity }) as Promise<VectorPage>;
   }
 
+  keywordCeiling(terms: string[]): Promise<number> {
+    return this.post({ op: 'ceiling', terms }) as Promise<number>;
+  }
+
   vectorDistances(query: Float32Array, ids: string[]): Promise<Map<string, number>> {
     return this.post({ op: 'distances', query, ids }) as Promise<Map<string, number>>;
   }

@@ -1,7 +1,7 @@
 /**
  * Worker thread of a file-backed SQLite store (search-thread.ts): runs vector searches on its own read-only
  * connection, so that a hybrid search's vector half runs on a second core while the main thread runs the keyword
- * half. WAL gives this connection a snapshot holding every transaction committed before each search starts.
+ * half (and the keyword ceiling, a few index lookups). WAL gives this connection a snapshot holding every transaction committed before each search starts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -9,7 +9,7 @@ import * as sqliteVec from 'sqlite-vec';
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
 import { Meta } from './meta.js';
-import { type VectorSearchTuning, vectorDistances, vectorSearch } from './search.js';
+import { keywordCeiling, type VectorSearchTuning, vectorDistances, vectorSearch } from './search.js';
 import { StatementCache } from './statements.js';
 import { VectorIndex } from './vectors.js';
 
@@ -24,7 +24,8 @@ export type SearchJob =
       tuning: VectorSearchTuning;
       similarity: boolean;
     }
-  | { id: number; op: 'distances'; query: Float32Array; ids: string[] };
+  | { id: number; op: 'distances'; query: Float32Array; ids: string[] }
+  | { id: number; op: 'ceiling'; terms: string[] };
 
 export type SearchReply =
   | { id: number; ok: true; value: unknown }
@@ -42,7 +43,9 @@ parentPort!.on('message', (job: SearchJob) => {
     const value =
       job.op === 'vector'
         ? vectorSearch(stmts, vectors, job.query, job.filter, job.k, job.maxDistance, job.tuning, job.similarity)
-        : vectorDistances(stmts, vectors, job.query, job.ids);
+        : job.op === 'ceiling'
+          ? keywordCeiling(db, stmts, job.terms)
+          : vectorDistances(stmts, vectors, job.query, job.ids);
     reply = { id: job.id, ok: true, value };
   } catch (err) {
     const kind = err instanceof MemoryError ? err.kind : undefined;

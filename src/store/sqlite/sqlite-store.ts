@@ -129,6 +129,14 @@ export class SqliteStore implements MemoryStore {
   }
 
   async keywordCeiling(terms: string[]): Promise<number> {
+    // On the search thread when there is one: a hybrid search asks for it right after its vector half.
+    if (this.thread?.available && terms.length) {
+      try {
+        return await this.thread.keywordCeiling(terms);
+      } catch (err) {
+        if (err instanceof MemoryError) throw err;
+      }
+    }
     return keywordCeiling(this.db, this.stmts, terms);
   }
 
