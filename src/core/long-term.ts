@@ -24,9 +24,9 @@ import {
   DEFAULT_RECENCY,
   fuse,
   keywordScore,
-  MIN_STANDARD_N,
   type RecencyWeights,
   recencyScore,
+  standardises,
   vectorScore,
 } from './ranking.js';
 import { buildRecord, checkTextSize, type RecordDefaults } from './records.js';
@@ -210,7 +210,7 @@ export class LongTermMemory {
       await this.access.flush();
       const page = await this.store.listMemories(filter, req.limit, req.offset);
       const results = page.items.map((r) => ({ ...r, dist: 0, score: 1, score_type: req.search_mode }));
-      await this.touch(results, opts.touch);
+      this.touch(results, opts.touch);
       return this.page(results, page.total, req.offset, req.limit, true);
     }
 
@@ -254,15 +254,12 @@ export class LongTermMemory {
         .slice(0, EXTRA_SIMILARITIES)
         .filter((h) => !inVector.has(h.id))
         .map((h) => h.id);
+      const scaling = { similarity: vec.similarity, span: this.opts.standardSpan };
       const extra =
-        vec.similarity && vec.similarity.n >= MIN_STANDARD_N && queryVector && missing.length
+        standardises(scaling) && queryVector && missing.length
           ? await this.store.vectorDistances(queryVector, missing)
           : undefined;
-      candidates = fuse(kw.items, vec.items, alpha, KEYWORD_FLOOR * ceiling, {
-        similarity: vec.similarity,
-        span: this.opts.standardSpan,
-        extra,
-      });
+      candidates = fuse(kw.items, vec.items, alpha, KEYWORD_FLOOR * ceiling, { ...scaling, extra });
       total = Math.max(kw.total, vec.total, candidates.length);
     }
 
@@ -302,7 +299,7 @@ export class LongTermMemory {
       const gone = new Set(slice.filter((c) => !fetched.has(c.id)).map((c) => c.id));
       ranked = ranked.filter((c) => !gone.has(c.id));
     }
-    await this.touch(pageItems, opts.touch);
+    this.touch(pageItems, opts.touch);
     return this.page(pageItems, total, req.offset, req.limit, false);
   }
 
@@ -318,7 +315,7 @@ export class LongTermMemory {
     };
   }
 
-  private async touch(results: { id: string }[], touch = true) {
+  private touch(results: { id: string }[], touch = true): void {
     if (touch && results.length)
       this.access.record(
         results.map((r) => r.id),

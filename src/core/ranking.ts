@@ -36,12 +36,17 @@ export interface VectorScaling {
   extra?: Map<string, number>;
 }
 
+/** Whether fusion standardises with these figures (else it min-max scales). */
+export function standardises(s: Pick<VectorScaling, 'similarity' | 'span'>): boolean {
+  const st = s.similarity;
+  return s.span !== undefined && st !== undefined && st.n >= MIN_STANDARD_N && st.sd > 1e-6;
+}
+
 /** The standardised scaling of `s`, or null when it does not apply. */
 function standardScale(s: VectorScaling): ((sim: number) => number) | null {
-  const st = s.similarity;
-  if (s.span === undefined || !st || st.n < MIN_STANDARD_N || !(st.sd > 1e-6)) return null;
-  const { mean, sd } = st;
-  const span = s.span;
+  if (!standardises(s)) return null;
+  const { mean, sd } = s.similarity!;
+  const span = s.span!;
   return (sim) => Math.min(1, Math.max(0, (sim - mean) / sd / span));
 }
 

@@ -23,6 +23,8 @@ type JobBody<T> = T extends unknown ? Omit<T, 'id'> : never;
 export class SearchThread {
   private worker: Worker | null = null;
   private failed = false;
+  /** Whether the compiled worker file exists, checked on the first search. */
+  private installed: boolean | undefined;
   private next = 1;
   private readonly pending = new Map<number, Pending>();
 
@@ -33,7 +35,8 @@ export class SearchThread {
 
   /** False when the worker cannot run here (no compiled worker file, or it failed): callers search in-thread. */
   get available(): boolean {
-    return !this.failed && existsSync(WORKER_FILE);
+    this.installed ??= existsSync(WORKER_FILE);
+    return !this.failed && this.installed;
   }
 
   vectorSearch(
