@@ -3,11 +3,11 @@ import { log } from '../util/log.js';
 
 /**
  * Records that search results were used (access_count, last_accessed) just after the search has answered rather
- * before it: the write is off the search's path (on a SQLite file it then runs while the next search's vector half
- * is on the worker thread). Accesses gathered in one turn of the event loop are written together. Whatever reads
- * records through this process (get, list, edit, search) flushes first, so it always sees its own accesses; other
- * processes see them a moment later. A batch is stamped with its latest access time (its accesses are milliseconds
- * apart). A crash can lose the accesses of that moment, never a memory.
+ * than before: its response does not wait for the write, and the accesses of searches answered in one turn of the
+ * event loop are written together. Whatever reads records through this process (get, list, edit, search) flushes
+ * first, so it always sees its own accesses and ranks by them; other processes see them a moment later. A batch
+ * is stamped with its latest access time (its accesses are milliseconds apart). A crash can lose the accesses of
+ * that moment, never a memory.
  */
 export class AccessRecorder {
   /** id → accesses not yet written. */

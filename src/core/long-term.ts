@@ -206,8 +206,10 @@ export class LongTermMemory {
 
     let candidates: Candidate[];
     let total: number;
+    // Earlier searches' accesses are written first: recency ranking reads last_accessed, and results carry
+    // access_count, so a search ranks the same whenever the previous one's write lands.
+    await this.access.flush();
     if (!text) {
-      await this.access.flush();
       const page = await this.store.listMemories(filter, req.limit, req.offset);
       const results = page.items.map((r) => ({ ...r, dist: 0, score: 1, score_type: req.search_mode }));
       this.touch(results, opts.touch);
@@ -235,10 +237,7 @@ export class LongTermMemory {
     const kwSearch = terms.length
       ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
       : Promise.resolve({ items: [] as KeywordHit[], total: 0 });
-    // Results carry access_count, so earlier searches' accesses are written before the page is read: meanwhile, on
-    // this thread, while the vector half may still be running on another.
-    const accessWritten = this.access.flush();
-    const [kw, vec, ceiling] = await Promise.all([kwSearch, vecSearch, ceilingOf, accessWritten]);
+    const [kw, vec, ceiling] = await Promise.all([kwSearch, vecSearch, ceilingOf]);
     if (mode === 'keyword') {
       // The store breaks ties by insertion order; ranking breaks them by id, as fusion does.
       candidates = kw.items.map((h) => candidate(h, keywordScore(h.score))).sort(byScore);
