@@ -35,9 +35,14 @@ export function sentenceEncoderAvailable(): boolean {
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { createRequire } = require('node:module');
 (async () => {
   const { initModel } = require(workerData.runtime);
   const { modelSource } = require(workerData.weights);
+  // initModel waits for the WebAssembly backend while the weights package already loads its tensors: on a busy
+  // machine the tensors can come first and find the backend not ready ("Backend 'wasm' has not yet been
+  // initialized"). So the backend, through the copy of @energetic-ai/core the weights package uses, is ready first.
+  await createRequire(workerData.weights)('@energetic-ai/core').ready();
   const model = await initModel(modelSource);
   parentPort.on('message', async ({ id, texts }) => {
     try {
