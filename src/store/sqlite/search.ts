@@ -225,7 +225,7 @@ interface Sample {
   rows: Float32Array;
 }
 
-/** Per connection: the samples of the filters searched lately (few filters recur: a namespace, a user). */
+/** Per connection: the samples of the last SAMPLES_KEPT filters sampled (few filters recur: a namespace, a user). */
 const samples = new WeakMap<StatementCache, Map<string, Sample>>();
 const SAMPLES_KEPT = 32;
 
@@ -233,8 +233,8 @@ const SAMPLES_KEPT = 32;
  * The query's similarity to about SIMILARITY_SAMPLE of the filtered memories, picked by a multiplicative hash of
  * their row id: the same pick on every search, in every process, and not aligned with any regular order of writes
  * (every tenth row of ten interleaved namespaces is one namespace). The sample's vectors are kept between searches
- * until a memory is added or removed anywhere, or the vectors are rebuilt; an edit's new vector may wait for that,
- * which moves a spread figure by a 256th at most.
+ * until the filter's count or the newest row id changes (a memory added anywhere, or one of these removed), or the
+ * vectors are rebuilt; an edit's new vector may wait for that, which moves a spread figure by a 256th at most.
  */
 function sampleStats(
   stmts: StatementCache,
