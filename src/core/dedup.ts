@@ -6,6 +6,7 @@ import type { PromptLibrary } from '../llm/prompts.js';
 import type { StoreFilter } from '../models/filters.js';
 import type { MemoryRecord, MemoryRecordPatch } from '../models/memory-record.js';
 import type { MemoryStore } from '../store/port.js';
+import { cosineDistance } from '../util/cosine.js';
 import type { LongTermMemory } from './long-term.js';
 import { cleanDate, cleanTags } from './tags.js';
 
@@ -60,18 +61,6 @@ const normalize = (t: string) =>
     .replace(/\s+/g, ' ')
     .replace(/[\s.!?]+$/, '')
     .trim();
-
-export function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 || nb === 0 ? 1 : 1 - dot / Math.sqrt(na * nb);
-}
 
 /**
  * The cohesion guard: from neighbours of an anchor, the group in which every member is within `threshold` of

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cohesiveGroup, cosineDistance } from '../../src/core/dedup.js';
+import { cohesiveGroup } from '../../src/core/dedup.js';
+import { cosineDistance } from '../../src/util/cosine.js';
 import compactTool from '../../tools/compact-long-term-memories.js';
 import type { ChatCall } from '../helpers/fake-llm.js';
 import { useLlmEngine } from '../helpers/llm-engine.js';

@@ -1,6 +1,6 @@
 import type { RedisClient } from './client.js';
 import type { Keys } from './keys.js';
-import { vectorBytes } from './memory-fields.js';
+import { vectorBytes, vectorFromBytes } from './memory-fields.js';
 
 /** Content hash → vector bytes, one Redis hash per model. Needs no search module. */
 export class EmbeddingCache {
@@ -14,8 +14,7 @@ export class EmbeddingCache {
     if (hashes.length === 0) return out;
     const values = await this.client.hmgetBuffer(this.keys.embeddingCache(model), ...hashes);
     values.forEach((buf, i) => {
-      // Copied: a Buffer slice may sit at an offset that is not 4-byte aligned.
-      if (buf) out.set(hashes[i]!, new Float32Array(new Uint8Array(buf).buffer));
+      if (buf) out.set(hashes[i]!, vectorFromBytes(buf));
     });
     return out;
   }

@@ -75,3 +75,6 @@ export const isZeroVector = (v: Float32Array) => v.every((x) => x === 0);
 
 /** The vector's bytes (FLOAT32, little-endian, as RediSearch reads them). */
 export const vectorBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+/** The inverse, copied: a Buffer from the client may sit at an offset that is not 4-byte aligned. */
+export const vectorFromBytes = (buf: Buffer): Float32Array => new Float32Array(new Uint8Array(buf).buffer);

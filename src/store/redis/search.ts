@@ -1,5 +1,6 @@
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
+import { cosineDistance } from '../../util/cosine.js';
 import {
   type KeywordHit,
   type Page,
@@ -13,7 +14,7 @@ import type { RedisClient } from './client.js';
 import { filterQuery } from './filter-query.js';
 import type { Keys } from './keys.js';
 import type { MemoryRepo } from './memories.js';
-import { isZeroVector, vectorBytes } from './memory-fields.js';
+import { isZeroVector, vectorBytes, vectorFromBytes } from './memory-fields.js';
 import { textTokens } from './query-escape.js';
 import type { SearchIndex } from './search-index.js';
 import { rowsOf, type SearchRow } from './search-reply.js';
@@ -234,7 +235,7 @@ export class Search {
     return similarityFromSums(sumsOf(ds));
   }
 
-  /** Cosine distances computed here from the stored vectors, as RediSearch would (float32 components). */
+  /** Cosine distances computed here from the stored vectors (zero vectors have none, as in RediSearch). */
   async distances(query: Float32Array, ids: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     const g = await this.index.current();
@@ -242,19 +243,10 @@ export class Search {
     const pipeline = this.client.pipeline();
     for (const id of ids) pipeline.hgetBuffer(this.keys.memory(id), g.field);
     const replies = (await pipeline.exec()) ?? [];
-    const qn = Math.hypot(...query);
     replies.forEach(([err, value], i) => {
       if (err || !(value instanceof Buffer) || value.byteLength !== query.length * 4) return;
-      const bytes = new Uint8Array(value.byteLength);
-      bytes.set(value);
-      const v = new Float32Array(bytes.buffer);
-      let dot = 0;
-      let vv = 0;
-      for (let j = 0; j < v.length; j++) {
-        dot += v[j]! * query[j]!;
-        vv += v[j]! * v[j]!;
-      }
-      if (vv > 0) out.set(ids[i]!, 1 - dot / (Math.sqrt(vv) * qn));
+      const v = vectorFromBytes(value);
+      if (!isZeroVector(v)) out.set(ids[i]!, cosineDistance(query, v));
     });
     return out;
   }

@@ -130,14 +130,25 @@ export class SqliteStore implements MemoryStore {
 
   async keywordCeiling(terms: string[]): Promise<number> {
     // On the search thread when there is one: a hybrid search asks for it right after its vector half.
-    if (this.thread?.available && terms.length) {
+    return this.onThread(terms.length ? (t) => t.keywordCeiling(terms) : null, () =>
+      keywordCeiling(this.db, this.stmts, terms),
+    );
+  }
+
+  /**
+   * `remote` on the search thread, posted at once (before the caller's next statement runs); `local` here when
+   * there is no thread, or it has stopped. A MemoryError from the worker is the store's answer and is thrown.
+   */
+  private async onThread<T>(remote: ((t: SearchThread) => Promise<T>) | null, local: () => T): Promise<T> {
+    if (remote && this.thread?.available) {
       try {
-        return await this.thread.keywordCeiling(terms);
+        return await remote(this.thread);
       } catch (err) {
         if (err instanceof MemoryError) throw err;
+        // The worker stopped: this call, and the next ones, run here.
       }
     }
-    return keywordCeiling(this.db, this.stmts, terms);
+    return local();
   }
 
   async vectorSearch(
@@ -149,15 +160,10 @@ export class SqliteStore implements MemoryStore {
   ): Promise<VectorPage> {
     const similarity = opts?.similarity ?? false;
     // Posted before the first await, so a keyword search the caller starts next runs meanwhile.
-    if (this.thread?.available) {
-      try {
-        return await this.thread.vectorSearch(vector, filter, k, maxDistance, this.vectorTuning, similarity);
-      } catch (err) {
-        if (err instanceof MemoryError) throw err;
-        // The worker stopped: this search, and the next ones, run here.
-      }
-    }
-    return vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance, this.vectorTuning, similarity);
+    return this.onThread(
+      (t) => t.vectorSearch(vector, filter, k, maxDistance, this.vectorTuning, similarity),
+      () => vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance, this.vectorTuning, similarity),
+    );
   }
 
   async vectorDistances(vector: Float32Array, ids: string[]): Promise<Map<string, number>> {
