@@ -27,7 +27,8 @@ import { findVectorSource, VECTOR_PACKAGE } from './word-vectors/vector-file-cac
 const ENCODER_WEIGHT = 0.5;
 /**
  * LoCoMo dev Recall@10 (sessions / none / shuffled) and paraphrase hard first-place, standardised vector scores:
- * span 4, alpha 0.4 → 0.824 / 0.696 / 0.732 and 0.70 (min-max scaling instead: 0.812 / 0.692 / 0.713 and 0.70).
+ * span 4, alpha 0.4 → 0.824 / 0.703 / 0.732 and 0.70 through the REST API (min-max scaling instead: 0.812 /
+ * 0.692 / 0.710 and 0.70).
  */
 export const DEFAULT_FUSION: FusionProfile = {
   alpha: 0.4,
