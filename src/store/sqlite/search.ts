@@ -189,28 +189,48 @@ export function vectorSearch(
         : { items, total };
     }
   }
-  // NULLS LAST rather than `WHERE distance IS NOT NULL`: SQLite expands an alias in WHERE, which would compute
-  // every distance twice (measured 2x slower).
-  const scan = `SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
+  return exactScan(stmts, t, q, f, limit, total, withSimilarity);
+}
+
+/**
+ * The exact scan: every filtered distance, computed once, in a pass that reads only the memories' row ids (an
+ * index on the filter holds them, so no memory row is read), then the top k joined to their memories. Reading id and
+ * times for every filtered row instead cost 1.9 against 1.3 ms for 1000 of 10k memories. The pass orders by row id
+ * on ties, the result by id: a tie across the k-th place (equal vectors) is settled the slow way, by id over all.
+ */
+function exactScan(
+  stmts: StatementCache,
+  t: VectorTables,
+  q: Buffer,
+  f: FilterSql,
+  limit: number,
+  total: number,
+  withSimilarity: boolean,
+): VectorPage {
+  const distances = `SELECT m.pk AS pk, vec_distance_cosine(v.embedding, ?) AS distance
        FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE ${f.where}`;
-  if (!withSimilarity) {
-    const items = stmts
-      .get(`${scan} ORDER BY distance NULLS LAST, m.id LIMIT ?`)
-      .all(q, ...f.params, limit) as VectorHit[];
-    return { items: items.filter((h) => h.distance !== null), total };
-  }
-  // The scan computes every filtered distance once; its figures come from the same pass.
-  const rows = stmts
-    .get(
-      `WITH d AS MATERIALIZED (${scan})
-       SELECT id, distance, createdMs, lastAccessedMs, NULL AS n, NULL AS s1, NULL AS s2
-       FROM (SELECT * FROM d ORDER BY distance NULLS LAST, id LIMIT ?)
-       UNION ALL SELECT NULL, NULL, NULL, NULL, count(distance), sum(distance), sum(distance * distance) FROM d`,
-    )
-    .all(q, ...f.params, limit) as (VectorHit & DistanceSums)[];
-  const sums = rows.pop()!;
-  const items = rows.filter((h) => h.distance !== null).map(({ n: _, s1: _1, s2: _2, ...hit }) => hit);
-  return { items, total, ...similarityOf(sums) };
+  // NULLS LAST rather than `WHERE distance IS NOT NULL`: SQLite expands an alias in WHERE, which would compute
+  // every distance twice (measured 2x slower). A zero vector has no distance.
+  const top = `SELECT m.id AS id, d.distance AS distance, ${TIMES}, NULL AS n, NULL AS s1, NULL AS s2
+     FROM (SELECT * FROM d ORDER BY distance NULLS LAST, pk LIMIT ?) d CROSS JOIN memories m ON m.pk = d.pk
+     ORDER BY distance NULLS LAST, id LIMIT ?`;
+  const sums = withSimilarity
+    ? 'UNION ALL SELECT NULL, NULL, NULL, NULL, count(distance), sum(distance), sum(distance * distance) FROM d'
+    : '';
+  // LIMIT -1: no limit.
+  const run = (first: number, kept: number) => {
+    const rows = stmts
+      .get(`WITH d AS MATERIALIZED (${distances}) SELECT * FROM (${top}) ${sums}`)
+      .all(q, ...f.params, first, kept) as (VectorHit & DistanceSums)[];
+    const stats = withSimilarity ? rows.pop()! : undefined;
+    return { hits: rows.map(({ n: _, s1: _1, s2: _2, ...hit }) => hit), stats };
+  };
+  // One more than k: a tie between the k-th and the next is the only case where ids must decide who is in.
+  let { hits, stats } = run(limit + 1, -1);
+  const kth = hits[limit - 1]?.distance;
+  if (kth != null && hits[limit]?.distance === kth) ({ hits, stats } = run(-1, limit));
+  const items = hits.slice(0, limit).filter((h) => h.distance !== null);
+  return stats ? { items, total, ...similarityOf(stats) } : { items, total };
 }
 
 function similarityOf(d: DistanceSums): { similarity?: SimilarityStats } {

@@ -197,6 +197,20 @@ export function searchBehaviour(ctx: StoreContext): void {
       expect(await ctx.store.vectorDistances(q, [])).toEqual(new Map());
     });
 
+    it('breaks distance ties by id, across the k-th place too', async () => {
+      const tied = ['m', 'c', 'x', 'a'].map((id) => mem({ id, namespace: 'n', vector: axis(1) }));
+      const nearest = mem({ id: 'z', namespace: 'n', vector: axis(0) });
+      await put([...tied, nearest, mem({ namespace: 'n', vector: unitVector([-1]) })]);
+      for (const f of [noFilter(), filter({ namespace: { eq: 'n' } })]) {
+        for (const similarity of [false, true]) {
+          const ids = async (k: number) =>
+            (await ctx.store.vectorSearch(axis(0), f, k, undefined, { similarity })).items.map((h) => h.id);
+          expect(await ids(3)).toEqual(['z', 'a', 'c']);
+          expect(await ids(5)).toEqual(['z', 'a', 'c', 'm', 'x']);
+        }
+      }
+    });
+
     it('returns at most k hits', async () => {
       await put([mem({ vector: axis(0) }), mem({ vector: axis(1) }), mem({ vector: axis(2) })]);
       const page = await ctx.store.vectorSearch(axis(0), noFilter(), 2);
