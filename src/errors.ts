@@ -1,5 +1,12 @@
 /** Errors a caller can act on. Transports map `status` to HTTP codes and MCP `isError` results. */
-export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailable' | 'forbidden' | 'unauthorized';
+export type ErrorKind =
+  | 'invalid'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition'
+  | 'unavailable'
+  | 'forbidden'
+  | 'unauthorized';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -7,6 +14,8 @@ const STATUS: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** An HTTP precondition (If-Match, If-None-Match) that does not hold. */
+  precondition: 412,
   unavailable: 503,
 };
 

@@ -73,8 +73,15 @@ export class WorkingMemoryService {
     return this.store.getSession(query, { recentMessagesLimit, touch: true });
   }
 
-  /** Replaces the session; every message and memory is validated before anything is written. */
-  async put(sessionId: string, raw: unknown, opts: WindowOptions = {}): Promise<WorkingMemoryResponse> {
+  /**
+   * Replaces the session; every message and memory is validated before anything is written. `precondition`: the
+   * expected version came from an HTTP precondition (If-Match, If-None-Match), so a mismatch is a 412, not a 409.
+   */
+  async put(
+    sessionId: string,
+    raw: unknown,
+    opts: WindowOptions & { precondition?: boolean } = {},
+  ): Promise<WorkingMemoryResponse> {
     const parsed = WorkingMemoryInput.safeParse(raw);
     if (!parsed.success) throw invalid(describeZodIssues(parsed.error.issues));
     const input = parsed.data;
@@ -103,7 +110,13 @@ export class WorkingMemoryService {
       last_accessed: isoOf(now),
       version: 0,
     };
-    const stored = await this.store.putSession(session, { expectedVersion: input.version });
+    const stored = await this.store.putSession(session, { expectedVersion: input.version }).catch((err: unknown) => {
+      // With a key, a version mismatch is the only conflict putSession reports.
+      if (opts.precondition && err instanceof MemoryError && err.kind === 'conflict') {
+        throw new MemoryError('precondition', err.message);
+      }
+      throw err;
+    });
     const { session: final, report } = await this.summarizeIfNeeded(key, stored, opts);
     await this.notify(final, { messages: messages.length, memories: memories.length > 0 });
     return respond(final, opts, report, this.threshold);

@@ -102,6 +102,28 @@ describe('MCP over HTTP with the SDK client', () => {
   });
 });
 
+describe('set_working_memory expected_version over MCP', () => {
+  it('writes at the expected version, and reports the stored one when it has moved on', async () => {
+    const client = await connectMcp(`${url}/mcp`, 'http');
+    try {
+      const args = { session_id: 'mcp-versions', messages: [{ role: 'user', content: 'hello' }] };
+      const created = await callTool(client, 'set_working_memory', { ...args, expected_version: 0 });
+      expect(created.isError).toBeFalsy();
+      const v = (created.structuredContent as { version: number }).version;
+      const next = await callTool(client, 'set_working_memory', { ...args, expected_version: v });
+      expect((next.structuredContent as { version: number }).version).toBe(v + 1);
+      const stale = await callTool(client, 'set_working_memory', { ...args, expected_version: v });
+      expect(stale.isError).toBe(true);
+      expect(JSON.stringify(stale.content)).toContain(`is at version ${v + 1}, but version ${v} was expected`);
+      const both = await callTool(client, 'set_working_memory', { ...args, expected_version: v + 1, version: v });
+      expect(both.isError).toBe(true);
+      expect(JSON.stringify(both.content)).toMatch(/differ/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('stateless Streamable HTTP (MCP_STATELESS=true)', () => {
   let stateless: TestServer;
   beforeAll(async () => {

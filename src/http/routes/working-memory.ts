@@ -1,7 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { MemoryError } from '../../errors.js';
+import { invalid, MemoryError } from '../../errors.js';
 import { Identifier } from '../../models/common.js';
 import type { AppEnv } from '../env.js';
+import { etagOf, parseTagCondition } from '../etag.js';
 import {
   AckResponse,
   AppendMessagesRequest,
@@ -14,11 +15,24 @@ import {
   WorkingMemoryInput,
   WorkingMemoryResponse,
 } from '../schemas.js';
-import { badRequest, bearerAuth, commonErrors, conflict, jsonBody, jsonContent, notFound } from './openapi-helpers.js';
+import {
+  badRequest,
+  bearerAuth,
+  commonErrors,
+  conflict,
+  jsonBody,
+  jsonContent,
+  notFound,
+  preconditionFailed,
+} from './openapi-helpers.js';
 
 const tags = ['Working memory'];
 const SessionPath = z.object({
   session_id: Identifier.meta({ example: 'chat-42' }),
+});
+
+const EtagHeader = z.object({
+  ETag: z.string().meta({ description: "The session's version as an entity tag, for If-Match on a later PUT." }),
 });
 
 const listSessions = createRoute({
@@ -54,7 +68,7 @@ const getSession = createRoute({
     }),
   },
   responses: {
-    200: jsonContent(WorkingMemoryResponse, 'The working memory'),
+    200: { ...jsonContent(WorkingMemoryResponse, 'The working memory'), headers: EtagHeader },
     ...commonErrors,
     ...notFound,
     ...conflict,
@@ -68,13 +82,24 @@ const putSession = createRoute({
   security: bearerAuth,
   summary: "Replace a session's working memory",
   description:
-    'Replaces messages, memories, context and data. Send `version` from your last read to refuse overwriting a newer version (409).',
-  request: { params: SessionPath, query: z.object(WindowQuery), body: jsonBody(WorkingMemoryInput) },
+    'Replaces messages, memories, context and data. To refuse overwriting a newer version, send the ETag of your ' +
+    'last read as `If-Match` (412 when the session has moved on; `If-Match: *` only requires that it exists), or ' +
+    '`version` in the body (409). `If-None-Match: *` creates the session only if it does not exist yet (else 412).',
+  request: {
+    params: SessionPath,
+    query: z.object(WindowQuery),
+    headers: z.object({
+      'if-match': z.string().optional().meta({ description: 'An ETag from a read ("3"), or *.' }),
+      'if-none-match': z.string().optional().meta({ description: '* to create only.' }),
+    }),
+    body: jsonBody(WorkingMemoryInput),
+  },
   responses: {
-    200: jsonContent(WorkingMemoryResponse, 'The stored working memory'),
+    200: { ...jsonContent(WorkingMemoryResponse, 'The stored working memory'), headers: EtagHeader },
     ...badRequest,
     ...commonErrors,
     ...conflict,
+    ...preconditionFailed,
   },
 });
 
@@ -107,7 +132,7 @@ const appendMessages = createRoute({
     body: jsonBody(AppendMessagesRequest),
   },
   responses: {
-    200: jsonContent(AppendMessagesResponse, 'The session after the append'),
+    200: { ...jsonContent(AppendMessagesResponse, 'The session after the append'), headers: EtagHeader },
     ...badRequest,
     ...commonErrors,
   },
@@ -122,12 +147,41 @@ export function workingMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getSession, async (c) => {
     const { session_id } = c.req.valid('param');
     const { namespace, user_id, ...opts } = c.req.valid('query');
-    return c.json(await c.get('api').workingMemory.get({ session_id, namespace, user_id }, opts), 200);
+    const result = await c.get('api').workingMemory.get({ session_id, namespace, user_id }, opts);
+    return c.json(result, 200, { ETag: etagOf(result.version) });
   });
 
   app.openapi(putSession, async (c) => {
     const { session_id } = c.req.valid('param');
-    return c.json(await c.get('api').workingMemory.put(session_id, c.req.valid('json'), c.req.valid('query')), 200);
+    const body = c.req.valid('json');
+    const ifMatch = parseTagCondition(c.req.header('if-match'), 'If-Match');
+    const ifNoneMatch = parseTagCondition(c.req.header('if-none-match'), 'If-None-Match');
+    if (ifMatch && ifNoneMatch) throw invalid('Send If-Match or If-None-Match, not both.');
+    if (ifNoneMatch && !ifNoneMatch.any) {
+      throw invalid('If-None-Match on a PUT supports only * (create the session only if it does not exist).');
+    }
+    // A missing session has version 0 in the store: If-None-Match: * is "expect version 0", checked atomically.
+    let expected = ifNoneMatch ? 0 : ifMatch && !ifMatch.any ? ifMatch.version : undefined;
+    if (expected !== undefined && body.version !== undefined && body.version !== expected) {
+      throw invalid(`The body's version (${body.version}) and the precondition header (version ${expected}) differ.`);
+    }
+    const wm = c.get('api').workingMemory;
+    if (ifMatch?.any) {
+      const key = { session_id, namespace: body.namespace ?? null, user_id: body.user_id ?? null };
+      if (!(await wm.find(key))) {
+        throw new MemoryError(
+          'precondition',
+          `If-Match: * requires session "${session_id}" to exist, and it does not.`,
+        );
+      }
+      expected = body.version;
+    }
+    const result = await wm.put(
+      session_id,
+      { ...body, version: expected ?? body.version },
+      { ...c.req.valid('query'), precondition: ifNoneMatch !== undefined || ifMatch?.any === false },
+    );
+    return c.json(result, 200, { ETag: etagOf(result.version) });
   });
 
   app.openapi(deleteSession, async (c) => {
@@ -151,6 +205,6 @@ export function workingMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
         ttl_seconds,
         ...c.req.valid('query'),
       });
-    return c.json(result, 200);
+    return c.json(result, 200, { ETag: etagOf(result.version) });
   });
 }
