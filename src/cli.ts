@@ -36,6 +36,10 @@ Commands:
   rebuild-index               Rebuild the Redis search index from the stored memories (MEMORY_BACKEND=redis)
   compact [--namespace N] [--user-id U] [--json]
                               Remove duplicate memories and merge near-duplicates (merging needs an LLM)
+  forget [--max-age-days D] [--max-inactive-days D] [--budget N] [--type semantic ...] [--pin ID ...]
+         [--namespace N] [--user-id U] [--session-id S] [--limit N] [--apply] [--json]
+                              Forget memories by age, inactivity or a keep-N budget (pinned ones never);
+                              lists what would go, and deletes only with --apply
   version                     Print the version
   help                        Print this help
 
@@ -174,6 +178,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'compact':
       return (await import('./cli/compact.js')).compactCommand(rest);
+    case 'forget':
+      return (await import('./cli/forget.js')).forgetCommand(rest);
     case 'reembed':
       return reembed();
     case 'rebuild-index':

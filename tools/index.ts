@@ -3,6 +3,7 @@ import compactLongTermMemories from './compact-long-term-memories.js';
 import createLongTermMemories from './create-long-term-memories.js';
 import deleteLongTermMemories from './delete-long-term-memories.js';
 import editLongTermMemory from './edit-long-term-memory.js';
+import forgetLongTermMemories from './forget-long-term-memories.js';
 import getCurrentDatetime from './get-current-datetime.js';
 import getLongTermMemory from './get-long-term-memory.js';
 import getWorkingMemory from './get-working-memory.js';
@@ -23,5 +24,6 @@ export const TOOLS: MemoryTool[] = [
   editLongTermMemory,
   deleteLongTermMemories,
   compactLongTermMemories,
+  forgetLongTermMemories,
   getCurrentDatetime,
 ] as unknown as MemoryTool[];

@@ -123,6 +123,16 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
       if (scope.user_id) confined.user_id = confineValue(scope, 'user_id', opts.user_id) as string;
       return engine.compact(confined);
     },
+    async forget(body: unknown, opts: Record<string, unknown>) {
+      requireAccess(scope, 'write', 'Forgetting memories');
+      // As for compaction: naming no namespace (or user) means the token's own, never the whole store.
+      const confined: Record<string, unknown> = {
+        ...opts,
+        namespace: confineValue(scope, 'namespace', opts.namespace),
+      };
+      if (scope.user_id) confined.user_id = confineValue(scope, 'user_id', opts.user_id);
+      return engine.forget(body, confined);
+    },
     async getTask(id: string) {
       requireAccess(scope, 'read', 'Reading tasks');
       const task = await engine.getTask(id);

@@ -3,6 +3,7 @@ import { CachedEmbedder } from '../llm/cached-embedder.js';
 import type { Embedder } from '../llm/embedder.js';
 import { type ChatModels, makeChatModels } from '../llm/make-chat.js';
 import { makeEmbedder } from '../llm/make-embedder.js';
+import type { ForgetReport } from '../models/forget.js';
 import { openStore } from '../store/open-store.js';
 import type { MemoryStore } from '../store/port.js';
 import { loadRelatedWords, type RelatedWords } from '../text/related-words.js';
@@ -10,6 +11,7 @@ import { Lazy } from '../util/lazy.js';
 import { log } from '../util/log.js';
 import type { TaskView } from './background.js';
 import { type CompactionReport, type CompactOptions, compactLongTermMemories } from './compact.js';
+import { forgetLongTermMemories } from './forget.js';
 import { LlmFeatures, type LlmStatus } from './llm-features.js';
 import { LongTermMemory } from './long-term.js';
 import { composeMemoryPrompt, type MemoryPromptResult } from './memory-prompt.js';
@@ -26,6 +28,11 @@ export interface MemoryEngine {
   // LLM features; a facade that confines callers (src/auth/scoped-engine.ts) confines these like the rest.
   /** Removes duplicate memories and merges near-duplicates (POST /v1/long-term-memory/compact). */
   compact(opts: CompactOptions): Promise<CompactionReport>;
+  /**
+   * Forgetting by policy (POST /v1/long-term-memory/forget): `body` is `{policy, pinned_ids?}`, `scope`
+   * `{namespace?, user_id?, session_id?, limit?, dry_run?}` (dry run unless `dry_run: false`).
+   */
+  forget(body: unknown, scope: Record<string, unknown>): Promise<ForgetReport>;
   /** A background task by id (GET /v1/tasks/{id}); MemoryError('not_found') when unknown. */
   getTask(id: string): Promise<TaskView>;
   /** Rewrites a search query with the fast model (`optimize_query`); the original text when unavailable. */
@@ -86,6 +93,12 @@ export class Engine implements MemoryEngine {
 
   compact(opts: CompactOptions = {}): Promise<CompactionReport> {
     return compactLongTermMemories(this.store, this.llm.dedup, opts, this.config.features.dedup.compactionDistance);
+  }
+
+  async forget(body: unknown, scope: Record<string, unknown>): Promise<ForgetReport> {
+    // Inactivity is read from last_accessed: the accesses of searches just answered count.
+    await this.longTerm.flushAccess();
+    return forgetLongTermMemories(this.store, (ids) => this.longTerm.delete(ids), body, scope);
   }
 
   getTask(id: string): Promise<TaskView> {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { Identifier, JsonObject } from '../models/common.js';
+import { ForgetBody as ForgetBodyModel, ForgetReport as ForgetReportModel } from '../models/forget.js';
 import {
   MemoryRecordInput as MemoryRecordInputModel,
   MemoryRecord as MemoryRecordModel,
@@ -140,6 +141,9 @@ export const TaskResponse = z
   .meta({ id: 'Task' });
 
 export { JsonObject };
+
+export const ForgetBody = ForgetBodyModel.meta({ id: 'ForgetRequest' });
+export const ForgetReport = ForgetReportModel.meta({ id: 'ForgetReport' });
 
 // Query-string pieces: every value arrives as text, so numbers and booleans are coerced here.
 export const queryInt = (min: number, max?: number) => {

@@ -17,6 +17,7 @@ const TOOL_NAMES = [
   'create_long_term_memories',
   'delete_long_term_memories',
   'edit_long_term_memory',
+  'forget_long_term_memories',
   'get_current_datetime',
   'get_long_term_memory',
   'get_working_memory',

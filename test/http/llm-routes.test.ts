@@ -273,3 +273,22 @@ describe('compact_long_term_memories over Streamable HTTP with a token', () => {
     }
   });
 });
+
+describe('forgetting with a token', () => {
+  it('forgets only in the token namespace, and needs write access', async () => {
+    const old = { created_at: '2020-01-01T00:00:00Z', last_accessed: '2020-01-01T00:00:00Z' };
+    await seed(tok.writeA, [memory('old-a', 'A stale note', old)]);
+    await seed(tok.writeB, [memory('old-b', 'B stale note', old)]);
+    const body = { policy: { max_age_days: 365 } };
+    const other = await call(url, 'POST', '/v1/long-term-memory/forget?namespace=B', { body, token: tok.writeA });
+    expect(other.status).toBe(403);
+    const own = await call(url, 'POST', '/v1/long-term-memory/forget?dry_run=false', { body, token: tok.writeA });
+    expect(own.status).toBe(200);
+    expect(own.body.deleted_ids).toContain('old-a');
+    expect(own.body.deleted_ids).not.toContain('old-b');
+    expect(await idsIn(tok.writeB)).toContain('old-b');
+    const reader = await call(url, 'POST', '/v1/long-term-memory/forget', { body, token: tok.readA });
+    expect(reader.status).toBe(403);
+    expect(reader.body.detail).toMatch(/needs write access/);
+  });
+});

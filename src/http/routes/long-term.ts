@@ -8,6 +8,8 @@ import {
   CompactionReport,
   CreateMemoryRecordRequest,
   CreateMemoryResponse,
+  ForgetBody,
+  ForgetReport,
   MemoryListResponse,
   MemoryRecord,
   MemoryRecordPatch,
@@ -77,6 +79,31 @@ const compactMemories = createRoute({
     }),
   },
   responses: { 200: jsonContent(CompactionReport, 'What was removed and merged'), ...badRequest, ...commonErrors },
+});
+
+const forgetMemories = createRoute({
+  method: 'post',
+  path: '/v1/long-term-memory/forget',
+  tags,
+  security: bearerAuth,
+  summary: 'Forget memories by age, inactivity or a budget',
+  description:
+    'Selects memories by `policy` (see ForgetRequest) among those of `namespace`, `user_id` and `session_id` ' +
+    '(all when none is given; a confined token forgets only its own), and lists them. Only with `dry_run=false` ' +
+    'are they deleted. Pinned memories and `pinned_ids` never go. Needs write access.',
+  request: {
+    query: z.object({
+      namespace: Identifier.optional(),
+      user_id: Identifier.optional(),
+      session_id: Identifier.optional(),
+      limit: queryInt(1)
+        .optional()
+        .meta({ description: 'Look at only the N oldest memories in scope (default: all of them).' }),
+      dry_run: queryBool.default(true).meta({ description: 'false to delete; by default only reports.' }),
+    }),
+    body: jsonBody(ForgetBody),
+  },
+  responses: { 200: jsonContent(ForgetReport, 'What was (or would be) forgotten'), ...badRequest, ...commonErrors },
 });
 
 const listMemories = createRoute({
@@ -175,6 +202,10 @@ export function longTermRoutes(app: OpenAPIHono<AppEnv>, opts: OptimizeOptions):
   app.openapi(compactMemories, async (c) => {
     const { namespace, user_id } = c.req.valid('query');
     return c.json(await c.get('api').compact({ namespace, user_id }), 200);
+  });
+
+  app.openapi(forgetMemories, async (c) => {
+    return c.json(await c.get('api').forget(c.req.valid('json'), c.req.valid('query')), 200);
   });
 
   app.openapi(listMemories, async (c) => {

@@ -3,11 +3,10 @@ import type { AppEnv } from '../env.js';
 import { detail } from '../errors.js';
 
 /**
- * Reference-server routes not served yet (forgetting policies, summary views). They answer 501 after auth, so a
+ * Reference-server routes not served yet (summary views). They answer 501 after auth, so a
  * client learns at once that the call exists but is not served yet, rather than getting a 404 it might retry.
  */
 const PENDING: [method: 'get' | 'post' | 'delete', path: string, what: string][] = [
-  ['post', '/v1/long-term-memory/forget', 'Forgetting policies'],
   ['get', '/v1/summary-views', 'Summary views'],
   ['post', '/v1/summary-views', 'Summary views'],
   ['get', '/v1/summary-views/:view_id', 'Summary views'],

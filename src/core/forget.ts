@@ -1,0 +1,116 @@
+import { describeZodIssues, invalid } from '../errors.js';
+import { ForgetBody, type ForgetPolicy, type ForgetReport, ForgetScope } from '../models/forget.js';
+import type { MemoryRecord, MemoryType } from '../models/memory-record.js';
+import type { MemoryStore } from '../store/port.js';
+import { toStoreFilter } from './filters.js';
+import { memoryPages } from './memory-pages.js';
+import { type RecencyWeights, recencyScore } from './ranking.js';
+
+const DAY_MS = 86_400_000;
+export const DEFAULT_HARD_AGE_MULTIPLIER = 12;
+
+/** What selection needs of a memory; the scan keeps only this, so a large store costs little memory. */
+export interface ForgetCandidate {
+  id: string;
+  memory_type: MemoryType;
+  pinned: boolean;
+  createdMs: number;
+  lastAccessedMs: number;
+}
+
+/** A budget keeps the memories used most recently and created most recently, as the reference server ranks them. */
+const BUDGET_WEIGHTS: RecencyWeights = {
+  semantic: 0,
+  recency: 1,
+  freshness: 0.6,
+  novelty: 0.4,
+  halfLifeLastAccessDays: 7,
+  halfLifeCreatedDays: 30,
+};
+
+/**
+ * The ids the policy forgets, oldest first. Pinned memories (flag or `pinnedIds`) and types outside the allowlist
+ * are never forgotten. With both max_age_days and max_inactive_days, a memory goes when it is older than the first
+ * AND idle longer than the second, or older than max_age_days x hard_age_multiplier; with one of them, when it
+ * exceeds that one. Of the memories still kept and eligible, a budget keeps the `budget` best by recency score
+ * (ties: newer, then smaller id) and forgets the rest.
+ */
+export function selectForForgetting(
+  candidates: ForgetCandidate[],
+  policy: ForgetPolicy,
+  now: number,
+  pinnedIds: ReadonlySet<string> = new Set(),
+): string[] {
+  const allow = policy.memory_type_allowlist ? new Set(policy.memory_type_allowlist) : null;
+  const maxAge = policy.max_age_days ?? undefined;
+  const maxIdle = policy.max_inactive_days ?? undefined;
+  const hard = policy.hard_age_multiplier ?? DEFAULT_HARD_AGE_MULTIPLIER;
+  const forgotten: ForgetCandidate[] = [];
+  const kept: ForgetCandidate[] = [];
+  for (const m of candidates) {
+    if (m.pinned || pinnedIds.has(m.id) || (allow && !allow.has(m.memory_type))) continue;
+    const age = (now - m.createdMs) / DAY_MS;
+    const idle = (now - m.lastAccessedMs) / DAY_MS;
+    const goes =
+      maxAge !== undefined && maxIdle !== undefined
+        ? age > maxAge * hard || (age > maxAge && idle > maxIdle)
+        : (maxAge !== undefined && age > maxAge) || (maxIdle !== undefined && idle > maxIdle);
+    (goes ? forgotten : kept).push(m);
+  }
+  const budget = policy.budget ?? undefined;
+  if (budget !== undefined && kept.length > budget) {
+    const score = (m: ForgetCandidate) => recencyScore(0, m, now, BUDGET_WEIGHTS);
+    const ranked = kept
+      .map((m) => ({ m, s: score(m) }))
+      .sort((a, b) => b.s - a.s || b.m.createdMs - a.m.createdMs || (a.m.id < b.m.id ? -1 : a.m.id > b.m.id ? 1 : 0));
+    for (const { m } of ranked.slice(budget)) forgotten.push(m);
+  }
+  return forgotten
+    .sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((m) => m.id);
+}
+
+const candidateOf = (r: MemoryRecord): ForgetCandidate => ({
+  id: r.id,
+  memory_type: r.memory_type,
+  pinned: r.pinned,
+  createdMs: Date.parse(r.created_at),
+  lastAccessedMs: Date.parse(r.last_accessed),
+});
+
+/** How many ids one delete call carries. */
+const DELETE_BATCH = 500;
+
+/**
+ * Forgetting (POST /v1/long-term-memory/forget): scans every memory in scope (or the `limit` oldest), selects with
+ * the policy, and unless `dry_run` (the default) deletes them through `remove`, in batches.
+ */
+export async function forgetLongTermMemories(
+  store: MemoryStore,
+  remove: (ids: string[]) => Promise<number>,
+  rawBody: unknown,
+  rawScope: unknown,
+  now = Date.now(),
+): Promise<ForgetReport> {
+  const body = ForgetBody.safeParse(rawBody);
+  if (!body.success) throw invalid(describeZodIssues(body.error.issues));
+  const scope = ForgetScope.safeParse(rawScope ?? {});
+  if (!scope.success) throw invalid(describeZodIssues(scope.error.issues));
+  const { namespace, user_id, session_id, limit, dry_run } = scope.data;
+  const eq = (v: string | null | undefined) => (v == null ? undefined : { eq: v });
+  const filter = toStoreFilter({ namespace: eq(namespace), user_id: eq(user_id), session_id: eq(session_id) });
+
+  let candidates: ForgetCandidate[] = [];
+  for await (const page of memoryPages(store, filter)) for (const r of page) candidates.push(candidateOf(r));
+  // Pages come newest first; `limit` keeps the oldest, which are what forgetting is for.
+  candidates.reverse();
+  if (limit != null) candidates = candidates.slice(0, limit);
+
+  const ids = selectForForgetting(candidates, body.data.policy, now, new Set(body.data.pinned_ids ?? []));
+  let deleted = ids.length;
+  if (!dry_run) {
+    deleted = 0;
+    for (let i = 0; i < ids.length; i += DELETE_BATCH) deleted += await remove(ids.slice(i, i + DELETE_BATCH));
+  }
+  return { scanned: candidates.length, deleted, deleted_ids: ids, dry_run };
+}

@@ -1,0 +1,204 @@
+/**
+ * Forgetting: the policy's selection against hand-computed cases, and the keyset scan it runs on, over real
+ * stores (a SQLite file, and Redis when it has the search module).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ForgetCandidate, forgetLongTermMemories, selectForForgetting } from '../../src/core/forget.js';
+import { memoryPages } from '../../src/core/memory-pages.js';
+import type { MemoryStore } from '../../src/store/port.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { filter, isoAt, mem, noFilter } from '../store/records.js';
+import { freshStore, noSearch } from '../store/redis-helpers.js';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-06-01T00:00:00.000Z');
+
+/** A memory created `age` days ago and last used `idle` days ago. */
+const m = (id: string, age: number, idle: number, over: Partial<ForgetCandidate> = {}): ForgetCandidate => ({
+  id,
+  memory_type: 'semantic',
+  pinned: false,
+  createdMs: NOW - age * DAY,
+  lastAccessedMs: NOW - idle * DAY,
+  ...over,
+});
+
+describe('selectForForgetting', () => {
+  const all = [
+    m('fresh', 1, 1),
+    m('old-used', 40, 2),
+    m('old-idle', 40, 20),
+    m('ancient-used', 400, 1),
+    m('young-idle', 5, 20),
+    m('old-pinned', 400, 400, { pinned: true }),
+    m('old-episodic', 400, 400, { memory_type: 'episodic' }),
+  ];
+
+  it('max_age_days alone: created more than that many days ago, pinned excepted; oldest first, then by id', () => {
+    expect(selectForForgetting(all, { max_age_days: 30 }, NOW)).toEqual([
+      'ancient-used',
+      'old-episodic',
+      'old-idle',
+      'old-used',
+    ]);
+  });
+
+  it('max_inactive_days alone: not used for more than that many days', () => {
+    expect(selectForForgetting(all, { max_inactive_days: 10 }, NOW)).toEqual([
+      'old-episodic',
+      'old-idle',
+      'young-idle',
+    ]);
+  });
+
+  it('both: old AND idle, or older than max_age x hard_age_multiplier even if used', () => {
+    expect(selectForForgetting(all, { max_age_days: 30, max_inactive_days: 10 }, NOW)).toEqual([
+      'ancient-used',
+      'old-episodic',
+      'old-idle',
+    ]);
+    // 400 days is not beyond 30 x 20: only old and idle.
+    expect(selectForForgetting(all, { max_age_days: 30, max_inactive_days: 10, hard_age_multiplier: 20 }, NOW)).toEqual(
+      ['old-episodic', 'old-idle'],
+    );
+  });
+
+  it('memory_type_allowlist and pinned_ids keep what they exclude', () => {
+    expect(selectForForgetting(all, { max_age_days: 30, memory_type_allowlist: ['episodic'] }, NOW)).toEqual([
+      'old-episodic',
+    ]);
+    expect(selectForForgetting(all, { max_age_days: 30 }, NOW, new Set(['old-idle', 'ancient-used']))).toEqual([
+      'old-episodic',
+      'old-used',
+    ]);
+  });
+
+  it('budget keeps the N best by recency (0.6 freshness over 7 days, 0.4 novelty over 30), forgets the rest', () => {
+    const score = (c: ForgetCandidate) =>
+      0.6 * 0.5 ** ((NOW - c.lastAccessedMs) / (7 * DAY)) + 0.4 * 0.5 ** ((NOW - c.createdMs) / (30 * DAY));
+    const eligible = all.filter((c) => !c.pinned);
+    const byHand = [...eligible].sort((a, b) => score(b) - score(a)).slice(3);
+    const got = selectForForgetting(all, { budget: 3 }, NOW);
+    expect(new Set(got)).toEqual(new Set(byHand.map((c) => c.id)));
+    expect(got).toHaveLength(eligible.length - 3);
+    expect(got).not.toContain('fresh');
+    expect(selectForForgetting(all, { budget: 10 }, NOW)).toEqual([]);
+    expect(selectForForgetting(all, { budget: 0 }, NOW)).toHaveLength(eligible.length);
+  });
+
+  it('budget counts only what the age and inactivity rules kept', () => {
+    // max_age 30 forgets four; of fresh and young-idle, a budget of 1 keeps fresh.
+    expect(selectForForgetting(all, { max_age_days: 30, budget: 1 }, NOW)).toEqual([
+      'ancient-used',
+      'old-episodic',
+      'old-idle',
+      'old-used',
+      'young-idle',
+    ]);
+  });
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'agent-memory-forget-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+const stores: [string, () => Promise<MemoryStore>][] = [
+  ['sqlite file', () => openSqliteStore({ path: join(dir, `f-${++files}.db`) })],
+];
+
+function scanBehaviour(open: () => Promise<MemoryStore>) {
+  it('pages through every memory once, newest first, across a batch sharing one created_at', async () => {
+    const store = await open();
+    try {
+      const items = [
+        ...Array.from({ length: 7 }, (_, i) => mem({ id: `solo-${i}`, namespace: 'a', created_at: isoAt(NOW + i) })),
+        // Twelve written together: more than a page at one instant.
+        ...Array.from({ length: 12 }, (_, i) => mem({ id: `batch-${i}`, namespace: 'a', created_at: isoAt(NOW + 3) })),
+        mem({ id: 'elsewhere', namespace: 'b', created_at: isoAt(NOW) }),
+      ];
+      await store.putMemories(items, { deduplicate: false });
+      const seen: string[] = [];
+      for await (const page of memoryPages(store, filter({ namespace: { eq: 'a' } }), 5)) {
+        expect(page.length).toBeLessThanOrEqual(5);
+        seen.push(...page.map((r) => r.id));
+      }
+      expect(seen).toHaveLength(19);
+      expect(new Set(seen).size).toBe(19);
+      expect(seen).not.toContain('elsewhere');
+      const times = await store.getMemories(seen);
+      const ms = times.map((r) => Date.parse(r.created_at));
+      expect(ms).toEqual([...ms].sort((x, y) => y - x));
+      let all = 0;
+      for await (const page of memoryPages(store, noFilter(), 3)) all += page.length;
+      expect(all).toBe(20);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('forgets through the store: a dry run lists, a real run deletes, pinned stay', async () => {
+    const store = await open();
+    try {
+      const at = (age: number, idle: number) => ({
+        created_at: isoAt(NOW - age * DAY),
+        last_accessed: isoAt(NOW - idle * DAY),
+      });
+      await store.putMemories(
+        [
+          mem({ id: 'keep', namespace: 'f', ...at(2, 1) }),
+          mem({ id: 'stale-1', namespace: 'f', ...at(100, 60) }),
+          mem({ id: 'stale-2', namespace: 'f', session_id: 's', ...at(80, 70) }),
+          mem({ id: 'stale-pinned', namespace: 'f', pinned: true, ...at(90, 90) }),
+          mem({ id: 'stale-other-ns', namespace: 'g', ...at(90, 90) }),
+        ],
+        { deduplicate: false },
+      );
+      const remove = (ids: string[]) => store.deleteMemories(ids);
+      const body = { policy: { max_inactive_days: 30 } };
+      const dry = await forgetLongTermMemories(store, remove, body, { namespace: 'f' }, NOW);
+      expect(dry).toEqual({ scanned: 4, deleted: 2, deleted_ids: ['stale-1', 'stale-2'], dry_run: true });
+      expect(await store.getMemories(['stale-1'])).toHaveLength(1);
+      const oneSession = await forgetLongTermMemories(store, remove, body, { namespace: 'f', session_id: 's' }, NOW);
+      expect(oneSession.deleted_ids).toEqual(['stale-2']);
+      const oldest = await forgetLongTermMemories(store, remove, body, { namespace: 'f', limit: 1 }, NOW);
+      expect(oldest).toMatchObject({ scanned: 1, deleted_ids: ['stale-1'] });
+
+      const real = await forgetLongTermMemories(store, remove, body, { namespace: 'f', dry_run: false }, NOW);
+      expect(real).toEqual({ scanned: 4, deleted: 2, deleted_ids: ['stale-1', 'stale-2'], dry_run: false });
+      const left = await store.getMemories(['keep', 'stale-1', 'stale-2', 'stale-pinned', 'stale-other-ns']);
+      expect(left.map((r) => r.id).sort()).toEqual(['keep', 'stale-other-ns', 'stale-pinned']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a policy with no criterion, an unknown criterion, or a bad value, deleting nothing', async () => {
+    const store = await open();
+    try {
+      await store.putMemories([mem({ id: 'x', created_at: isoAt(NOW - 900 * DAY) })], { deduplicate: false });
+      const remove = (ids: string[]) => store.deleteMemories(ids);
+      const attempt = (body: unknown, scope: Record<string, unknown> = { dry_run: false }) =>
+        forgetLongTermMemories(store, remove, body, scope, NOW);
+      await expect(attempt({ policy: {} })).rejects.toThrow(/at least one of max_age_days/);
+      await expect(attempt({ policy: { max_age_day: 1 } })).rejects.toThrow(/max_age_day/);
+      await expect(attempt({ policy: { max_age_days: -1 } })).rejects.toThrow(/max_age_days/);
+      await expect(attempt({ policy: { budget: 1.5 } })).rejects.toThrow(/budget/);
+      await expect(attempt({ policy: { max_age_days: 1, memory_type_allowlist: ['fact'] } })).rejects.toThrow(
+        /memory_type_allowlist/,
+      );
+      await expect(attempt({ policy: { max_age_days: 1 } }, { limit: 0 })).rejects.toThrow(/limit/);
+      await expect(attempt({ policy: { max_age_days: 1 }, extra: true })).rejects.toThrow(/extra/);
+      expect(await store.getMemories(['x'])).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+for (const [name, open] of stores) describe(`forgetting over a ${name}`, () => scanBehaviour(open));
+describe.skipIf(noSearch !== null)(`forgetting over Redis${noSearch ? `: skipped, ${noSearch}` : ''}`, () =>
+  scanBehaviour(() => freshStore()),
+);
