@@ -104,6 +104,11 @@ const Settings = z.object({
   DEDUPLICATION_DISTANCE_THRESHOLD: decimal(0, 2, 'cosine distance').default(0.35),
   COMPACTION_DISTANCE_THRESHOLD: decimal(0, 2, 'cosine distance').default(0.2),
   COMPACTION_EVERY_MINUTES: int(0).default(10),
+  FORGETTING_ENABLED: bool.default(false),
+  FORGETTING_EVERY_MINUTES: int(1).default(1440),
+  FORGETTING_MAX_AGE_DAYS: decimal(0.001, 1e6, 'days').optional(),
+  FORGETTING_MAX_INACTIVE_DAYS: decimal(0.001, 1e6, 'days').optional(),
+  FORGETTING_BUDGET_KEEP_TOP_N: int(0).optional(),
   TASK_LEASE_SECONDS: int(1).default(120),
   TASK_MAX_ATTEMPTS: int(1).default(5),
   TASK_POLL_MS: int(10).default(1000),
@@ -139,6 +144,11 @@ export interface MemoryFeaturesConfig {
     entities: boolean;
   };
   dedup: { distance: number; compactionDistance: number; compactionEveryMinutes: number };
+  /** Scheduled forgetting (FORGETTING_*): null when off. The policy is POST /v1/long-term-memory/forget's. */
+  forgetting: {
+    everyMinutes: number;
+    policy: { max_age_days?: number; max_inactive_days?: number; budget?: number };
+  } | null;
   tasks: { leaseSeconds: number; maxAttempts: number; pollMs: number };
 }
 
@@ -276,6 +286,16 @@ function featuresConfig(s: z.output<typeof Settings>): MemoryFeaturesConfig {
       `Invalid configuration:\n  SUMMARIZATION_KEEP=${s.SUMMARIZATION_KEEP}: must be below SUMMARIZATION_THRESHOLD (${s.SUMMARIZATION_THRESHOLD}), or every write would summarize again`,
     );
   }
+  const forgetPolicy = {
+    ...(s.FORGETTING_MAX_AGE_DAYS === undefined ? {} : { max_age_days: s.FORGETTING_MAX_AGE_DAYS }),
+    ...(s.FORGETTING_MAX_INACTIVE_DAYS === undefined ? {} : { max_inactive_days: s.FORGETTING_MAX_INACTIVE_DAYS }),
+    ...(s.FORGETTING_BUDGET_KEEP_TOP_N === undefined ? {} : { budget: s.FORGETTING_BUDGET_KEEP_TOP_N }),
+  };
+  if (s.FORGETTING_ENABLED && Object.keys(forgetPolicy).length === 0) {
+    throw new ConfigError(
+      'Invalid configuration:\n  FORGETTING_ENABLED=true needs FORGETTING_MAX_AGE_DAYS, FORGETTING_MAX_INACTIVE_DAYS or FORGETTING_BUDGET_KEEP_TOP_N',
+    );
+  }
   return {
     summarization: {
       enabled: s.ENABLE_WORKING_MEMORY_SUMMARIZATION,
@@ -294,6 +314,7 @@ function featuresConfig(s: z.output<typeof Settings>): MemoryFeaturesConfig {
       compactionDistance: s.COMPACTION_DISTANCE_THRESHOLD,
       compactionEveryMinutes: s.COMPACTION_EVERY_MINUTES,
     },
+    forgetting: s.FORGETTING_ENABLED ? { everyMinutes: s.FORGETTING_EVERY_MINUTES, policy: forgetPolicy } : null,
     tasks: { leaseSeconds: s.TASK_LEASE_SECONDS, maxAttempts: s.TASK_MAX_ATTEMPTS, pollMs: s.TASK_POLL_MS },
   };
 }

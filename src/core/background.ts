@@ -13,6 +13,7 @@ export const TASK = {
   promote: 'promote_memories',
   enrich: 'enrich_memories',
   compact: 'compact_memories',
+  forget: 'forget_memories',
 } as const;
 
 /** A task as `/v1/tasks/{id}` shows it; field names follow the reference server's Task. */
@@ -98,6 +99,23 @@ export class BackgroundWork {
   async start(): Promise<void> {
     this.worker.start();
     await this.scheduleCompaction();
+    await this.scheduleForgetting();
+  }
+
+  /** Queues the next scheduled forgetting when FORGETTING_ENABLED (one pending at most, as for compaction). */
+  async scheduleForgetting(): Promise<void> {
+    const f = this.opts.features.forgetting;
+    if (!f) return;
+    await this.enqueue(
+      {
+        kind: TASK.forget,
+        payload: { scheduled: true },
+        runAt: Date.now() + f.everyMinutes * 60_000,
+        dedupeKey: `${TASK.forget}:scheduled`,
+        onDuplicate: 'keep',
+      },
+      false,
+    );
   }
 
   /** Queues the next periodic compaction (one pending at most, whatever the number of servers). */

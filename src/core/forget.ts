@@ -82,8 +82,9 @@ const candidateOf = (r: MemoryRecord): ForgetCandidate => ({
 const DELETE_BATCH = 500;
 
 /**
- * Forgetting (POST /v1/long-term-memory/forget): scans every memory in scope (or the `limit` oldest), selects with
- * the policy, and unless `dry_run` (the default) deletes them through `remove`, in batches.
+ * Forgetting (POST /v1/long-term-memory/forget): scans the memories in scope (the `limit` oldest when given; only
+ * those past the threshold when neither a budget nor a limit needs the others), selects with the policy, and
+ * unless `dry_run` (the default) deletes them through `remove`, in batches. `scanned` counts what was read.
  */
 export async function forgetLongTermMemories(
   store: MemoryStore,
@@ -99,6 +100,16 @@ export async function forgetLongTermMemories(
   const { namespace, user_id, session_id, limit, dry_run } = scope.data;
   const eq = (v: string | null | undefined) => (v == null ? undefined : { eq: v });
   const filter = toStoreFilter({ namespace: eq(namespace), user_id: eq(user_id), session_id: eq(session_id) });
+  const { policy } = body.data;
+  // Without a budget or a limit, only memories past the age (or idleness) threshold can go: the store's index
+  // picks them, so a scheduled run over a large store reads only those. (Both thresholds: any memory that goes
+  // is older than max_age_days.)
+  if (policy.budget == null && limit == null) {
+    if (policy.max_age_days != null) filter.times.created_at = { lt: now - policy.max_age_days * DAY_MS };
+    else if (policy.max_inactive_days != null) {
+      filter.times.last_accessed = { lt: now - policy.max_inactive_days * DAY_MS };
+    }
+  }
 
   let candidates: ForgetCandidate[] = [];
   for await (const page of memoryPages(store, filter)) for (const r of page) candidates.push(candidateOf(r));
@@ -106,7 +117,7 @@ export async function forgetLongTermMemories(
   candidates.reverse();
   if (limit != null) candidates = candidates.slice(0, limit);
 
-  const ids = selectForForgetting(candidates, body.data.policy, now, new Set(body.data.pinned_ids ?? []));
+  const ids = selectForForgetting(candidates, policy, now, new Set(body.data.pinned_ids ?? []));
   let deleted = ids.length;
   if (!dry_run) {
     deleted = 0;

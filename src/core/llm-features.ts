@@ -6,11 +6,13 @@ import { llmUsage, type ModelUsage } from '../llm/usage.js';
 import type { MemoryRecord } from '../models/memory-record.js';
 import type { MemoryStore, SessionKey } from '../store/port.js';
 import type { TaskHandler } from '../tasks/worker.js';
+import { log } from '../util/log.js';
 import { BackgroundWork, payloadKey, TASK } from './background.js';
 import { compactLongTermMemories } from './compact.js';
 import { Deduplicator } from './dedup.js';
 import { Enricher } from './enrich.js';
 import { Extractor, isVerbatim } from './extract.js';
+import { forgetLongTermMemories } from './forget.js';
 import type { LongTermMemory } from './long-term.js';
 import { contextWindowFor } from './model-windows.js';
 import { Summarizer } from './summarizer.js';
@@ -138,6 +140,28 @@ export class LlmFeatures {
           // The next scheduled pass looks only at what was written from now on.
           if (t.payload.scheduled === true) await this.background.scheduleCompaction(started);
           return report;
+        },
+      ],
+      [
+        TASK.forget,
+        async () => {
+          // Only the schedule queues this task, with the policy of the settings, store-wide.
+          try {
+            await this.longTerm.flushAccess();
+            const policy = f.forgetting?.policy;
+            if (!policy) return { status: 'skipped', reason: 'FORGETTING_ENABLED is off' };
+            const report = await forgetLongTermMemories(
+              this.store,
+              (ids) => this.longTerm.delete(ids),
+              { policy },
+              { dry_run: false },
+            );
+            const { deleted_ids: _, ...counts } = report;
+            if (report.deleted) log.info('scheduled forgetting', counts);
+            return counts;
+          } finally {
+            await this.background.scheduleForgetting();
+          }
         },
       ],
     ]);

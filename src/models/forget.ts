@@ -58,7 +58,10 @@ export const ForgetScope = z.object({
 export type ForgetScope = z.input<typeof ForgetScope>;
 
 export const ForgetReport = z.object({
-  scanned: z.number().int().describe('Memories looked at.'),
+  scanned: z
+    .number()
+    .int()
+    .describe('Memories looked at: without a budget or limit, only those past the age or idleness threshold.'),
   deleted: z.number().int().describe('Memories deleted, or that would be in a dry run.'),
   deleted_ids: z.array(z.string()).describe('Their ids, oldest first.'),
   dry_run: z.boolean(),

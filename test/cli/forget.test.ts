@@ -57,14 +57,14 @@ describe('agent-memory forget', () => {
     const dry = await runCli(['forget', '--max-inactive-days', '30', '--namespace', 'home'], store.env());
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toBe(
-      'stale-a\nstale-b\nscanned 4 memories: would forget 2\ndry run: add --apply to delete them\n',
+      'stale-a\nstale-b\nscanned 3 memories: would forget 2\ndry run: add --apply to delete them\n',
     );
     const json = await runCli(['forget', '--max-age-days', '150', '--json'], store.env());
-    expect(JSON.parse(json.stdout)).toEqual({ scanned: 4, deleted: 1, deleted_ids: ['stale-a'], dry_run: true });
+    expect(JSON.parse(json.stdout)).toEqual({ scanned: 2, deleted: 1, deleted_ids: ['stale-a'], dry_run: true });
 
     const applied = await runCli(['forget', '--max-inactive-days', '30', '--apply', '--json'], store.env());
     expect(JSON.parse(applied.stdout)).toEqual({
-      scanned: 4,
+      scanned: 3,
       deleted: 2,
       deleted_ids: ['stale-a', 'stale-b'],
       dry_run: false,
@@ -93,7 +93,7 @@ describe('forget_long_term_memories over MCP stdio', () => {
     try {
       const policy = { max_inactive_days: 30 };
       const dry = await mcp.ok('forget_long_term_memories', { policy, namespace: 'home' });
-      expect(dry).toEqual({ scanned: 4, deleted: 2, deleted_ids: ['stale-a', 'stale-b'], dry_run: true });
+      expect(dry).toEqual({ scanned: 3, deleted: 2, deleted_ids: ['stale-a', 'stale-b'], dry_run: true });
       const kept = await mcp.ok('forget_long_term_memories', { policy, namespace: 'home', pinned_ids: ['stale-a'] });
       expect(kept).toMatchObject({ deleted_ids: ['stale-b'] });
       const real = await mcp.ok('forget_long_term_memories', { policy, namespace: 'home', dry_run: false });
@@ -122,13 +122,13 @@ describe('POST /v1/long-term-memory/forget', () => {
     const body = { policy: { max_age_days: 90, max_inactive_days: 60, memory_type_allowlist: ['semantic'] } };
     const dry = await call(server.url, 'POST', '/v1/long-term-memory/forget?namespace=home', { body });
     expect(dry.status).toBe(200);
-    expect(dry.body).toEqual({ scanned: 4, deleted: 2, deleted_ids: ['stale-a', 'stale-b'], dry_run: true });
+    expect(dry.body).toEqual({ scanned: 3, deleted: 2, deleted_ids: ['stale-a', 'stale-b'], dry_run: true });
     const limited = await call(server.url, 'POST', '/v1/long-term-memory/forget?limit=2', { body });
     expect(limited.body).toMatchObject({ scanned: 2, deleted_ids: ['stale-a'] });
     const real = await call(server.url, 'POST', '/v1/long-term-memory/forget?namespace=home&dry_run=false', {
       body: { ...body, pinned_ids: ['stale-b'] },
     });
-    expect(real.body).toEqual({ scanned: 4, deleted: 1, deleted_ids: ['stale-a'], dry_run: false });
+    expect(real.body).toEqual({ scanned: 3, deleted: 1, deleted_ids: ['stale-a'], dry_run: false });
     expect((await call(server.url, 'GET', '/v1/long-term-memory/stale-a')).status).toBe(404);
     expect((await call(server.url, 'GET', '/v1/long-term-memory/stale-b')).status).toBe(200);
   });

@@ -5,7 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openEngine } from '../../src/core/engine.js';
 import { type ForgetCandidate, forgetLongTermMemories, selectForForgetting } from '../../src/core/forget.js';
 import { memoryPages } from '../../src/core/memory-pages.js';
 import type { MemoryStore } from '../../src/store/port.js';
@@ -159,7 +162,8 @@ function scanBehaviour(open: () => Promise<MemoryStore>) {
       const remove = (ids: string[]) => store.deleteMemories(ids);
       const body = { policy: { max_inactive_days: 30 } };
       const dry = await forgetLongTermMemories(store, remove, body, { namespace: 'f' }, NOW);
-      expect(dry).toEqual({ scanned: 4, deleted: 2, deleted_ids: ['stale-1', 'stale-2'], dry_run: true });
+      // Only the idle ones are read: the store's index narrows the scan.
+      expect(dry).toEqual({ scanned: 3, deleted: 2, deleted_ids: ['stale-1', 'stale-2'], dry_run: true });
       expect(await store.getMemories(['stale-1'])).toHaveLength(1);
       const oneSession = await forgetLongTermMemories(store, remove, body, { namespace: 'f', session_id: 's' }, NOW);
       expect(oneSession.deleted_ids).toEqual(['stale-2']);
@@ -167,7 +171,7 @@ function scanBehaviour(open: () => Promise<MemoryStore>) {
       expect(oldest).toMatchObject({ scanned: 1, deleted_ids: ['stale-1'] });
 
       const real = await forgetLongTermMemories(store, remove, body, { namespace: 'f', dry_run: false }, NOW);
-      expect(real).toEqual({ scanned: 4, deleted: 2, deleted_ids: ['stale-1', 'stale-2'], dry_run: false });
+      expect(real).toEqual({ scanned: 3, deleted: 2, deleted_ids: ['stale-1', 'stale-2'], dry_run: false });
       const left = await store.getMemories(['keep', 'stale-1', 'stale-2', 'stale-pinned', 'stale-other-ns']);
       expect(left.map((r) => r.id).sort()).toEqual(['keep', 'stale-other-ns', 'stale-pinned']);
     } finally {
@@ -202,3 +206,64 @@ for (const [name, open] of stores) describe(`forgetting over a ${name}`, () => s
 describe.skipIf(noSearch !== null)(`forgetting over Redis${noSearch ? `: skipped, ${noSearch}` : ''}`, () =>
   scanBehaviour(() => freshStore()),
 );
+
+describe('scheduled forgetting (FORGETTING_*)', () => {
+  const env = (extra: Record<string, string>) => ({
+    MEMORY_BACKEND: 'sqlite',
+    SQLITE_PATH: join(dir, `scheduled-${++files}.db`),
+    LOG_LEVEL: 'silent',
+    COMPACTION_EVERY_MINUTES: '0',
+    ...extra,
+  });
+
+  it('refuses FORGETTING_ENABLED without a criterion, and is off by default', () => {
+    expect(() => loadConfig(env({ FORGETTING_ENABLED: 'true' }))).toThrow(/FORGETTING_MAX_AGE_DAYS/);
+    expect(() => loadConfig(env({ FORGETTING_ENABLED: 'true', FORGETTING_MAX_AGE_DAYS: 'soon' }))).toThrow(
+      /FORGETTING_MAX_AGE_DAYS/,
+    );
+    expect(loadConfig(env({})).features.forgetting).toBeNull();
+  });
+
+  it('runs the policy of the settings store-wide when due, deleting, then schedules the next run', async () => {
+    const config = loadConfig(
+      env({ FORGETTING_ENABLED: 'true', FORGETTING_MAX_INACTIVE_DAYS: '30', FORGETTING_EVERY_MINUTES: '60' }),
+    );
+    const engine = await openEngine(config, { autoStartWorker: false });
+    try {
+      const old = { created_at: isoAt(Date.now() - 90 * DAY), last_accessed: isoAt(Date.now() - 90 * DAY) };
+      await engine.longTerm.create([
+        { id: 'idle-a', text: 'An idle note', namespace: 'a', ...old },
+        { id: 'idle-b', text: 'Another idle note', namespace: 'b', ...old },
+        { id: 'idle-pinned', text: 'A pinned note', pinned: true, ...old },
+        { id: 'used', text: 'A note in use' },
+      ]);
+      await engine.llm.background.scheduleForgetting();
+      const pending = () => {
+        const db = new Database(config.sqlitePath, { readonly: true });
+        try {
+          return db
+            .prepare("SELECT run_at AS runAt FROM tasks WHERE kind = 'forget_memories' AND status = 'pending'")
+            .all() as { runAt: number }[];
+        } finally {
+          db.close();
+        }
+      };
+      const [first] = pending();
+      expect(first!.runAt).toBeGreaterThan(Date.now() + 59 * 60_000);
+      // Not due yet: nothing runs, nothing goes.
+      expect(await engine.runBackgroundTasks()).toBe(0);
+      expect(await engine.store.getMemories(['idle-a'])).toHaveLength(1);
+      // Due: it runs once (the next run is an interval after this one, so not due at this instant).
+      expect(await engine.runBackgroundTasks(first!.runAt)).toBe(1);
+      const left = await engine.store.getMemories(['idle-a', 'idle-b', 'idle-pinned', 'used']);
+      expect(left.map((r) => r.id).sort()).toEqual(['idle-pinned', 'used']);
+      // One pending run, an interval later; scheduling again (another server starting) keeps that one.
+      await engine.llm.background.scheduleForgetting();
+      const next = pending();
+      expect(next).toHaveLength(1);
+      expect(next[0]!.runAt).toBeGreaterThan(first!.runAt);
+    } finally {
+      await engine.close();
+    }
+  });
+});
