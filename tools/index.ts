@@ -4,6 +4,7 @@ import createLongTermMemories from './create-long-term-memories.js';
 import deleteLongTermMemories from './delete-long-term-memories.js';
 import editLongTermMemory from './edit-long-term-memory.js';
 import forgetLongTermMemories from './forget-long-term-memories.js';
+import forkWorkingMemory from './fork-working-memory.js';
 import getCurrentDatetime from './get-current-datetime.js';
 import getLongTermMemory from './get-long-term-memory.js';
 import getWorkingMemory from './get-working-memory.js';
@@ -20,6 +21,7 @@ export const TOOLS: MemoryTool[] = [
   setWorkingMemory,
   getWorkingMemory,
   appendMessages,
+  forkWorkingMemory,
   getLongTermMemory,
   editLongTermMemory,
   deleteLongTermMemories,

@@ -96,6 +96,11 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
         requireAccess(scope, 'write', 'Appending messages');
         return wm.append(sessionQuery(key), messages, opts);
       },
+      async fork(query: SessionQuery, opts?: Parameters<Engine['workingMemory']['fork']>[1]) {
+        requireAccess(scope, 'write', 'Forking working memory');
+        // The copy lands in the source's namespace and user, which the query has confined.
+        return wm.fork(sessionQuery(query), opts);
+      },
       async delete(query: SessionQuery) {
         requireAccess(scope, 'write', 'Deleting working memory');
         return wm.delete(sessionQuery(query));

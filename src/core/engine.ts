@@ -23,7 +23,7 @@ import { WorkingMemoryService } from './working-memory.js';
 export interface MemoryEngine {
   readonly config: Config;
   readonly longTerm: Pick<LongTermMemory, 'create' | 'get' | 'edit' | 'delete' | 'list' | 'search'>;
-  readonly workingMemory: Pick<WorkingMemoryService, 'get' | 'find' | 'put' | 'append' | 'delete' | 'list'>;
+  readonly workingMemory: Pick<WorkingMemoryService, 'get' | 'find' | 'put' | 'append' | 'fork' | 'delete' | 'list'>;
   memoryPrompt(raw: unknown): Promise<MemoryPromptResult>;
   // LLM features; a facade that confines callers (src/auth/scoped-engine.ts) confines these like the rest.
   /** Removes duplicate memories and merges near-duplicates (POST /v1/long-term-memory/compact). */

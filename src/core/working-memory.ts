@@ -122,6 +122,56 @@ export class WorkingMemoryService {
     return respond(final, opts, report, this.threshold);
   }
 
+  /**
+   * A new session that starts as a copy of this one: its messages (up to and including `at_message_id` when
+   * given), running summary, data, TTL and extraction strategy, in the same namespace and user. Messages keep their
+   * ids and extraction marks, so what was already extracted from the source is not extracted again; structured
+   * memories waiting for promotion stay with the source (promoting them twice would only duplicate them).
+   */
+  async fork(
+    source: SessionQuery,
+    opts: { new_session_id?: string | null; at_message_id?: string | null } = {},
+  ): Promise<WorkingMemoryResponse> {
+    const from = await this.store.getSession(source);
+    if (!from) throw notFound(`No working memory for session "${source.session_id}"${where(source)}.`);
+    let messages = from.messages;
+    if (opts.at_message_id != null) {
+      const at = messages.findIndex((m) => m.id === opts.at_message_id);
+      if (at < 0) {
+        throw invalid(`at_message_id: session "${from.session_id}" has no message "${opts.at_message_id}".`);
+      }
+      messages = messages.slice(0, at + 1);
+    }
+    const sessionId = opts.new_session_id ?? ulid();
+    const key = { session_id: sessionId, namespace: from.namespace, user_id: from.user_id };
+    const now = isoOf(Date.now());
+    const copy: WorkingMemory = {
+      ...key,
+      messages,
+      memories: [],
+      context: from.context,
+      data: from.data,
+      tokens: tokensOf(messages, from.context),
+      ttl_seconds: from.ttl_seconds,
+      long_term_memory_strategy: from.long_term_memory_strategy,
+      created_at: now,
+      updated_at: now,
+      last_accessed: now,
+      version: 0,
+    };
+    // Version 0 expected: the fork never overwrites a session that exists.
+    const stored = await this.store.putSession(copy, { expectedVersion: 0 }).catch((err: unknown) => {
+      if (err instanceof MemoryError && err.kind === 'conflict') {
+        throw new MemoryError(
+          'conflict',
+          `Session "${sessionId}"${where(key)} already exists; choose another new_session_id.`,
+        );
+      }
+      throw err;
+    });
+    return respond(stored, {}, undefined, this.threshold);
+  }
+
   /** Appends atomically on the server: concurrent appenders never lose a message. */
   async append(
     key: SessionKey,

@@ -47,7 +47,7 @@ const memories = [
 ];
 
 describe('MCP Inspector CLI', () => {
-  it('tools/list lists the 12 tools with their schemas', async () => {
+  it('tools/list lists the 13 tools with their schemas', async () => {
     const out = (await inspector(['--method', 'tools/list'])) as { tools: { name: string; inputSchema: object }[] };
     expect(out.tools.map((t) => t.name).sort()).toEqual([
       'append_messages',
@@ -56,6 +56,7 @@ describe('MCP Inspector CLI', () => {
       'delete_long_term_memories',
       'edit_long_term_memory',
       'forget_long_term_memories',
+      'fork_working_memory',
       'get_current_datetime',
       'get_long_term_memory',
       'get_working_memory',

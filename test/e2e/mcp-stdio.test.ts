@@ -18,6 +18,7 @@ const TOOL_NAMES = [
   'delete_long_term_memories',
   'edit_long_term_memory',
   'forget_long_term_memories',
+  'fork_working_memory',
   'get_current_datetime',
   'get_long_term_memory',
   'get_working_memory',
@@ -75,7 +76,7 @@ afterEach(() => {
 afterAll(cleanup);
 
 describe('MCP over stdio', () => {
-  it('lists exactly the 11 tools, each with input and output schemas and annotations', async () => {
+  it('lists exactly the 13 tools, each with input and output schemas and annotations', async () => {
     const { tools } = await main.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     for (const tool of tools) {

@@ -138,6 +138,41 @@ const appendMessages = createRoute({
   },
 });
 
+const forkSession = createRoute({
+  method: 'post',
+  path: '/v1/working-memory/{session_id}/fork',
+  tags,
+  security: bearerAuth,
+  summary: 'Branch a session into a new one',
+  description:
+    'Creates a new session in the same namespace and user with copies of the messages (up to and including ' +
+    '`at_message_id` when given), the running summary, data and TTL. Messages keep their ids and extraction ' +
+    'marks; structured memories waiting for promotion stay with the source. 409 when `new_session_id` exists.',
+  request: {
+    params: SessionPath,
+    body: {
+      content: {
+        'application/json': {
+          schema: z.strictObject({
+            new_session_id: Identifier.optional().meta({ description: 'Id of the copy (default: a new ULID).' }),
+            at_message_id: Identifier.optional().meta({ description: 'Copy the messages up to this one.' }),
+            namespace: NamespaceQuery,
+            user_id: UserQuery,
+          }),
+        },
+      },
+      required: false,
+    },
+  },
+  responses: {
+    200: { ...jsonContent(WorkingMemoryResponse, 'The new session'), headers: EtagHeader },
+    ...badRequest,
+    ...commonErrors,
+    ...notFound,
+    ...conflict,
+  },
+});
+
 export function workingMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listSessions, async (c) => {
     const { limit, offset, namespace, user_id } = c.req.valid('query');
@@ -181,6 +216,13 @@ export function workingMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
       { ...body, version: expected ?? body.version },
       { ...c.req.valid('query'), precondition: ifNoneMatch !== undefined || ifMatch?.any === false },
     );
+    return c.json(result, 200, { ETag: etagOf(result.version) });
+  });
+
+  app.openapi(forkSession, async (c) => {
+    const { session_id } = c.req.valid('param');
+    const { namespace, user_id, ...opts } = c.req.valid('json') ?? {};
+    const result = await c.get('api').workingMemory.fork({ session_id, namespace, user_id }, opts);
     return c.json(result, 200, { ETag: etagOf(result.version) });
   });
 
