@@ -94,6 +94,8 @@ const Settings = z.object({
   MODEL_CONTEXT_WINDOWS: ModelWindows.optional(),
   PROMPTS_DIR: optionalText,
   ENABLE_WORKING_MEMORY_SUMMARIZATION: bool.default(true),
+  WORKING_MEMORY_MAX_MESSAGES: int(1).optional(),
+  WORKING_MEMORY_CONTEXT_WINDOW: int(1).optional(),
   SUMMARIZATION_THRESHOLD: decimal(0.05, 1, 'fraction of the context window').default(0.7),
   SUMMARIZATION_KEEP: decimal(0.01, 1, 'fraction of the context window').default(0.4),
   LONG_TERM_MEMORY: bool.default(true),
@@ -135,6 +137,8 @@ export interface LlmConfig {
 
 export interface MemoryFeaturesConfig {
   summarization: { enabled: boolean; threshold: number; keep: number };
+  /** WORKING_MEMORY_MAX_MESSAGES and WORKING_MEMORY_CONTEXT_WINDOW (messages a read returns), when set. */
+  sessions: { maxMessages?: number; contextWindow?: number };
   /** `longTermMemory` gates promotion and extraction; `discrete` gates LLM extraction only. */
   extraction: {
     longTermMemory: boolean;
@@ -297,6 +301,7 @@ function featuresConfig(s: z.output<typeof Settings>): MemoryFeaturesConfig {
     );
   }
   return {
+    sessions: { maxMessages: s.WORKING_MEMORY_MAX_MESSAGES, contextWindow: s.WORKING_MEMORY_CONTEXT_WINDOW },
     summarization: {
       enabled: s.ENABLE_WORKING_MEMORY_SUMMARIZATION,
       threshold: s.SUMMARIZATION_THRESHOLD,

@@ -12,7 +12,8 @@ export default defineTool({
   description:
     "Adds messages to the end of a session's working memory, creating the session if needed. Safe when several " +
     'agents write at once: every message lands exactly once (re-sending a message id does not duplicate it). ' +
-    'Give model_name or context_window_max to keep the session within that window (older messages are summarized).',
+    'Give model_name or context_window_max to keep the session within that window, or max_messages to cap it ' +
+    '(older messages are summarized).',
   input: {
     session_id: Identifier.describe('The session (conversation) id.'),
     messages: z.array(MemoryMessageInput).min(1).max(1000),
@@ -42,6 +43,7 @@ export default defineTool({
         recent_messages_limit: 1,
         model_name: args.model_name,
         context_window_max: args.context_window_max,
+        max_messages: args.max_messages,
       },
     );
     return {

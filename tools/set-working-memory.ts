@@ -13,7 +13,7 @@ export default defineTool({
     'Replaces the whole working memory of a session: its messages, the running summary (context), structured ' +
     'memories waiting to be promoted, and free-form data. To add messages to a session, prefer append_messages: it ' +
     'never loses messages written by someone else at the same time. Pass `expected_version` (the `version` of your ' +
-    'last read) to refuse overwriting a newer version: the call then fails, saying which version is stored. Give model_name or context_window_max to keep the session within that window: ' +
+    'last read) to refuse overwriting a newer version: the call then fails, saying which version is stored. Give model_name or context_window_max to keep the session within that window, or max_messages to cap it: ' +
     'older messages are then folded into the summary in `context`.',
   input: {
     session_id: Identifier.describe('The session (conversation) id.'),
@@ -36,7 +36,7 @@ export default defineTool({
   },
   output: WorkingMemoryResponse.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  async run({ session_id, model_name, context_window_max, expected_version, ...body }, ctx) {
+  async run({ session_id, model_name, context_window_max, max_messages, expected_version, ...body }, ctx) {
     if (expected_version !== undefined && body.version !== undefined && expected_version !== body.version) {
       throw invalid(`expected_version (${expected_version}) and version (${body.version}) differ; give one.`);
     }
@@ -48,7 +48,7 @@ export default defineTool({
         namespace: body.namespace ?? ctx.defaults.namespace,
         user_id: body.user_id ?? ctx.defaults.user_id,
       },
-      { model_name, context_window_max },
+      { model_name, context_window_max, max_messages },
     );
   },
 });

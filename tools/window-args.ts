@@ -14,4 +14,10 @@ export const WindowArgs = {
     .positive()
     .optional()
     .describe('Context window in tokens; wins over model_name. Above 70% of it, older messages are summarized.'),
+  max_messages: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Keep at most this many messages; older ones are folded into the summary (trimmed without an LLM).'),
 };

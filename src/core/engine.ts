@@ -81,6 +81,8 @@ export class Engine implements MemoryEngine {
     this.workingMemory = new WorkingMemoryService(store, {
       maxTextBytes: config.maxTextBytes,
       summarization: config.features.summarization,
+      maxMessages: config.features.sessions.maxMessages,
+      contextWindow: config.features.sessions.contextWindow,
       summarizer: this.llm.summarizer,
       summarizerUnavailable: chat.unavailableReason,
       onWrite: (session, change) => this.llm.background.onSessionWrite(session, change),

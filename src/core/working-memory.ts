@@ -15,7 +15,7 @@ import { contextWindowFor } from './model-windows.js';
 import { validateStrategy } from './prompt-guard.js';
 import { buildRecord, checkTextSize } from './records.js';
 import type { Summarizer } from './summarizer.js';
-import { planSummarization, type SummarizationPolicy } from './summary-plan.js';
+import { planSummarization, type SummarizationPolicy, type SummaryPlan } from './summary-plan.js';
 import { countMessageTokens, countTokens } from './tokens.js';
 
 /** Fraction of the window above which the reference server summarizes. */
@@ -32,6 +32,8 @@ export interface SessionChange {
 export interface WindowOptions {
   model_name?: string | null;
   context_window_max?: number | null;
+  /** Writes only: the most messages the session keeps; older ones are folded into the summary, or trimmed. */
+  max_messages?: number | null;
 }
 
 export interface WorkingMemoryOptions {
@@ -41,6 +43,10 @@ export interface WorkingMemoryOptions {
   summarizer?: Summarizer | null;
   /** Why `summarizer` is null, for the response. */
   summarizerUnavailable?: string;
+  /** WORKING_MEMORY_MAX_MESSAGES: the cap of writes that give no max_messages. */
+  maxMessages?: number;
+  /** WORKING_MEMORY_CONTEXT_WINDOW: the newest messages a read returns when it gives no recent_messages_limit. */
+  contextWindow?: number;
   /** Called after every successful write; failures are logged, never returned to the writer. */
   onWrite?: (session: StoredSession, change: SessionChange) => Promise<void>;
 }
@@ -61,7 +67,7 @@ export class WorkingMemoryService {
     opts: WindowOptions & { recent_messages_limit?: number | null } = {},
   ): Promise<WorkingMemoryResponse> {
     const session = await this.store.getSession(query, {
-      recentMessagesLimit: opts.recent_messages_limit ?? undefined,
+      recentMessagesLimit: opts.recent_messages_limit ?? this.opts.contextWindow,
       touch: true,
     });
     if (!session) throw notFound(`No working memory for session "${query.session_id}"${where(query)}.`);
@@ -197,8 +203,9 @@ export class WorkingMemoryService {
 
   /**
    * Keeps the session inside the caller's window: above threshold × window, messages older than the newest that
-   * fit keep × window are folded into the running summary and archived (still exported, never dropped). Only
-   * when the request names a window (model_name or context_window_max), as in the reference server.
+   * fit keep × window are folded into the running summary and archived (still exported, never dropped), when the
+   * request names a window (model_name or context_window_max), as in the reference server. With a message cap
+   * (max_messages, or WORKING_MEMORY_MAX_MESSAGES), the messages beyond the newest `cap` are folded too.
    */
   private async summarizeIfNeeded(
     key: SessionKey,
@@ -206,15 +213,19 @@ export class WorkingMemoryService {
     opts: WindowOptions,
     limit?: number,
   ): Promise<{ session: StoredSession; report?: SummarizationReport }> {
-    if (!(opts.model_name || opts.context_window_max)) return { session };
-    const window = contextWindowFor(opts.model_name ?? undefined, opts.context_window_max ?? undefined);
+    const cap = opts.max_messages ?? this.opts.maxMessages;
+    const windowed = Boolean(opts.model_name || opts.context_window_max);
+    if (!windowed && !(cap !== undefined && session.total_messages > cap)) return { session };
+    const window = windowed
+      ? contextWindowFor(opts.model_name ?? undefined, opts.context_window_max ?? undefined)
+      : undefined;
     const id = JSON.stringify([key.session_id, key.namespace, key.user_id]);
     // Chained, not parallel: the second writer then sees the first one's summary and usually has nothing to do.
     const previous = this.summarizing.get(id);
     // After waiting, the session as this write left it is stale: read it again.
     const run = (previous ?? Promise.resolve())
       .catch(() => {})
-      .then(() => this.summarizeNow(key, session, window, limit, previous !== undefined));
+      .then(() => this.summarizeNow(key, session, { window, cap }, limit, previous !== undefined));
     this.summarizing.set(id, run);
     try {
       return await run;
@@ -226,7 +237,7 @@ export class WorkingMemoryService {
   private async summarizeNow(
     key: SessionKey,
     written: StoredSession,
-    window: number,
+    bounds: { window?: number; cap?: number },
     limit: number | undefined,
     stale: boolean,
   ): Promise<{ session: StoredSession; report?: SummarizationReport }> {
@@ -234,8 +245,21 @@ export class WorkingMemoryService {
     const complete = !stale && written.messages.length === written.total_messages;
     const full = complete ? written : await this.store.getSession(key);
     if (!full) return { session: written };
-    const plan = planSummarization(full.messages, full.context, window, policy);
+    const plan = foldPlan(full.messages, full.context, bounds, policy);
     if (!plan) return { session: recent(full, limit) };
+    if (!policy.enabled && bounds.cap !== undefined && full.messages.length > bounds.cap) {
+      // The cap is the caller's explicit limit: kept even with summarization off, by trimming.
+      const ids = full.messages.slice(0, full.messages.length - bounds.cap).map((m) => m.id);
+      const trimmed = await this.store.archiveMessages(key, { ids, context: full.context, expectedContext: full.context });
+      return {
+        session: trimmed ? recent(trimmed, limit) : recent(full, limit),
+        report: {
+          status: 'disabled',
+          reason: `ENABLE_WORKING_MEMORY_SUMMARIZATION is false: messages beyond max_messages (${bounds.cap}) were trimmed without a summary`,
+          trimmed_messages: trimmed ? ids.length : 0,
+        },
+      };
+    }
     if (!policy.enabled) {
       return {
         session: recent(full, limit),
@@ -327,6 +351,30 @@ export function tokensOf(messages: { role: string; content: string }[], context:
   let total = context ? countTokens(context) : 0;
   for (const m of messages) total += countMessageTokens(m);
   return total;
+}
+
+/** Summary budget of a fold that only a message cap asked for (no window to size it from). */
+const CAP_SUMMARY_TOKENS = 512;
+
+/**
+ * What to fold: the window's plan (when a window is named), widened so that at most `cap` messages stay. Null when
+ * nothing needs folding.
+ */
+function foldPlan(
+  messages: MemoryMessage[],
+  context: string | null,
+  bounds: { window?: number; cap?: number },
+  policy: SummarizationPolicy,
+): SummaryPlan | null {
+  const byWindow = bounds.window === undefined ? null : planSummarization(messages, context, bounds.window, policy);
+  const over = bounds.cap === undefined ? 0 : messages.length - bounds.cap;
+  if (over <= 0) return byWindow;
+  if (byWindow && byWindow.fold.length >= over) return byWindow;
+  return {
+    fold: messages.slice(0, over),
+    keep: messages.slice(over),
+    summaryTokens: byWindow?.summaryTokens ?? CAP_SUMMARY_TOKENS,
+  };
 }
 
 /** The session as a response with `recent_messages_limit` applied. */

@@ -175,3 +175,13 @@ export const WindowQuery = {
     .optional()
     .meta({ description: 'Explicit context window in tokens (overrides model_name).' }),
 };
+/** Writes also take a message cap. */
+export const WriteWindowQuery = {
+  ...WindowQuery,
+  max_messages: queryInt(1)
+    .optional()
+    .meta({
+      description:
+        'Keep at most this many messages: older ones are folded into the summary (trimmed without an LLM); the response says which.',
+    }),
+};

@@ -124,6 +124,25 @@ describe('set_working_memory expected_version over MCP', () => {
   });
 });
 
+describe('max_messages over MCP', () => {
+  it('caps the session on set_working_memory and append_messages', async () => {
+    const client = await connectMcp(`${url}/mcp`, 'http');
+    try {
+      const messages = ['a', 'b', 'c', 'd'].map((content) => ({ role: 'user', content }));
+      const set = await callTool(client, 'set_working_memory', { session_id: 'mcp-cap', messages, max_messages: 2 });
+      expect(set.structuredContent).toMatchObject({ total_messages: 2, summarization: { trimmed_messages: 2 } });
+      const appended = await callTool(client, 'append_messages', {
+        session_id: 'mcp-cap',
+        messages: [{ role: 'user', content: 'e' }],
+        max_messages: 1,
+      });
+      expect(appended.structuredContent).toMatchObject({ total_messages: 1 });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('stateless Streamable HTTP (MCP_STATELESS=true)', () => {
   let stateless: TestServer;
   beforeAll(async () => {

@@ -12,6 +12,7 @@ import {
   SessionListResponse,
   UserQuery,
   WindowQuery,
+  WriteWindowQuery,
   WorkingMemoryInput,
   WorkingMemoryResponse,
 } from '../schemas.js';
@@ -87,7 +88,7 @@ const putSession = createRoute({
     '`version` in the body (409). `If-None-Match: *` creates the session only if it does not exist yet (else 412).',
   request: {
     params: SessionPath,
-    query: z.object(WindowQuery),
+    query: z.object(WriteWindowQuery),
     headers: z.object({
       'if-match': z.string().optional().meta({ description: 'An ETag from a read ("3"), or *.' }),
       'if-none-match': z.string().optional().meta({ description: '* to create only.' }),
@@ -128,7 +129,7 @@ const appendMessages = createRoute({
     'and re-sending a message id does not duplicate it. Use recent_messages_limit to keep the response small.',
   request: {
     params: SessionPath,
-    query: z.object({ recent_messages_limit: queryInt(1).optional(), ...WindowQuery }),
+    query: z.object({ recent_messages_limit: queryInt(1).optional(), ...WriteWindowQuery }),
     body: jsonBody(AppendMessagesRequest),
   },
   responses: {
