@@ -10,6 +10,7 @@ import { loadRelatedWords, type RelatedWords } from '../text/related-words.js';
 import { Lazy } from '../util/lazy.js';
 import { log } from '../util/log.js';
 import type { TaskView } from './background.js';
+import { ChangeFeed } from './changes.js';
 import { type CompactionReport, type CompactOptions, compactLongTermMemories } from './compact.js';
 import { forgetLongTermMemories } from './forget.js';
 import { LlmFeatures, type LlmStatus } from './llm-features.js';
@@ -52,6 +53,8 @@ export class Engine implements MemoryEngine {
   readonly longTerm: LongTermMemory;
   readonly workingMemory: WorkingMemoryService;
   readonly llm: LlmFeatures;
+  /** Every memory and session write of this process (MCP resource notifications). */
+  readonly changes = new ChangeFeed();
 
   /** The WordNet related-word table, loaded (built once) on first use; undefined when RELATED_WORDS is off. */
   private readonly relatedWords: (() => Promise<RelatedWords | null>) | undefined;
@@ -75,6 +78,7 @@ export class Engine implements MemoryEngine {
       neighbourContext: config.neighbourContext,
       relatedWords: this.relatedWords,
       onCreated: (records) => this.llm.background.onMemoriesCreated(records),
+      changes: this.changes,
     });
     const chat = opts.chat ?? makeChatModels(config.llm);
     this.llm = new LlmFeatures(config, store, embedder, this.longTerm, chat, opts.autoStartWorker ?? true);
@@ -86,6 +90,7 @@ export class Engine implements MemoryEngine {
       summarizer: this.llm.summarizer,
       summarizerUnavailable: chat.unavailableReason,
       onWrite: (session, change) => this.llm.background.onSessionWrite(session, change),
+      changes: this.changes,
     });
   }
 

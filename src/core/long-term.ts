@@ -14,6 +14,7 @@ import type { IndexedMemory, KeywordHit, MemoryStore, PutOutcome, VectorPage } f
 import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import type { RelatedWords } from '../text/related-words.js';
 import { log } from '../util/log.js';
+import type { Change, ChangeFeed } from './changes.js';
 import { AccessRecorder } from './access-recorder.js';
 import { toStoreFilter } from './filters.js';
 import { ownContext, planNeighbourContext } from './neighbour-context.js';
@@ -44,6 +45,8 @@ export interface LongTermOptions {
   relatedWords?: () => Promise<RelatedWords | null>;
   /** Hook after `create` stored new memories (not overwrites or duplicates): queues enrichment and dedup. */
   onCreated?: (records: MemoryRecord[]) => Promise<void>;
+  /** Where writes are announced (MCP resource notifications). */
+  changes?: ChangeFeed;
 }
 
 export interface CreateResult {
@@ -94,6 +97,11 @@ export class LongTermMemory {
       return r.data;
     });
     const result = await this.write(parsed, opts.deduplicate ?? true, opts.defaults ?? {});
+    const status = new Map(result.outcomes.map((o) => [o.id, o.status]));
+    this.announce(
+      result.memories.filter((m) => status.get(m.id) !== 'duplicate'),
+      (m) => (status.get(m.id) === 'created' ? 'created' : 'updated'),
+    );
     if (this.opts.onCreated) {
       const created = new Set(result.outcomes.flatMap((o) => (o.status === 'created' ? [o.id] : [])));
       if (created.size) await this.opts.onCreated(result.memories.filter((m) => created.has(m.id)));
@@ -177,12 +185,31 @@ export class LongTermMemory {
     const record = buildRecord(merged.data, Date.now(), {}, current);
     const [item] = await this.index([record]);
     await this.store.putMemories([item!], { deduplicate: false });
-    return this.get(id);
+    const updated = await this.get(id);
+    this.announce([updated], () => 'updated');
+    return updated;
   }
 
   async delete(ids: string[]): Promise<number> {
     if (ids.length === 0) throw invalid('memory_ids: give at least one id');
-    return this.store.deleteMemories([...new Set(ids)]);
+    const unique = [...new Set(ids)];
+    // Owners are read first only when someone listens: a listener confines by them.
+    const gone = this.opts.changes?.listening ? await this.store.getMemories(unique) : [];
+    const n = await this.store.deleteMemories(unique);
+    this.announce(gone, () => 'deleted');
+    return n;
+  }
+
+  private announce(records: MemoryRecord[], action: (r: MemoryRecord) => Change['action']): void {
+    this.opts.changes?.emit(
+      records.map((r) => ({
+        resource: 'memory',
+        action: action(r),
+        id: r.id,
+        namespace: r.namespace,
+        user_id: r.user_id,
+      })),
+    );
   }
 
   async list(filter: Partial<MemoryFilter>, limit: number, offset: number) {

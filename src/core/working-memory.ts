@@ -11,6 +11,7 @@ import {
 import type { MemoryStore, SessionKey, SessionQuery, StoredSession } from '../store/port.js';
 import { log } from '../util/log.js';
 import { ulid } from '../util/ulid.js';
+import type { Change, ChangeFeed } from './changes.js';
 import { contextWindowFor } from './model-windows.js';
 import { validateStrategy } from './prompt-guard.js';
 import { buildRecord, checkTextSize } from './records.js';
@@ -47,6 +48,8 @@ export interface WorkingMemoryOptions {
   maxMessages?: number;
   /** WORKING_MEMORY_CONTEXT_WINDOW: the newest messages a read returns when it gives no recent_messages_limit. */
   contextWindow?: number;
+  /** Where writes are announced (MCP resource notifications). */
+  changes?: ChangeFeed;
   /** Called after every successful write; failures are logged, never returned to the writer. */
   onWrite?: (session: StoredSession, change: SessionChange) => Promise<void>;
 }
@@ -175,6 +178,7 @@ export class WorkingMemoryService {
       }
       throw err;
     });
+    this.announce(stored, 'created');
     return respond(stored, {}, undefined, this.threshold);
   }
 
@@ -301,7 +305,14 @@ export class WorkingMemoryService {
     return (this.opts.summarization ?? DEFAULT_POLICY).threshold;
   }
 
+  private announce(s: SessionKey, action: Change['action']): void {
+    this.opts.changes?.emit([
+      { resource: 'session', action, id: s.session_id, namespace: s.namespace ?? null, user_id: s.user_id ?? null },
+    ]);
+  }
+
   private async notify(session: StoredSession, change: SessionChange): Promise<void> {
+    this.announce(session, session.version <= 1 ? 'created' : 'updated');
     if (!this.opts.onWrite) return;
     try {
       await this.opts.onWrite(session, change);
@@ -317,6 +328,7 @@ export class WorkingMemoryService {
     if (!(await this.store.deleteSession(query))) {
       throw notFound(`No working memory for session "${query.session_id}"${where(query)}.`);
     }
+    this.announce({ session_id: query.session_id, namespace: query.namespace ?? null, user_id: query.user_id ?? null }, 'deleted');
   }
 
   async list(filter: { namespace?: string | null; user_id?: string | null }, limit: number, offset: number) {

@@ -8,6 +8,8 @@ import type { Engine } from '../core/engine.js';
 import { MemoryError } from '../errors.js';
 import { log } from '../util/log.js';
 import { VERSION } from '../version.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
 
 export interface McpServerOptions {
   defaults?: { namespace?: string; user_id?: string };
@@ -78,5 +80,7 @@ export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): Mc
       },
     );
   }
+  registerResources(server, api, defaults, engine.changes, opts.scope);
+  registerPrompts(server, api, defaults);
   return server;
 }
