@@ -121,4 +121,22 @@ describe('MCP Inspector CLI', () => {
     expect(system.some((t) => t.includes(ALICE) && t.includes(`(ID: ${aliceId})`))).toBe(true);
     expect(prompt.messages.at(-1)).toEqual({ role: 'user', content: { type: 'text', text: query } });
   });
+
+  it('resources/list, resources/read and prompts/get through the Inspector', async () => {
+    const listed = (await inspector(['--method', 'resources/list'])) as { resources: { uri: string }[] };
+    expect(listed.resources.map((r) => r.uri)).toContain(`memory://memories/${aliceId}`);
+    const read = (await inspector(['--method', 'resources/read', '--uri', `memory://memories/${aliceId}`])) as {
+      contents: { text: string }[];
+    };
+    expect(JSON.parse(read.contents[0]!.text).text).toBe(ALICE);
+    const prompt = (await inspector([
+      '--method',
+      'prompts/get',
+      '--prompt-name',
+      'recall',
+      '--prompt-args',
+      'topic=Alice food',
+    ])) as { messages: { content: { text: string } }[] };
+    expect(prompt.messages[0]!.content.text).toContain(`${ALICE} (ID: ${aliceId})`);
+  });
 });
