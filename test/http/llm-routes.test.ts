@@ -3,6 +3,8 @@
  * background tasks by id, optimize_query falling back to the original text, the metrics, and the
  * compact_long_term_memories MCP tool through the confined engine over Streamable HTTP.
  */
+
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, memory, startServer, type TestServer } from './helpers.js';
@@ -290,5 +292,39 @@ describe('forgetting with a token', () => {
     const reader = await call(url, 'POST', '/v1/long-term-memory/forget', { body, token: tok.readA });
     expect(reader.status).toBe(403);
     expect(reader.body.detail).toMatch(/needs write access/);
+  });
+});
+
+describe('MCP resources with a token', () => {
+  it('lists and reads only the token namespace, and notifies only of its changes', async () => {
+    await seed(tok.writeA, [memory('res-a', 'A keeps the spare key under the mat')]);
+    await seed(tok.writeB, [memory('res-b', 'B keeps the spare key in the shed')]);
+    const client = await connectMcp(`${url}/mcp`, 'http', tok.writeA);
+    try {
+      const uris = (await client.listResources()).resources.map((r) => r.uri);
+      expect(uris).toContain('memory://memories/res-a');
+      expect(uris).not.toContain('memory://memories/res-b');
+      await expect(client.readResource({ uri: 'memory://memories/res-b' })).rejects.toThrow(/No long-term memory/);
+
+      // Subscribed to both; B's edit must send nothing. Updates go down one stream in order, so had B's been
+      // sent, it would arrive before A's.
+      const seen: string[] = [];
+      const aSeen = new Promise<void>((resolve) => {
+        client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+          seen.push(n.params.uri);
+          if (n.params.uri === 'memory://memories/res-a') resolve();
+        });
+      });
+      await client.subscribeResource({ uri: 'memory://memories/res-b' });
+      await client.subscribeResource({ uri: 'memory://memories/res-a' });
+      const patch = (id: string, token: string) =>
+        call(url, 'PATCH', `/v1/long-term-memory/${id}`, { token, body: { topics: ['keys'] } });
+      expect((await patch('res-b', tok.writeB)).status).toBe(200);
+      expect((await patch('res-a', tok.writeA)).status).toBe(200);
+      await aSeen;
+      expect(seen).toEqual(['memory://memories/res-a']);
+    } finally {
+      await client.close();
+    }
   });
 });
