@@ -41,6 +41,12 @@ export function toStoreFilter(req: Partial<MemoryFilter>): StoreFilter {
     const f = req[field];
     if (f) out.times[field] = timeBounds(field, f);
   }
+  if (req.importance) {
+    const { between, ...ops } = req.importance;
+    out.importance = between
+      ? { ...ops, gte: Math.max(ops.gte ?? between[0], between[0]), lte: Math.min(ops.lte ?? between[1], between[1]) }
+      : ops;
+  }
   if (req.pinned !== undefined) out.pinned = req.pinned;
   return out;
 }

@@ -47,6 +47,28 @@ export const TimeFilter = z
   });
 export type TimeFilter = z.infer<typeof TimeFilter>;
 
+const Importance = z.number().min(0).max(1);
+/** A range on importance (0–1), with the time filters' operators. */
+export const ImportanceFilter = z
+  .object({
+    gt: Importance,
+    gte: Importance,
+    lt: Importance,
+    lte: Importance,
+    eq: Importance,
+    ne: Importance,
+    between: z.tuple([Importance, Importance]),
+  })
+  .partial()
+  .strict()
+  .refine((f) => Object.keys(f).length > 0, {
+    message: 'an importance filter needs one of gt, gte, lt, lte, eq, ne, between',
+  })
+  .refine((f) => !f.between || f.between[0] <= f.between[1], {
+    message: 'importance.between: the first value must not be above the second',
+  });
+export type ImportanceFilter = z.infer<typeof ImportanceFilter>;
+
 export const TAG_FIELDS = [
   'session_id',
   'namespace',
@@ -74,6 +96,7 @@ export const MemoryFilterShape = {
   last_accessed: TimeFilter.optional(),
   event_date: TimeFilter.optional(),
   updated_at: TimeFilter.optional(),
+  importance: ImportanceFilter.optional().describe('Range on importance (0-1), e.g. {"gte": 0.7}.'),
   pinned: z.boolean().optional(),
 };
 export const MemoryFilter = z.object(MemoryFilterShape);
@@ -91,6 +114,8 @@ export interface TimeBounds {
 export interface StoreFilter {
   tags: Partial<Record<TagField, TagFilter>>;
   times: Partial<Record<TimeField, TimeBounds>>;
+  /** Bounds on importance, with the same operators as times. */
+  importance?: TimeBounds;
   pinned?: boolean;
 }
 

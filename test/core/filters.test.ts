@@ -38,6 +38,14 @@ describe('filter schema', () => {
     expect(t.success).toBe(false);
   });
 
+  it('takes an importance range from 0 to 1, between as gte+lte, and refuses anything else', () => {
+    const r = SearchRequest.parse({ text: 'q', importance: { between: [0.2, 0.8], gt: 0.3 } });
+    expect(toStoreFilter(r).importance).toEqual({ gt: 0.3, gte: 0.2, lte: 0.8 });
+    for (const bad of [{ gte: 1.5 }, { lt: -0.1 }, { between: [0.9, 0.1] }, {}, { above: 0.5 }, { gte: '0.5' }]) {
+      expect(SearchRequest.safeParse({ text: 'q', importance: bad }).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
   it('rejects unreadable dates', () => {
     expect(SearchRequest.safeParse({ created_at: { gt: 'last tuesday' } }).success).toBe(false);
   });

@@ -44,6 +44,7 @@ export function filterQuery(filter: StoreFilter): { query: string; empty: boolea
     if (!name) throw new MemoryError('invalid', `unknown time filter field: ${field}`);
     timeClauses(clauses, field, name, b);
   }
+  if (filter.importance) timeClauses(clauses, 'importance', 'importance', filter.importance);
   if (filter.pinned !== undefined) clauses.push(`@pinned:{${filter.pinned ? '1' : '0'}}`);
   return clauses.length === 0 ? { query: '*', empty: true } : { query: clauses.join(' '), empty: false };
 }

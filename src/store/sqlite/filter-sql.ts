@@ -76,7 +76,7 @@ function timeBounds(out: Out, field: string, col: string, b: TimeBounds): void {
     const v = b[op];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new MemoryError('invalid', `${field}.${op} must be an epoch-millisecond number`);
+      throw new MemoryError('invalid', `${field}.${op} must be a finite number`);
     }
     add(out, clause, v);
   }
@@ -97,6 +97,7 @@ export function filterSql(filter: StoreFilter): FilterSql {
     if (!col) throw new MemoryError('invalid', `unknown time filter field: ${field}`);
     timeBounds(out, field, col, b);
   }
+  if (filter.importance) timeBounds(out, 'importance', 'm.importance', filter.importance);
   if (filter.pinned !== undefined) add(out, 'm.pinned = ?', filter.pinned ? 1 : 0);
   const empty = out.clauses.length === 0;
   return { where: empty ? '1' : out.clauses.join(' AND '), params: out.params, empty };

@@ -30,6 +30,7 @@ const SEARCH_INDEX_TIMES = new Set(['created_at', 'last_accessed']);
  */
 function memoriesFor(filter: StoreFilter): string {
   const covered =
+    filter.importance === undefined &&
     Object.entries(filter.tags).every(([k, v]) => v === undefined || SEARCH_INDEX_TAGS.has(k)) &&
     Object.entries(filter.times).every(([k, v]) => v === undefined || SEARCH_INDEX_TIMES.has(k));
   return covered ? 'memories m INDEXED BY memories_search' : 'memories m';

@@ -189,4 +189,34 @@ export function filterBehaviour(ctx: StoreContext): void {
       expect(await match(filter({ memory_type: { eq: 'semantic' } }, { updated_at: { lt: ms(12) } }))).toEqual(['t1']);
     });
   });
+
+  describe('importance', () => {
+    beforeEach(async () => {
+      await ctx.store.putMemories(
+        [
+          mem({ id: 'low', importance: 0.1 }),
+          mem({ id: 'mid', importance: 0.5 }),
+          mem({ id: 'high', importance: 0.9, pinned: true }),
+        ],
+        { deduplicate: false },
+      );
+    });
+    const imp = (b: NonNullable<StoreFilter['importance']>, pinned?: boolean): StoreFilter => ({
+      ...filter({}, {}, pinned),
+      importance: b,
+    });
+
+    it('gt, gte, lt, lte, eq, ne, and with pinned and tags', async () => {
+      expect(await match(imp({ gt: 0.5 }))).toEqual(['high']);
+      expect(await match(imp({ gte: 0.5 }))).toEqual(['high', 'mid']);
+      expect(await match(imp({ lt: 0.5 }))).toEqual(['low']);
+      expect(await match(imp({ lte: 0.5 }))).toEqual(['low', 'mid']);
+      expect(await match(imp({ eq: 0.5 }))).toEqual(['mid']);
+      expect(await match(imp({ ne: 0.5 }))).toEqual(['high', 'low']);
+      expect(await match(imp({ gte: 0.2, lte: 0.95 }, false))).toEqual(['mid']);
+      expect(await match({ ...filter({ memory_type: { eq: 'semantic' } }), importance: { gt: 0.8 } })).toEqual([
+        'high',
+      ]);
+    });
+  });
 }
