@@ -30,43 +30,24 @@ export const TagFilterInput = z.union([
   TagFilter,
 ]);
 
-export const TimeFilter = z
-  .object({
-    gt: Timestamp,
-    gte: Timestamp,
-    lt: Timestamp,
-    lte: Timestamp,
-    eq: Timestamp,
-    ne: Timestamp,
-    between: z.tuple([Timestamp, Timestamp]),
-  })
-  .partial()
-  .strict()
-  .refine((f) => Object.keys(f).length > 0, {
-    message: 'a time filter needs one of gt, gte, lt, lte, eq, ne, between',
-  });
+/** A range filter on one value type: operators combine with AND; unknown operators are refused. */
+const rangeFilter = <T extends z.ZodType>(value: T, what: string) =>
+  z
+    .object({ gt: value, gte: value, lt: value, lte: value, eq: value, ne: value, between: z.tuple([value, value]) })
+    .partial()
+    .strict()
+    .refine((f) => Object.keys(f).length > 0, {
+      message: `${what} filter needs one of gt, gte, lt, lte, eq, ne, between`,
+    });
+
+export const TimeFilter = rangeFilter(Timestamp, 'a time');
 export type TimeFilter = z.infer<typeof TimeFilter>;
 
-const Importance = z.number().min(0).max(1);
 /** A range on importance (0–1), with the time filters' operators. */
-export const ImportanceFilter = z
-  .object({
-    gt: Importance,
-    gte: Importance,
-    lt: Importance,
-    lte: Importance,
-    eq: Importance,
-    ne: Importance,
-    between: z.tuple([Importance, Importance]),
-  })
-  .partial()
-  .strict()
-  .refine((f) => Object.keys(f).length > 0, {
-    message: 'an importance filter needs one of gt, gte, lt, lte, eq, ne, between',
-  })
-  .refine((f) => !f.between || f.between[0] <= f.between[1], {
-    message: 'importance.between: the first value must not be above the second',
-  });
+export const ImportanceFilter = rangeFilter(z.number().min(0).max(1), 'an importance').refine(
+  (f) => !f.between || f.between[0] <= f.between[1],
+  { message: 'importance.between: the first value must not be above the second' },
+);
 export type ImportanceFilter = z.infer<typeof ImportanceFilter>;
 
 export const TAG_FIELDS = [
