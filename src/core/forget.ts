@@ -26,6 +26,7 @@ const BUDGET_WEIGHTS: RecencyWeights = {
   novelty: 0.4,
   halfLifeLastAccessDays: 7,
   halfLifeCreatedDays: 30,
+  importance: 0,
 };
 
 /**

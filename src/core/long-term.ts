@@ -14,8 +14,8 @@ import type { IndexedMemory, KeywordHit, MemoryStore, PutOutcome, VectorPage } f
 import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import type { RelatedWords } from '../text/related-words.js';
 import { log } from '../util/log.js';
-import type { Change, ChangeFeed } from './changes.js';
 import { AccessRecorder } from './access-recorder.js';
+import type { Change, ChangeFeed } from './changes.js';
 import { toStoreFilter } from './filters.js';
 import { ownContext, planNeighbourContext } from './neighbour-context.js';
 import {
@@ -299,7 +299,17 @@ export class LongTermMemory {
         candidates = candidates.flatMap((c) => {
           if (c.createdMs !== undefined && c.lastAccessedMs !== undefined) return [c];
           const r = fetched.get(c.id);
-          return r ? [{ ...c, createdMs: Date.parse(r.created_at), lastAccessedMs: Date.parse(r.last_accessed) }] : [];
+          return r
+            ? [
+                {
+                  ...c,
+                  createdMs: Date.parse(r.created_at),
+                  lastAccessedMs: Date.parse(r.last_accessed),
+                  importance: r.importance,
+                  pinned: r.pinned,
+                },
+              ]
+            : [];
         });
       }
     }
@@ -308,7 +318,17 @@ export class LongTermMemory {
       .map((c) => ({
         id: c.id,
         score: weights
-          ? recencyScore(c.score, { lastAccessedMs: c.lastAccessedMs!, createdMs: c.createdMs! }, now, weights)
+          ? recencyScore(
+              c.score,
+              {
+                lastAccessedMs: c.lastAccessedMs!,
+                createdMs: c.createdMs!,
+                importance: c.importance,
+                pinned: c.pinned,
+              },
+              now,
+              weights,
+            )
           : c.score,
       }))
       .sort((a, b) => b.score - a.score);
@@ -338,6 +358,7 @@ export class LongTermMemory {
       novelty: req.recency_novelty_weight ?? DEFAULT_RECENCY.novelty,
       halfLifeLastAccessDays: req.recency_half_life_last_access_days ?? DEFAULT_RECENCY.halfLifeLastAccessDays,
       halfLifeCreatedDays: req.recency_half_life_created_days ?? DEFAULT_RECENCY.halfLifeCreatedDays,
+      importance: req.recency_importance_weight ?? DEFAULT_RECENCY.importance,
     };
   }
 

@@ -15,6 +15,8 @@ export function candidate(hit: { id: string } & HitTimes, score: number): Candid
   const c: Candidate = { id: hit.id, score };
   if (hit.createdMs !== undefined) c.createdMs = hit.createdMs;
   if (hit.lastAccessedMs !== undefined) c.lastAccessedMs = hit.lastAccessedMs;
+  if (hit.importance !== undefined) c.importance = hit.importance;
+  if (hit.pinned !== undefined) c.pinned = hit.pinned;
   return c;
 }
 
@@ -96,6 +98,8 @@ export interface RecencyWeights {
   novelty: number;
   halfLifeLastAccessDays: number;
   halfLifeCreatedDays: number;
+  /** Weight of the memory's importance (0–1) beside the reference's blend; 0 gives the reference's score. */
+  importance: number;
 }
 
 export const DEFAULT_RECENCY: RecencyWeights = {
@@ -105,19 +109,29 @@ export const DEFAULT_RECENCY: RecencyWeights = {
   novelty: 0.4,
   halfLifeLastAccessDays: 7,
   halfLifeCreatedDays: 30,
+  importance: 0.1,
 };
 
 const DAY_MS = 86_400_000;
 const decay = (ageMs: number, halfLifeDays: number) => 0.5 ** (Math.max(0, ageMs) / (halfLifeDays * DAY_MS));
 
-/** The reference server's re-rank: relevance blended with freshness (last access) and novelty (creation). */
+/** A memory's importance when it has none recorded (the records' default). */
+export const DEFAULT_IMPORTANCE = 0.5;
+
+/**
+ * The reference server's re-rank, relevance blended with freshness (last access, so every access reinforces) and
+ * novelty (creation), then averaged with the memory's importance at weight `w.importance`:
+ * (blend + w.importance x importance) / (1 + w.importance). A pinned memory never decays: its freshness and
+ * novelty stay 1. Memories of equal importance keep the reference's order.
+ */
 export function recencyScore(
   relevance: number,
-  times: { lastAccessedMs: number; createdMs: number },
+  m: { lastAccessedMs: number; createdMs: number; importance?: number; pinned?: boolean },
   now: number,
   w: RecencyWeights,
 ): number {
-  const fresh = decay(now - times.lastAccessedMs, w.halfLifeLastAccessDays);
-  const novel = decay(now - times.createdMs, w.halfLifeCreatedDays);
-  return w.semantic * relevance + w.recency * (w.freshness * fresh + w.novelty * novel);
+  const fresh = m.pinned ? 1 : decay(now - m.lastAccessedMs, w.halfLifeLastAccessDays);
+  const novel = m.pinned ? 1 : decay(now - m.createdMs, w.halfLifeCreatedDays);
+  const blend = w.semantic * relevance + w.recency * (w.freshness * fresh + w.novelty * novel);
+  return (blend + w.importance * (m.importance ?? DEFAULT_IMPORTANCE)) / (1 + w.importance);
 }

@@ -254,7 +254,11 @@ export class WorkingMemoryService {
     if (!policy.enabled && bounds.cap !== undefined && full.messages.length > bounds.cap) {
       // The cap is the caller's explicit limit: kept even with summarization off, by trimming.
       const ids = full.messages.slice(0, full.messages.length - bounds.cap).map((m) => m.id);
-      const trimmed = await this.store.archiveMessages(key, { ids, context: full.context, expectedContext: full.context });
+      const trimmed = await this.store.archiveMessages(key, {
+        ids,
+        context: full.context,
+        expectedContext: full.context,
+      });
       return {
         session: trimmed ? recent(trimmed, limit) : recent(full, limit),
         report: {
@@ -328,7 +332,10 @@ export class WorkingMemoryService {
     if (!(await this.store.deleteSession(query))) {
       throw notFound(`No working memory for session "${query.session_id}"${where(query)}.`);
     }
-    this.announce({ session_id: query.session_id, namespace: query.namespace ?? null, user_id: query.user_id ?? null }, 'deleted');
+    this.announce(
+      { session_id: query.session_id, namespace: query.namespace ?? null, user_id: query.user_id ?? null },
+      'deleted',
+    );
   }
 
   async list(filter: { namespace?: string | null; user_id?: string | null }, limit: number, offset: number) {

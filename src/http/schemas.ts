@@ -178,10 +178,8 @@ export const WindowQuery = {
 /** Writes also take a message cap. */
 export const WriteWindowQuery = {
   ...WindowQuery,
-  max_messages: queryInt(1)
-    .optional()
-    .meta({
-      description:
-        'Keep at most this many messages: older ones are folded into the summary (trimmed without an LLM); the response says which.',
-    }),
+  max_messages: queryInt(1).optional().meta({
+    description:
+      'Keep at most this many messages: older ones are folded into the summary (trimmed without an LLM); the response says which.',
+  }),
 };

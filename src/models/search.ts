@@ -12,6 +12,12 @@ export const RecencyParams = {
   recency_novelty_weight: z.number().min(0).max(1).optional(),
   recency_half_life_last_access_days: z.number().positive().optional(),
   recency_half_life_created_days: z.number().positive().optional(),
+  recency_importance_weight: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("Weight of each memory's importance in the re-rank (default 0.1; 0 ranks as the reference server)."),
 };
 
 /** The REST search body (field `text`), as in the reference server. */

@@ -28,12 +28,14 @@ export type PutOutcome =
   | { status: 'duplicate'; id: string; existing_id: string };
 
 /**
- * A hit's memory times (epoch ms), for stores that have them at hand when searching: recency ranking then needs
- * no record, and only the returned page is fetched. A store fills both or neither.
+ * A hit's memory times (epoch ms), importance and pin, for stores that have them at hand when searching: ranking
+ * then needs no record, and only the returned page is fetched. A store fills all or none.
  */
 export interface HitTimes {
   createdMs?: number;
   lastAccessedMs?: number;
+  importance?: number;
+  pinned?: boolean;
 }
 export interface KeywordHit extends HitTimes {
   id: string;

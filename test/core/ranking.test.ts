@@ -125,7 +125,36 @@ describe('scores', () => {
       DEFAULT_RECENCY,
     );
     expect(fresh).toBeGreaterThan(stale);
-    // 0.8·0.5 + 0.2·(0.6·1 + 0.4·0.5^(1/30))
-    expect(fresh).toBeCloseTo(0.4 + 0.2 * (0.6 + 0.4 * 0.5 ** (1 / 30)), 6);
+    // The reference's blend 0.8·0.5 + 0.2·(0.6·1 + 0.4·0.5^(1/30)), averaged with importance 0.5 at weight 0.1.
+    const blend = 0.4 + 0.2 * (0.6 + 0.4 * 0.5 ** (1 / 30));
+    expect(fresh).toBeCloseTo((blend + 0.1 * 0.5) / 1.1, 6);
+    // Weight 0: the reference's score exactly.
+    const reference = { ...DEFAULT_RECENCY, importance: 0 };
+    expect(recencyScore(0.5, { lastAccessedMs: now, createdMs: now - day }, now, reference)).toBeCloseTo(blend, 12);
+  });
+
+  it('importance lifts a memory among equally relevant ones; equal importance keeps the reference order', () => {
+    const now = Date.UTC(2026, 0, 31);
+    const day = 86_400_000;
+    const times = { lastAccessedMs: now - 3 * day, createdMs: now - 10 * day };
+    const score = (relevance: number, importance?: number) =>
+      recencyScore(relevance, { ...times, importance }, now, DEFAULT_RECENCY);
+    expect(score(0.6, 0.9)).toBeGreaterThan(score(0.6, 0.5));
+    expect(score(0.6)).toBe(score(0.6, 0.5));
+    // A large gap in relevance is not overturned by importance alone at the default weight.
+    expect(score(0.8, 0.1)).toBeGreaterThan(score(0.5, 1));
+    const reference = { ...DEFAULT_RECENCY, importance: 0 };
+    expect(recencyScore(0.6, { ...times, importance: 1 }, now, reference)).toBe(
+      recencyScore(0.6, { ...times, importance: 0 }, now, reference),
+    );
+  });
+
+  it('a pinned memory never decays', () => {
+    const now = Date.UTC(2026, 0, 31);
+    const old = { lastAccessedMs: now - 400 * 86_400_000, createdMs: now - 900 * 86_400_000 };
+    const pinned = recencyScore(0.5, { ...old, pinned: true }, now, DEFAULT_RECENCY);
+    const brandNew = recencyScore(0.5, { lastAccessedMs: now, createdMs: now }, now, DEFAULT_RECENCY);
+    expect(pinned).toBeCloseTo(brandNew, 12);
+    expect(recencyScore(0.5, old, now, DEFAULT_RECENCY)).toBeLessThan(pinned);
   });
 });

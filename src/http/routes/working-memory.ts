@@ -12,9 +12,9 @@ import {
   SessionListResponse,
   UserQuery,
   WindowQuery,
-  WriteWindowQuery,
   WorkingMemoryInput,
   WorkingMemoryResponse,
+  WriteWindowQuery,
 } from '../schemas.js';
 import {
   badRequest,

@@ -55,11 +55,13 @@ export function keywordQuery(tokens: string[], filter: string | null, contextWei
 }
 
 // Hits carry the memory's times (port HitTimes), so recency ranking needs no record fetch.
-const RETURN_TIMES = ['RETURN', 2, 'created_at', 'last_accessed'] as const;
-const RETURN_DIST_TIMES = ['RETURN', 3, 'dist', 'created_at', 'last_accessed'] as const;
+const RETURN_TIMES = ['RETURN', 4, 'created_at', 'last_accessed', 'importance', 'pinned'] as const;
+const RETURN_DIST_TIMES = ['RETURN', 5, 'dist', 'created_at', 'last_accessed', 'importance', 'pinned'] as const;
 const times = (r: SearchRow) => ({
   createdMs: Number(r.fields.created_at),
   lastAccessedMs: Number(r.fields.last_accessed),
+  importance: Number(r.fields.importance),
+  pinned: r.fields.pinned === '1',
 });
 
 const byScoreThenId = (a: KeywordHit, b: KeywordHit) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

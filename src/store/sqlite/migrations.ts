@@ -158,6 +158,12 @@ WHEN OLD.namespace IS NOT NEW.namespace BEGIN
 END;
 `;
 
+// Search hits also carry importance (and pinned), which ranking weighs: the covering index holds it too.
+const V4 = `
+DROP INDEX memories_search;
+CREATE INDEX memories_search ON memories (pk, namespace, user_id, session_id, memory_type, pinned, id, created_at, last_accessed, importance);
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
@@ -171,6 +177,7 @@ const MIGRATIONS: readonly Migration[] = [
       new VectorIndex(db, stmts, new Meta(stmts)).upgradeToCodes();
     },
   },
+  { version: 4, description: 'search: importance in the covering index', sql: V4 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -17,8 +17,17 @@ import { encode, filterKey, KEY_COLUMNS, SHARDS, VEC0_MAX_K, type VectorIndex, t
 
 export const DEFAULT_CONTEXT_WEIGHT = 0.5;
 
-/** Every hit carries its memory's times, so ranking by recency needs no record fetch. */
-const TIMES = 'm.created_at AS createdMs, m.last_accessed AS lastAccessedMs';
+/** Every hit carries its memory's times, importance and pin, so ranking needs no record fetch. */
+const TIMES =
+  'm.created_at AS createdMs, m.last_accessed AS lastAccessedMs, m.importance AS importance, m.pinned AS pinned';
+/** The same columns, selected again from a subquery. */
+const FACTS = 'createdMs, lastAccessedMs, importance, pinned';
+
+/** SQLite has no booleans: pinned comes back as 0 or 1. */
+function withPinned<T extends { pinned?: boolean | number }>(rows: T[]): T[] {
+  for (const r of rows) r.pinned = r.pinned === 1 || r.pinned === true;
+  return rows;
+}
 
 /** Filter fields whose SQL reads only columns of the memories_search index (multi-valued tags need only m.pk). */
 const SEARCH_INDEX_TAGS = new Set(['namespace', 'user_id', 'session_id', 'memory_type', 'topics', 'entities']);
@@ -30,7 +39,6 @@ const SEARCH_INDEX_TIMES = new Set(['created_at', 'last_accessed']);
  */
 function memoriesFor(filter: StoreFilter): string {
   const covered =
-    filter.importance === undefined &&
     Object.entries(filter.tags).every(([k, v]) => v === undefined || SEARCH_INDEX_TAGS.has(k)) &&
     Object.entries(filter.times).every(([k, v]) => v === undefined || SEARCH_INDEX_TIMES.has(k));
   return covered ? 'memories m INDEXED BY memories_search' : 'memories m';
@@ -92,6 +100,7 @@ export function keywordSearch(
          ) t CROSS JOIN ${m} ON m.pk = t.rowid WHERE ${f.where} ORDER BY t.score DESC, t.rowid`,
       )
       .all(contextWeight, query, limit, ...f.params) as KeywordHit[];
+    withPinned(items);
     // With a filter, fewer than k hits may mean that it dropped some: only the general way can tell.
     if (f.empty || items.length === limit) {
       if (!count || items.length < limit) return { items, total: items.length };
@@ -105,19 +114,19 @@ export function keywordSearch(
     FROM memories_fts CROSS JOIN ${m} ON m.pk = memories_fts.rowid WHERE memories_fts MATCH ? AND ${f.where}`;
   if (!count) {
     const items = stmts
-      .get(`SELECT id, score, createdMs, lastAccessedMs FROM (${select}) ORDER BY score DESC, pk LIMIT ?`)
+      .get(`SELECT id, score, ${FACTS} FROM (${select}) ORDER BY score DESC, pk LIMIT ?`)
       .all(contextWeight, query, ...f.params, limit) as KeywordHit[];
-    return { items, total: items.length };
+    return { items: withPinned(items), total: items.length };
   }
   // Every match costs a join here, so counting them in the same pass beats a second one (measured 0.5 against
   // 0.8 ms for 135 of 1345 matches at 10k). With k = 0, one row is still read, for the count.
   const rows = stmts
     .get(
-      `SELECT id, score, createdMs, lastAccessedMs, count(*) OVER () AS total FROM (${select})
+      `SELECT id, score, ${FACTS}, count(*) OVER () AS total FROM (${select})
        ORDER BY score DESC, pk LIMIT ?`,
     )
     .all(contextWeight, query, ...f.params, limit === 0 ? 1 : limit) as (KeywordHit & { total: number })[];
-  return { items: rows.slice(0, limit).map(({ total: _, ...hit }) => hit), total: rows[0]?.total ?? 0 };
+  return { items: withPinned(rows.slice(0, limit).map(({ total: _, ...hit }) => hit)), total: rows[0]?.total ?? 0 };
 }
 
 /** When the coarse (binary code) search is used instead of an exact scan; tests lower the limits to exercise it. */
@@ -164,14 +173,14 @@ export function vectorSearch(
     // count beats a second counting scan; it costs most when nearly every row is within maxDistance.)
     const rows = stmts
       .get(
-        `SELECT id, distance, createdMs, lastAccessedMs, count(*) OVER () AS total FROM (
+        `SELECT id, distance, ${FACTS}, count(*) OVER () AS total FROM (
            SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
            FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE ${f.where}
          ) WHERE distance <= ? ORDER BY distance, id LIMIT ?`,
       )
       .all(q, ...f.params, maxDistance, Math.max(1, limit)) as (VectorHit & { total: number })[];
     const total = rows[0]?.total ?? 0;
-    return { items: rows.slice(0, limit).map(({ total: _, ...hit }) => hit), total };
+    return { items: withPinned(rows.slice(0, limit).map(({ total: _, ...hit }) => hit)), total };
   }
 
   const total =
@@ -216,7 +225,7 @@ function exactScan(
      FROM (SELECT * FROM d ORDER BY distance NULLS LAST, pk LIMIT ?) d CROSS JOIN memories m ON m.pk = d.pk
      ORDER BY distance NULLS LAST, id LIMIT ?`;
   const sums = withSimilarity
-    ? 'UNION ALL SELECT NULL, NULL, NULL, NULL, count(distance), sum(distance), sum(distance * distance) FROM d'
+    ? 'UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, count(distance), sum(distance), sum(distance * distance) FROM d'
     : '';
   // LIMIT -1: no limit.
   const run = (first: number, kept: number) => {
@@ -230,7 +239,7 @@ function exactScan(
   let { hits, stats } = run(limit + 1, -1);
   const kth = hits[limit - 1]?.distance;
   if (kth != null && hits[limit]?.distance === kth) ({ hits, stats } = run(-1, limit));
-  const items = hits.slice(0, limit).filter((h) => h.distance !== null);
+  const items = withPinned(hits.slice(0, limit).filter((h) => h.distance !== null));
   return stats ? { items, total, ...similarityOf(stats) } : { items, total };
 }
 
@@ -377,7 +386,7 @@ function coarseSearch(
        WHERE ${f.where} ORDER BY distance NULLS LAST, m.id LIMIT ?`,
     )
     .all(...rest.params, ...knnParams, q, ...f.params, limit) as VectorHit[];
-  return rows.filter((h) => h.distance !== null);
+  return withPinned(rows.filter((h) => h.distance !== null));
 }
 
 const withVocab = new WeakSet<Db>();

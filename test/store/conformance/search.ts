@@ -299,13 +299,20 @@ export function searchBehaviour(ctx: StoreContext): void {
   });
 
   describe('hit times', () => {
-    it('carry the memory times in epoch ms, or none at all, and follow recorded access', async () => {
-      const a = mem({ terms: 'fig', created_at: isoAt(T0 + DAY), last_accessed: isoAt(T0 + 2 * DAY), vector: axis(0) });
+    it('carry the memory times in epoch ms, importance and pin, or none at all, and follow recorded access', async () => {
+      const a = mem({
+        terms: 'fig',
+        created_at: isoAt(T0 + DAY),
+        last_accessed: isoAt(T0 + 2 * DAY),
+        importance: 0.75,
+        pinned: true,
+        vector: axis(0),
+      });
       await put([a, ...filler(3)]);
       const check = async (lastAccessedMs: number) => {
         const hits = [
           (await ctx.store.keywordSearch(['fig'], noFilter(), 5)).items[0]!,
-          (await ctx.store.keywordSearch(['fig'], filter({}, {}, false), 5)).items[0]!,
+          (await ctx.store.keywordSearch(['fig'], filter({}, {}, true), 5)).items[0]!,
           (await ctx.store.vectorSearch(axis(0), noFilter(), 1)).items[0]!,
           (await ctx.store.vectorSearch(axis(0), noFilter(), 1, 0.5)).items[0]!,
         ];
@@ -314,6 +321,8 @@ export function searchBehaviour(ctx: StoreContext): void {
           if (h.createdMs === undefined && h.lastAccessedMs === undefined) continue;
           expect(h.createdMs).toBe(T0 + DAY);
           expect(h.lastAccessedMs).toBe(lastAccessedMs);
+          expect(h.importance).toBe(0.75);
+          expect(h.pinned).toBe(true);
         }
       };
       await check(T0 + 2 * DAY);
