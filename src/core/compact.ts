@@ -3,6 +3,7 @@ import type { MemoryRecord } from '../models/memory-record.js';
 import type { MemoryStore } from '../store/port.js';
 import type { Deduplicator } from './dedup.js';
 import { toStoreFilter } from './filters.js';
+import { memoryPages } from './memory-pages.js';
 
 export interface CompactOptions {
   namespace?: string | null;
@@ -28,8 +29,6 @@ export interface CompactionReport {
   reason?: string;
 }
 
-const PAGE = 500;
-
 /**
  * Compaction: first memories with equal memory_hash (left behind by imports or `deduplicate: false`), then, with
  * an LLM, cohesive groups of near-duplicates within COMPACTION_DISTANCE_THRESHOLD, merged as at store time.
@@ -47,11 +46,7 @@ export async function compactLongTermMemories(
     ...(opts.user_id ? { user_id: { eq: opts.user_id } } : {}),
   });
   const all: MemoryRecord[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await store.listMemories(filter, PAGE, offset);
-    all.push(...page.items);
-    if (page.items.length < PAGE) break;
-  }
+  for await (const page of memoryPages(store, filter)) all.push(...page);
   all.reverse();
 
   const report: CompactionReport = {
