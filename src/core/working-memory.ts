@@ -254,19 +254,10 @@ export class WorkingMemoryService {
     if (!policy.enabled && bounds.cap !== undefined && full.messages.length > bounds.cap) {
       // The cap is the caller's explicit limit: kept even with summarization off, by trimming.
       const ids = full.messages.slice(0, full.messages.length - bounds.cap).map((m) => m.id);
-      const trimmed = await this.store.archiveMessages(key, {
-        ids,
-        context: full.context,
-        expectedContext: full.context,
+      return this.trim(key, full, ids, limit, {
+        status: 'disabled',
+        reason: `ENABLE_WORKING_MEMORY_SUMMARIZATION is false: messages beyond max_messages (${bounds.cap}) were trimmed without a summary`,
       });
-      return {
-        session: trimmed ? recent(trimmed, limit) : recent(full, limit),
-        report: {
-          status: 'disabled',
-          reason: `ENABLE_WORKING_MEMORY_SUMMARIZATION is false: messages beyond max_messages (${bounds.cap}) were trimmed without a summary`,
-          trimmed_messages: trimmed ? ids.length : 0,
-        },
-      };
     }
     if (!policy.enabled) {
       return {
@@ -279,13 +270,7 @@ export class WorkingMemoryService {
     if (!summarizer) {
       // No LLM: keep the window anyway; the trimmed messages stay in the store for export and extraction.
       const reason = `summarization is unavailable: ${this.opts.summarizerUnavailable ?? 'no LLM is configured'}`;
-      const trimmed = ids.length
-        ? await this.store.archiveMessages(key, { ids, context: full.context, expectedContext: full.context })
-        : null;
-      return {
-        session: trimmed ? recent(trimmed, limit) : recent(full, limit),
-        report: { status: 'unavailable', reason, trimmed_messages: trimmed ? ids.length : 0 },
-      };
+      return this.trim(key, full, ids, limit, { status: 'unavailable', reason });
     }
     let summary: string;
     try {
@@ -303,6 +288,23 @@ export class WorkingMemoryService {
       return { session: current ?? recent(full, limit) };
     }
     return { session: recent(updated, limit), report: { status: 'summarized', summarized_messages: ids.length } };
+  }
+
+  /** Archives `ids` without a summary (they stay for export and extraction) and reports how many went. */
+  private async trim(
+    key: SessionKey,
+    full: StoredSession,
+    ids: string[],
+    limit: number | undefined,
+    report: Omit<SummarizationReport, 'trimmed_messages'>,
+  ): Promise<{ session: StoredSession; report: SummarizationReport }> {
+    const trimmed = ids.length
+      ? await this.store.archiveMessages(key, { ids, context: full.context, expectedContext: full.context })
+      : null;
+    return {
+      session: recent(trimmed ?? full, limit),
+      report: { ...report, trimmed_messages: trimmed ? ids.length : 0 },
+    };
   }
 
   private get threshold(): number {
