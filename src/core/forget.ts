@@ -2,6 +2,7 @@ import { describeZodIssues, invalid } from '../errors.js';
 import { ForgetBody, type ForgetPolicy, type ForgetReport, ForgetScope } from '../models/forget.js';
 import type { MemoryRecord, MemoryType } from '../models/memory-record.js';
 import type { MemoryStore } from '../store/port.js';
+import { compareIds } from '../util/compare-ids.js';
 import { toStoreFilter } from './filters.js';
 import { memoryPages } from './memory-pages.js';
 import { type RecencyWeights, recencyScore } from './ranking.js';
@@ -63,12 +64,10 @@ export function selectForForgetting(
     const score = (m: ForgetCandidate) => recencyScore(0, m, now, BUDGET_WEIGHTS);
     const ranked = kept
       .map((m) => ({ m, s: score(m) }))
-      .sort((a, b) => b.s - a.s || b.m.createdMs - a.m.createdMs || (a.m.id < b.m.id ? -1 : a.m.id > b.m.id ? 1 : 0));
+      .sort((a, b) => b.s - a.s || b.m.createdMs - a.m.createdMs || compareIds(a.m.id, b.m.id));
     for (const { m } of ranked.slice(budget)) forgotten.push(m);
   }
-  return forgotten
-    .sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((m) => m.id);
+  return forgotten.sort((a, b) => a.createdMs - b.createdMs || compareIds(a.id, b.id)).map((m) => m.id);
 }
 
 const candidateOf = (r: MemoryRecord): ForgetCandidate => ({

@@ -1,4 +1,5 @@
 import type { HitTimes, KeywordHit, SimilarityStats, VectorHit } from '../store/port.js';
+import { compareIds } from '../util/compare-ids.js';
 
 /** A memory to rank, with its times when the store's hit carried them. */
 export interface Candidate extends HitTimes {
@@ -8,7 +9,7 @@ export interface Candidate extends HitTimes {
 }
 
 /** Best score first, ties by id: the order candidates are ranked in before any recency re-rank. */
-export const byScore = (a: Candidate, b: Candidate) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+export const byScore = (a: Candidate, b: Candidate) => b.score - a.score || compareIds(a.id, b.id);
 
 /** A candidate for `hit` with `score`, keeping the hit's times. */
 export function candidate(hit: { id: string } & HitTimes, score: number): Candidate {

@@ -1,5 +1,6 @@
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
+import { compareIds } from '../../util/compare-ids.js';
 import { cosineDistance } from '../../util/cosine.js';
 import {
   type KeywordHit,
@@ -64,9 +65,8 @@ const times = (r: SearchRow) => ({
   pinned: r.fields.pinned === '1',
 });
 
-const byScoreThenId = (a: KeywordHit, b: KeywordHit) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const byDistanceThenId = (a: VectorHit, b: VectorHit) =>
-  a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byScoreThenId = (a: KeywordHit, b: KeywordHit) => b.score - a.score || compareIds(a.id, b.id);
+const byDistanceThenId = (a: VectorHit, b: VectorHit) => a.distance - b.distance || compareIds(a.id, b.id);
 
 export class Search {
   constructor(
