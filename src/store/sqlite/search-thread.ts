@@ -54,10 +54,6 @@ export class SearchThread {
     return this.post({ op: 'ceiling', terms }) as Promise<number>;
   }
 
-  vectorDistances(query: Float32Array, ids: string[]): Promise<Map<string, number>> {
-    return this.post({ op: 'distances', query, ids }) as Promise<Map<string, number>>;
-  }
-
   private post(body: JobBody<SearchJob>): Promise<unknown> {
     const worker = this.start();
     const id = this.next++;

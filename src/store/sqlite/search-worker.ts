@@ -9,7 +9,7 @@ import * as sqliteVec from 'sqlite-vec';
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
 import { Meta } from './meta.js';
-import { keywordCeiling, type VectorSearchTuning, vectorDistances, vectorSearch } from './search.js';
+import { keywordCeiling, type VectorSearchTuning, vectorSearch } from './search.js';
 import { StatementCache } from './statements.js';
 import { VectorIndex } from './vectors.js';
 
@@ -24,7 +24,6 @@ export type SearchJob =
       tuning: VectorSearchTuning;
       similarity: boolean;
     }
-  | { id: number; op: 'distances'; query: Float32Array; ids: string[] }
   | { id: number; op: 'ceiling'; terms: string[] };
 
 export type SearchReply =
@@ -43,9 +42,7 @@ parentPort!.on('message', (job: SearchJob) => {
     const value =
       job.op === 'vector'
         ? vectorSearch(stmts, vectors, job.query, job.filter, job.k, job.maxDistance, job.tuning, job.similarity)
-        : job.op === 'ceiling'
-          ? keywordCeiling(db, stmts, job.terms)
-          : vectorDistances(stmts, vectors, job.query, job.ids);
+        : keywordCeiling(db, stmts, job.terms);
     reply = { id: job.id, ok: true, value };
   } catch (err) {
     const kind = err instanceof MemoryError ? err.kind : undefined;
