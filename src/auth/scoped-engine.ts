@@ -120,23 +120,11 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
     },
     async compact(opts: CompactOptions = {}) {
       requireAccess(scope, 'write', 'Compacting memories');
-      // Naming no namespace (or user) means the token's own, never the whole store.
-      const confined: CompactOptions = {
-        ...opts,
-        namespace: confineValue(scope, 'namespace', opts.namespace) as string | null | undefined,
-      };
-      if (scope.user_id) confined.user_id = confineValue(scope, 'user_id', opts.user_id) as string;
-      return engine.compact(confined);
+      return engine.compact(ownScope(scope, opts));
     },
     async forget(body: unknown, opts: Record<string, unknown>) {
       requireAccess(scope, 'write', 'Forgetting memories');
-      // As for compaction: naming no namespace (or user) means the token's own, never the whole store.
-      const confined: Record<string, unknown> = {
-        ...opts,
-        namespace: confineValue(scope, 'namespace', opts.namespace),
-      };
-      if (scope.user_id) confined.user_id = confineValue(scope, 'user_id', opts.user_id);
-      return engine.forget(body, confined);
+      return engine.forget(body, ownScope(scope, opts));
     },
     async getTask(id: string) {
       requireAccess(scope, 'read', 'Reading tasks');
@@ -151,4 +139,14 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
     },
     llmStatus: () => engine.llmStatus(),
   };
+}
+
+/**
+ * The namespace and user of a store-wide operation (compaction, forgetting) for a confined caller: naming none
+ * means the caller's own, never the whole store; naming another is refused.
+ */
+function ownScope<T extends { namespace?: unknown; user_id?: unknown }>(scope: AccessScope, opts: T): T {
+  const confined = { ...opts, namespace: confineValue(scope, 'namespace', opts.namespace) };
+  if (scope.user_id) confined.user_id = confineValue(scope, 'user_id', opts.user_id);
+  return confined;
 }
