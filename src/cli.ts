@@ -8,6 +8,7 @@ import { MemoryError } from './errors.js';
 import { makeEmbedder } from './llm/make-embedder.js';
 import { serveStdio } from './mcp/stdio.js';
 import { openStore } from './store/open-store.js';
+import { withActor } from './util/actor.js';
 import { setLogLevel } from './util/log.js';
 import { VERSION } from './version.js';
 
@@ -32,6 +33,12 @@ Commands:
       --limit 10  --offset 0  --json
   export [--output FILE]      Write every memory and session as JSONL (stdout when no file)
   import <FILE>               Read a JSONL export (progress on stderr)
+  erase-user <user_id> [--namespace N] [--yes] [--json]
+                              Erase a user's sessions, memories, history, activity, tasks and cached vectors
+                              (says what there is, and erases only with --yes)
+  stats [--namespace N] [--user-id U]
+                              Counts of memories (by namespace, user, type, pinned), sessions, messages, storage
+  history <memory_id>         A memory's history: create, edit, merge, delete, forget, with the old texts
   reembed                     Re-embed every memory with the configured EMBEDDING_MODEL
   rebuild-index               Rebuild the Redis search index from the stored memories (MEMORY_BACKEND=redis)
   compact [--namespace N] [--user-id U] [--json]
@@ -180,6 +187,11 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./cli/compact.js')).compactCommand(rest);
     case 'forget':
       return (await import('./cli/forget.js')).forgetCommand(rest);
+    case 'erase-user':
+      return (await import('./cli/erase-user.js')).eraseUserCommand(rest);
+    case 'stats':
+    case 'history':
+      return (await import('./cli/inspect.js')).inspectCommand(command, rest);
     case 'reembed':
       return reembed();
     case 'rebuild-index':
@@ -189,7 +201,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
+const argv = process.argv.slice(2);
+// One-shot commands act as "cli" in the activity stream; servers name each request's caller themselves.
+const servers = new Set(['mcp', 'api', 'worker']);
+(servers.has(argv[0] ?? '') ? main(argv) : withActor('cli', () => main(argv))).catch((err: unknown) => {
   // parseArgs reports unknown or malformed options as TypeErrors with this code: a usage error, not a crash.
   const usage = (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
   if (err instanceof ConfigError || err instanceof MemoryError || usage) {

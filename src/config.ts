@@ -111,6 +111,7 @@ const Settings = z.object({
   FORGETTING_MAX_AGE_DAYS: decimal(0.001, 1e6, 'days').optional(),
   FORGETTING_MAX_INACTIVE_DAYS: decimal(0.001, 1e6, 'days').optional(),
   FORGETTING_BUDGET_KEEP_TOP_N: int(0).optional(),
+  ACTIVITY_RETENTION_DAYS: decimal(0, 1e6, 'days').default(90),
   TASK_LEASE_SECONDS: int(1).default(120),
   TASK_MAX_ATTEMPTS: int(1).default(5),
   TASK_POLL_MS: int(10).default(1000),
@@ -154,6 +155,8 @@ export interface MemoryFeaturesConfig {
     policy: { max_age_days?: number; max_inactive_days?: number; budget?: number };
   } | null;
   tasks: { leaseSeconds: number; maxAttempts: number; pollMs: number };
+  /** ACTIVITY_RETENTION_DAYS: how long the activity stream and memory histories keep events; 0 keeps them all. */
+  activityRetentionDays: number;
 }
 
 export interface Config {
@@ -321,6 +324,7 @@ function featuresConfig(s: z.output<typeof Settings>): MemoryFeaturesConfig {
     },
     forgetting: s.FORGETTING_ENABLED ? { everyMinutes: s.FORGETTING_EVERY_MINUTES, policy: forgetPolicy } : null,
     tasks: { leaseSeconds: s.TASK_LEASE_SECONDS, maxAttempts: s.TASK_MAX_ATTEMPTS, pollMs: s.TASK_POLL_MS },
+    activityRetentionDays: s.ACTIVITY_RETENTION_DAYS,
   };
 }
 

@@ -7,8 +7,10 @@ import forgetLongTermMemories from './forget-long-term-memories.js';
 import forkWorkingMemory from './fork-working-memory.js';
 import getCurrentDatetime from './get-current-datetime.js';
 import getLongTermMemory from './get-long-term-memory.js';
+import getMemoryHistory from './get-memory-history.js';
 import getWorkingMemory from './get-working-memory.js';
 import memoryPrompt from './memory-prompt.js';
+import memoryStats from './memory-stats.js';
 import searchMemory from './search-memory.js';
 import setWorkingMemory from './set-working-memory.js';
 import type { MemoryTool } from './types.js';
@@ -27,5 +29,7 @@ export const TOOLS: MemoryTool[] = [
   deleteLongTermMemories,
   compactLongTermMemories,
   forgetLongTermMemories,
+  getMemoryHistory,
+  memoryStats,
   getCurrentDatetime,
 ] as unknown as MemoryTool[];

@@ -110,6 +110,40 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
         return wm.list(confineFields(scope, filter, ''), limit, offset);
       },
     },
+    activity: {
+      async page(raw: unknown) {
+        requireAccess(scope, 'read', 'Reading the activity stream');
+        return engine.activity.page(confineFields(scope, raw ?? {}, ''));
+      },
+      follow(raw: unknown, lastId: string | undefined, signal: AbortSignal) {
+        requireAccess(scope, 'read', 'Reading the activity stream');
+        return engine.activity.follow(confineFields(scope, raw ?? {}, ''), lastId, signal);
+      },
+      async history(memoryId: string) {
+        requireAccess(scope, 'read', 'Reading memory history');
+        const history = await engine.activity.history(memoryId);
+        // A memory of another namespace or user has no history for this caller, deleted or not.
+        const events = history.events.filter((e) => canSee(scope, e));
+        if (events.length === 0) {
+          await visible(memoryId);
+        }
+        return { ...history, events };
+      },
+      async recordRead(key: SessionKey) {
+        requireAccess(scope, 'read', 'Reading working memory');
+        return engine.activity.recordRead(confineFields(scope, key, ''));
+      },
+    },
+    async eraseUser(raw: unknown) {
+      const own = isObject(raw) && scope.user_id && raw.user_id === scope.user_id;
+      // Erasing oneself needs write access; erasing another user of the namespace, admin.
+      requireAccess(scope, own ? 'write' : 'admin', own ? 'Erasing your data' : "Erasing another user's data");
+      return engine.eraseUser(confineFields(scope, raw, ''));
+    },
+    async stats(raw: unknown) {
+      requireAccess(scope, 'read', 'Reading statistics');
+      return engine.stats(confineFields(scope, raw ?? {}, ''));
+    },
     async memoryPrompt(raw: unknown) {
       requireAccess(scope, 'read', 'Building a memory prompt');
       if (!isObject(raw)) return engine.memoryPrompt(raw);

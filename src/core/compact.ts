@@ -3,6 +3,7 @@ import type { MemoryRecord } from '../models/memory-record.js';
 import type { MemoryStore } from '../store/port.js';
 import type { Deduplicator } from './dedup.js';
 import { toStoreFilter } from './filters.js';
+import type { RemovalKind } from './long-term.js';
 import { memoryPages } from './memory-pages.js';
 
 export interface CompactOptions {
@@ -37,6 +38,8 @@ export interface CompactionReport {
 export async function compactLongTermMemories(
   store: MemoryStore,
   dedup: Deduplicator,
+  /** Removes memories the way every removal goes (recorded in their history). */
+  remove: (ids: string[], how: RemovalKind) => Promise<number>,
   opts: CompactOptions,
   distance: number,
 ): Promise<CompactionReport> {
@@ -63,7 +66,12 @@ export async function compactLongTermMemories(
     if (seen.has(r.memory_hash)) duplicates.push(r.id);
     else seen.set(r.memory_hash, r.id);
   }
-  if (duplicates.length) report.duplicates_removed += await store.deleteMemories(duplicates);
+  if (duplicates.length) {
+    report.duplicates_removed += await remove(duplicates, {
+      action: 'merge',
+      details: (r) => ({ into: seen.get(r.memory_hash), equal_text: true }),
+    });
+  }
 
   // Without a model only equal text could be found, at the price of a vector search per memory: not worth it.
   if (!dedup.canMerge) return report;

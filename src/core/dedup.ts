@@ -128,7 +128,8 @@ export class Deduplicator {
       // Keep the oldest of equal memories; the others add nothing.
       const all = [record, ...equal.map((n) => n.record)].sort(byAge);
       const removed = all.slice(1).map((r) => r.id);
-      await this.deps.longTerm.delete(removed);
+      const into = all[0]!.id;
+      await this.deps.longTerm.delete(removed, { action: 'merge', details: () => ({ into, equal_text: true }) });
       return { id: all[0]!.id, removed, kind: 'equal' };
     }
     const group = cohesiveGroup(vector!, near, threshold);
@@ -197,8 +198,13 @@ export class Deduplicator {
       metadata: { ...survivor.metadata, merged_from: [...new Set([...mergedFrom, ...removed])] },
       extracted_from: [...new Set([...sorted.flatMap((r) => r.extracted_from), ...(candidate?.extracted_from ?? [])])],
     };
-    await this.deps.longTerm.edit(survivor.id, patch);
-    if (removed.length) await this.deps.longTerm.delete(removed);
+    await this.deps.longTerm.edit(survivor.id, patch, {
+      action: 'merge',
+      details: { merged: removed, ...(candidate ? { new_text: candidate.text } : {}) },
+    });
+    if (removed.length) {
+      await this.deps.longTerm.delete(removed, { action: 'merge', details: () => ({ into: survivor.id }) });
+    }
     return { id: survivor.id, removed };
   }
 }

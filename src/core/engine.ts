@@ -1,31 +1,54 @@
 import { type Config, OFFLINE_MODELS } from '../config.js';
+import { invalid } from '../errors.js';
 import { CachedEmbedder } from '../llm/cached-embedder.js';
 import type { Embedder } from '../llm/embedder.js';
 import { type ChatModels, makeChatModels } from '../llm/make-chat.js';
 import { makeEmbedder } from '../llm/make-embedder.js';
+import type { ActivityEvent, ActivityPage, MemoryHistory } from '../models/activity.js';
 import type { ForgetReport } from '../models/forget.js';
+import type { EraseReport, MemoryStats } from '../models/users.js';
 import { openStore } from '../store/open-store.js';
-import type { MemoryStore } from '../store/port.js';
+import type { MemoryStore, SessionKey } from '../store/port.js';
 import { loadRelatedWords, type RelatedWords } from '../text/related-words.js';
 import { Lazy } from '../util/lazy.js';
 import { log } from '../util/log.js';
+import { ActivityLog, parseActivityQuery, sessionEvent } from './activity.js';
 import type { TaskView } from './background.js';
 import { ChangeFeed } from './changes.js';
 import { type CompactionReport, type CompactOptions, compactLongTermMemories } from './compact.js';
+import { eraseUser } from './erase-user.js';
 import { forgetLongTermMemories } from './forget.js';
 import { LlmFeatures, type LlmStatus } from './llm-features.js';
 import { LongTermMemory } from './long-term.js';
 import { composeMemoryPrompt, type MemoryPromptResult } from './memory-prompt.js';
 import { setModelContextWindows } from './model-windows.js';
 import { type OptimizedQuery, optimizeQuery } from './optimize-query.js';
+import { memoryStats } from './stats.js';
 import { WorkingMemoryService } from './working-memory.js';
+
+/** The activity stream and memory histories, as callers reach them. */
+export interface ActivityApi {
+  /** GET /v1/activity: `raw` is an ActivityQuery (namespace, user_id, session_id, action, resource, since, cursor, limit). */
+  page(raw: unknown): Promise<ActivityPage>;
+  /** The live form: events the query keeps as they happen, from after `lastId` (an event id) or from now. */
+  follow(raw: unknown, lastId: string | undefined, signal: AbortSignal): AsyncIterable<ActivityEvent>;
+  /** A memory's history, oldest first; MemoryError('not_found') when there is neither a memory nor history. */
+  history(memoryId: string): Promise<MemoryHistory>;
+  /** Records a read of a session (the agent-memory-service routes, whose stream shows reads). */
+  recordRead(key: SessionKey): Promise<void>;
+}
 
 /** The part of the engine that callers act through; the HTTP auth layer substitutes a confined facade. */
 export interface MemoryEngine {
   readonly config: Config;
   readonly longTerm: Pick<LongTermMemory, 'create' | 'get' | 'edit' | 'delete' | 'list' | 'search'>;
   readonly workingMemory: Pick<WorkingMemoryService, 'get' | 'find' | 'put' | 'append' | 'fork' | 'delete' | 'list'>;
+  readonly activity: ActivityApi;
   memoryPrompt(raw: unknown): Promise<MemoryPromptResult>;
+  /** DELETE /v1/users/{id}: `raw` is `{user_id, namespace?}`. */
+  eraseUser(raw: unknown): Promise<EraseReport>;
+  /** GET /v1/stats: `raw` is `{namespace?, user_id?}`. */
+  stats(raw: unknown): Promise<MemoryStats>;
   // LLM features; a facade that confines callers (src/auth/scoped-engine.ts) confines these like the rest.
   /** Removes duplicate memories and merges near-duplicates (POST /v1/long-term-memory/compact). */
   compact(opts: CompactOptions): Promise<CompactionReport>;
@@ -55,6 +78,11 @@ export class Engine implements MemoryEngine {
   readonly llm: LlmFeatures;
   /** Every memory and session write of this process (MCP resource notifications). */
   readonly changes = new ChangeFeed();
+  /** Every write, kept in the store (history, activity stream). */
+  readonly activityLog: ActivityLog;
+  readonly activity: ActivityApi;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private closing = false;
 
   /** The WordNet related-word table, loaded (built once) on first use; undefined when RELATED_WORDS is off. */
   private readonly relatedWords: (() => Promise<RelatedWords | null>) | undefined;
@@ -70,6 +98,8 @@ export class Engine implements MemoryEngine {
       this.relatedWords = () => table.get();
     }
     setModelContextWindows(config.llm.contextWindows);
+    this.activityLog = new ActivityLog(store, config.features.activityRetentionDays);
+    this.activity = this.activityApi();
     this.longTerm = new LongTermMemory(store, embedder, {
       maxTextBytes: config.maxTextBytes,
       recencyBoost: config.recencyBoost,
@@ -79,6 +109,7 @@ export class Engine implements MemoryEngine {
       relatedWords: this.relatedWords,
       onCreated: (records) => this.llm.background.onMemoriesCreated(records),
       changes: this.changes,
+      activity: this.activityLog,
     });
     const chat = opts.chat ?? makeChatModels(config.llm);
     this.llm = new LlmFeatures(config, store, embedder, this.longTerm, chat, opts.autoStartWorker ?? true);
@@ -91,7 +122,37 @@ export class Engine implements MemoryEngine {
       summarizerUnavailable: chat.unavailableReason,
       onWrite: (session, change) => this.llm.background.onSessionWrite(session, change),
       changes: this.changes,
+      activity: this.activityLog,
     });
+  }
+
+  private activityApi(): ActivityApi {
+    const log = this.activityLog;
+    return {
+      page: (raw) => {
+        const q = parseActivityQuery(raw);
+        return log.page(q.filter, q.limit);
+      },
+      follow: (raw, lastId, signal) => {
+        const q = parseActivityQuery(raw);
+        if (lastId !== undefined && !/^\d+$/.test(lastId)) throw invalid('Last-Event-ID: expected an event id');
+        return log.follow(q.filter, lastId === undefined ? undefined : Number(lastId), signal);
+      },
+      history: async (memoryId) => {
+        const history = await log.history(memoryId);
+        if (history.events.length === 0) await this.longTerm.get(memoryId);
+        return history;
+      },
+      recordRead: (key) => log.record([sessionEvent('read', key, {})]),
+    };
+  }
+
+  eraseUser(raw: unknown): Promise<EraseReport> {
+    return eraseUser(this.store, this.embedder, this.activityLog, raw);
+  }
+
+  stats(raw: unknown): Promise<MemoryStats> {
+    return memoryStats(this.store, this.embedder, this.config.features.activityRetentionDays, raw);
   }
 
   memoryPrompt(raw: unknown): Promise<MemoryPromptResult> {
@@ -99,13 +160,19 @@ export class Engine implements MemoryEngine {
   }
 
   compact(opts: CompactOptions = {}): Promise<CompactionReport> {
-    return compactLongTermMemories(this.store, this.llm.dedup, opts, this.config.features.dedup.compactionDistance);
+    return compactLongTermMemories(
+      this.store,
+      this.llm.dedup,
+      (ids, how) => this.longTerm.delete(ids, how),
+      opts,
+      this.config.features.dedup.compactionDistance,
+    );
   }
 
   async forget(body: unknown, scope: Record<string, unknown>): Promise<ForgetReport> {
     // Inactivity is read from last_accessed: the accesses of searches just answered count.
     await this.longTerm.flushAccess();
-    return forgetLongTermMemories(this.store, (ids) => this.longTerm.delete(ids), body, scope);
+    return forgetLongTermMemories(this.store, (ids) => this.longTerm.delete(ids, { action: 'forget' }), body, scope);
   }
 
   getTask(id: string): Promise<TaskView> {
@@ -126,6 +193,7 @@ export class Engine implements MemoryEngine {
     if (s.available) log.info('LLM features on', { generation: s.generation_model, fast: s.fast_model });
     else log.info(`LLM features off (${s.reason}); summarization trims without a summary, extraction needs an LLM`);
     await this.llm.background.start();
+    this.scheduleActivityPruning();
     // The offline word vectors and related words load (or are built, on the very first start) while the client is
     // still connecting, rather than in its first call.
     this.embedder.warmUp?.();
@@ -139,7 +207,23 @@ export class Engine implements MemoryEngine {
     return this.llm.background.worker.runDue(now);
   }
 
+  /** Retention: old activity goes at start and hourly after, a batch at a time; stops when the engine closes. */
+  private scheduleActivityPruning(): void {
+    if (this.config.features.activityRetentionDays <= 0 || this.pruneTimer) return;
+    const prune = () =>
+      this.activityLog
+        .prune(Date.now(), () => this.closing)
+        .catch((err: unknown) => {
+          log.warn('activity retention: pruning failed', { error: err instanceof Error ? err.message : String(err) });
+        });
+    void prune();
+    this.pruneTimer = setInterval(prune, 3_600_000);
+    this.pruneTimer.unref();
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.pruneTimer);
     await this.longTerm.flushAccess().catch(() => {});
     await this.llm.background.stop();
     await this.embedder.close?.();

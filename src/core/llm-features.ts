@@ -134,6 +134,7 @@ export class LlmFeatures {
           const report = await compactLongTermMemories(
             this.store,
             this.dedup,
+            (ids, how) => this.longTerm.delete(ids, how),
             { namespace: stringOr(t.payload.namespace), user_id: stringOr(t.payload.user_id), since },
             f.dedup.compactionDistance,
           );
@@ -152,7 +153,7 @@ export class LlmFeatures {
             if (!policy) return { status: 'skipped', reason: 'FORGETTING_ENABLED is off' };
             const report = await forgetLongTermMemories(
               this.store,
-              (ids) => this.longTerm.delete(ids),
+              (ids) => this.longTerm.delete(ids, { action: 'forget', details: () => ({ scheduled: true }) }),
               { policy },
               { dry_run: false },
             );

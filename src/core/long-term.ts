@@ -15,6 +15,7 @@ import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import type { RelatedWords } from '../text/related-words.js';
 import { log } from '../util/log.js';
 import { AccessRecorder } from './access-recorder.js';
+import { type ActivityDraft, type ActivityLog, memoryEvent } from './activity.js';
 import type { Change, ChangeFeed } from './changes.js';
 import { toStoreFilter } from './filters.js';
 import { ownContext, planNeighbourContext } from './neighbour-context.js';
@@ -47,6 +48,8 @@ export interface LongTermOptions {
   onCreated?: (records: MemoryRecord[]) => Promise<void>;
   /** Where writes are announced (MCP resource notifications). */
   changes?: ChangeFeed;
+  /** Where every write is recorded (history and activity stream). */
+  activity?: ActivityLog;
 }
 
 export interface CreateResult {
@@ -67,6 +70,18 @@ const EXTRA_SIMILARITIES = 20;
 
 /** How many candidates each ranking contributes before fusion: deep enough that paging stays stable. */
 const candidateDepth = (window: number) => Math.max(50, Math.min(window * 2, window + 1000));
+
+/** How an edit appears in a memory's history. */
+export interface EditKind {
+  action: 'edit' | 'merge';
+  details?: Record<string, unknown>;
+}
+
+/** How a removal appears in a memory's history; `details` per removed memory. */
+export interface RemovalKind {
+  action: 'delete' | 'forget' | 'merge';
+  details?: (removed: MemoryRecord) => Record<string, unknown>;
+}
 
 export class LongTermMemory {
   private readonly access: AccessRecorder;
@@ -96,8 +111,15 @@ export class LongTermMemory {
       checkTextSize(r.data.text, this.opts.maxTextBytes, `memories[${i}]`);
       return r.data;
     });
-    const result = await this.write(parsed, opts.deduplicate ?? true, opts.defaults ?? {});
+    const { existing, ...result } = await this.write(parsed, opts.deduplicate ?? true, opts.defaults ?? {});
     const status = new Map(result.outcomes.map((o) => [o.id, o.status]));
+    await this.opts.activity?.record(
+      result.memories.flatMap((m): ActivityDraft[] => {
+        const s = status.get(m.id);
+        if (s === 'created') return [memoryEvent('create', null, m)];
+        return s === 'updated' ? [memoryEvent('edit', existing.get(m.id) ?? null, m)] : [];
+      }),
+    );
     this.announce(
       result.memories.filter((m) => status.get(m.id) !== 'duplicate'),
       (m) => (status.get(m.id) === 'created' ? 'created' : 'updated'),
@@ -131,7 +153,11 @@ export class LongTermMemory {
     );
     const kept = outcomes.map((o, i) => (o.status === 'duplicate' ? o.existing_id : records[i]!.id));
     const stored = new Map((await this.store.getMemories(kept)).map((r) => [r.id, r]));
-    return { memories: kept.map((id) => stored.get(id)).filter((r): r is MemoryRecord => !!r), outcomes };
+    return {
+      memories: kept.map((id) => stored.get(id)).filter((r): r is MemoryRecord => !!r),
+      outcomes,
+      existing,
+    };
   }
 
   /** `contexts` overrides the default context terms (the record's own topics and entities). */
@@ -149,7 +175,13 @@ export class LongTermMemory {
   /** Restores exported records as they were (ids, times, counters), re-indexing them for this server. */
   async importRecords(records: MemoryRecord[]): Promise<number> {
     for (const [i, r] of records.entries()) checkTextSize(r.text, this.opts.maxTextBytes, `records[${i}]`);
+    const existing = new Map((await this.store.getMemories(records.map((r) => r.id))).map((r) => [r.id, r]));
     const outcomes = await this.store.putMemories(await this.index(records), { deduplicate: false });
+    await this.opts.activity?.record(
+      records.map((r) =>
+        memoryEvent(existing.has(r.id) ? 'edit' : 'create', existing.get(r.id) ?? null, r, { imported: true }),
+      ),
+    );
     return outcomes.length;
   }
 
@@ -170,8 +202,11 @@ export class LongTermMemory {
     return record;
   }
 
-  /** Applies a patch; the text is re-embedded and re-indexed when it changes. */
-  async edit(id: string, patch: MemoryRecordPatch): Promise<MemoryRecord> {
+  /**
+   * Applies a patch; the text is re-embedded and re-indexed when it changes. `how` names the change in the history
+   * (a merge of near-duplicates is an edit of the memory that survives it).
+   */
+  async edit(id: string, patch: MemoryRecordPatch, how: EditKind = { action: 'edit' }): Promise<MemoryRecord> {
     const current = await this.get(id);
     if (patch.text !== undefined) checkTextSize(patch.text, this.opts.maxTextBytes, 'text');
     const merged = MemoryRecordInput.safeParse({
@@ -186,16 +221,19 @@ export class LongTermMemory {
     const [item] = await this.index([record]);
     await this.store.putMemories([item!], { deduplicate: false });
     const updated = await this.get(id);
+    await this.opts.activity?.record([memoryEvent(how.action, current, updated, how.details)]);
     this.announce([updated], () => 'updated');
     return updated;
   }
 
-  async delete(ids: string[]): Promise<number> {
+  /** `how` names the removal in the history: deleted, forgotten by a policy, or merged into another memory. */
+  async delete(ids: string[], how: RemovalKind = { action: 'delete' }): Promise<number> {
     if (ids.length === 0) throw invalid('memory_ids: give at least one id');
     const unique = [...new Set(ids)];
-    // Owners are read first only when someone listens: a listener confines by them.
-    const gone = this.opts.changes?.listening ? await this.store.getMemories(unique) : [];
+    // Read first: the history keeps the text that goes, and listeners confine by the owners.
+    const gone = await this.store.getMemories(unique);
     const n = await this.store.deleteMemories(unique);
+    await this.opts.activity?.record(gone.map((r) => memoryEvent(how.action, r, null, how.details?.(r) ?? {})));
     this.announce(gone, () => 'deleted');
     return n;
   }

@@ -11,6 +11,7 @@ import {
 import type { MemoryStore, SessionKey, SessionQuery, StoredSession } from '../store/port.js';
 import { log } from '../util/log.js';
 import { ulid } from '../util/ulid.js';
+import { type ActivityLog, sessionEvent } from './activity.js';
 import type { Change, ChangeFeed } from './changes.js';
 import { contextWindowFor } from './model-windows.js';
 import { validateStrategy } from './prompt-guard.js';
@@ -50,6 +51,8 @@ export interface WorkingMemoryOptions {
   contextWindow?: number;
   /** Where writes are announced (MCP resource notifications). */
   changes?: ChangeFeed;
+  /** Where every write is recorded (activity stream). */
+  activity?: ActivityLog;
   /** Called after every successful write; failures are logged, never returned to the writer. */
   onWrite?: (session: StoredSession, change: SessionChange) => Promise<void>;
 }
@@ -127,6 +130,9 @@ export class WorkingMemoryService {
       throw err;
     });
     const { session: final, report } = await this.summarizeIfNeeded(key, stored, opts);
+    await this.opts.activity?.record([
+      sessionEvent('put', key, { messages: messages.length, memories: memories.length, version: final.version }),
+    ]);
     await this.notify(final, { messages: messages.length, memories: memories.length > 0 });
     return respond(final, opts, report, this.threshold);
   }
@@ -178,6 +184,9 @@ export class WorkingMemoryService {
       }
       throw err;
     });
+    await this.opts.activity?.record([
+      sessionEvent('fork', key, { from_session_id: from.session_id, messages: messages.length }),
+    ]);
     this.announce(stored, 'created');
     return respond(stored, {}, undefined, this.threshold);
   }
@@ -201,7 +210,18 @@ export class WorkingMemoryService {
       recentMessagesLimit: limit,
     });
     const { session: final, report } = await this.summarizeIfNeeded(key, session, opts, limit);
-    if (appended > 0) await this.notify(final, { messages: appended, memories: false });
+    if (appended > 0) {
+      const ids = new Set(messages.map((m) => m.id));
+      await this.opts.activity?.record([
+        sessionEvent('append', key, {
+          appended,
+          // The ids of this request that landed (a re-sent id is skipped by the store).
+          message_ids: session.messages.filter((m) => ids.has(m.id)).map((m) => m.id),
+          version: final.version,
+        }),
+      ]);
+      await this.notify(final, { messages: appended, memories: false });
+    }
     return { ...respond(final, opts, report, this.threshold), appended };
   }
 
@@ -331,13 +351,19 @@ export class WorkingMemoryService {
   }
 
   async delete(query: SessionQuery): Promise<void> {
+    // A query by id alone names the session's namespace and user only once it is found.
+    const known = query.namespace !== undefined && query.user_id !== undefined;
+    const found = known ? null : await this.store.getSession(query, { recentMessagesLimit: 0 });
     if (!(await this.store.deleteSession(query))) {
       throw notFound(`No working memory for session "${query.session_id}"${where(query)}.`);
     }
-    this.announce(
-      { session_id: query.session_id, namespace: query.namespace ?? null, user_id: query.user_id ?? null },
-      'deleted',
-    );
+    const key: SessionKey = {
+      session_id: query.session_id,
+      namespace: found?.namespace ?? query.namespace ?? null,
+      user_id: found?.user_id ?? query.user_id ?? null,
+    };
+    await this.opts.activity?.record([sessionEvent('delete', key, {})]);
+    this.announce(key, 'deleted');
   }
 
   async list(filter: { namespace?: string | null; user_id?: string | null }, limit: number, offset: number) {

@@ -13,6 +13,7 @@ import type { HttpConfig } from '../config.js';
 import type { Engine } from '../core/engine.js';
 import { llmUsage } from '../llm/usage.js';
 import { Identifier } from '../models/common.js';
+import { withActor } from '../util/actor.js';
 import { log } from '../util/log.js';
 import { VERSION } from '../version.js';
 import { docsRoutes } from './docs.js';
@@ -22,6 +23,8 @@ import { isLoopbackAddress, loopbackGuard } from './guards.js';
 import { McpHttp } from './mcp-http.js';
 import { llmUsageSamples, Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
+import { ACTIVITY_STREAM_PATH, activityRoutes } from './routes/activity.js';
+import { agentMemoryServiceRoutes } from './routes/agent-memory-service.js';
 import { longTermRoutes } from './routes/long-term.js';
 import { notImplementedRoutes } from './routes/not-implemented.js';
 import { promptRoutes } from './routes/prompt.js';
@@ -37,7 +40,14 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
-const PUBLIC = [/^\/$/, /^\/v1\/health\/?$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/\.well-known\//];
+const PUBLIC = [
+  /^\/$/,
+  /^\/v1\/health\/?$/,
+  /^\/health\/?$/,
+  /^\/openapi\.json$/,
+  /^\/docs(\/.*)?$/,
+  /^\/\.well-known\//,
+];
 const isPublic = (path: string) => PUBLIC.some((re) => re.test(path));
 
 /** Base URL clients use: PUBLIC_URL when set (behind a proxy), else the origin the request came to. */
@@ -47,7 +57,8 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
   const metrics = new Metrics();
   const limiter = new RateLimiter(config.rateLimitPerMinute);
-  const stats = statsSource(engine);
+  const startedAt = Date.now();
+  const stats = statsSource(engine, startedAt);
   const corsOn = config.corsOrigins.length > 0;
   const corsOrigin = (origin: string | undefined) =>
     config.corsOrigins.includes('*') ? '*' : origin && config.corsOrigins.includes(origin) ? origin : null;
@@ -114,7 +125,8 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
         );
       }
     }
-    return next();
+    // Writes made for this request are recorded under its caller in the activity stream.
+    return withActor(identity.kind === 'anonymous' ? 'http' : identity.subject, () => next());
   });
 
   const limitBody = bodyLimit({
@@ -123,17 +135,17 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   });
   app.use('/v1/*', limitBody);
   app.use('/messages', limitBody);
+  app.use('/memory/*', limitBody);
   app.use('/:namespace/messages', limitBody);
-  app.use(
-    '/v1/*',
-    timeout(
-      config.requestTimeoutMs,
-      () =>
-        new HTTPException(503, {
-          message: `The request took longer than ${config.requestTimeoutMs} ms (HTTP_REQUEST_TIMEOUT_MS).`,
-        }),
-    ),
+  const requestTimeout = timeout(
+    config.requestTimeoutMs,
+    () =>
+      new HTTPException(503, {
+        message: `The request took longer than ${config.requestTimeoutMs} ms (HTTP_REQUEST_TIMEOUT_MS).`,
+      }),
   );
+  // The live activity stream is meant to stay open.
+  app.use('/v1/*', (c, next) => (c.req.path === ACTIVITY_STREAM_PATH ? next() : requestTimeout(c, next)));
 
   // Public routes.
   app.get('/', (c) =>
@@ -165,7 +177,8 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   app.get('/.well-known/oauth-protected-resource/*', protectedResource);
 
   // REST.
-  systemRoutes(app, stats);
+  systemRoutes(app);
+  activityRoutes(app, startedAt);
   workingMemoryRoutes(app);
   // optimize_query waits at most half the request budget for the model, then searches with the text as given.
   const optimize = { optimizeBudgetMs: Math.max(1, Math.floor(config.requestTimeoutMs / 2)) };
@@ -173,6 +186,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   promptRoutes(app, optimize);
   taskRoutes(app);
   notImplementedRoutes(app);
+  agentMemoryServiceRoutes(app, engine);
 
   app.get('/metrics', async (c) => {
     const identity = c.get('identity');

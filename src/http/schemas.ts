@@ -91,18 +91,6 @@ export const HealthResponse = z
   .object({ now: z.number().describe('Server time, epoch milliseconds') })
   .meta({ id: 'HealthCheckResponse' });
 
-export const StatsResponse = z
-  .object({
-    namespace: z.string().nullable().describe('The namespace counted; null means all namespaces (admin only).'),
-    long_term_memories: z.number().int(),
-    working_memory_sessions: z.number().int(),
-    store: z.string(),
-    embedding_model: z.string(),
-    version: z.string(),
-    uptime_seconds: z.number(),
-  })
-  .meta({ id: 'StatsResponse' });
-
 export const CompactionReport = z
   .object({
     scanned: z.number().int().describe('Memories looked at.'),

@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { MemoryStore } from '../store/port.js';
+import { contentHash } from '../util/content-hash.js';
 import type { Embedder } from './embedder.js';
 
 export type VectorCache = Pick<MemoryStore, 'getCachedVectors' | 'putCachedVectors'>;
 
-export function contentHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export { contentHash };
 
 /**
  * Embeds each distinct text at most once per model: a process-local LRU first, then the store's persistent cache,
@@ -36,6 +34,10 @@ export class CachedEmbedder implements Embedder {
   /** Releases what the wrapped embedder holds (a worker thread). */
   async close(): Promise<void> {
     await this.inner.close?.();
+  }
+
+  forget(hashes: string[]): void {
+    for (const h of hashes) this.recent.delete(h);
   }
 
   /** Lets an embedder that loads lazily start loading now. */

@@ -25,4 +25,6 @@ export interface Embedder {
   warmUp?(): void;
   /** Releases what the embedder holds (a worker thread); a later embed may start it again. */
   close?(): Promise<void>;
+  /** Drops vectors this process holds for these content hashes (erasing a user). */
+  forget?(hashes: string[]): void;
 }

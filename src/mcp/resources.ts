@@ -17,6 +17,8 @@ const JSON_TYPE = 'application/json';
  */
 export const sessionUri = (id: string) => `memory://sessions/${encodeURIComponent(id)}`;
 
+export const ACTIVITY_URI = 'memory://activity';
+
 export const memoryUri = (id: string) => `memory://memories/${encodeURIComponent(id)}`;
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -89,6 +91,26 @@ export function registerResources(
     },
   );
 
+  server.registerResource(
+    'activity',
+    ACTIVITY_URI,
+    {
+      title: 'Recent activity',
+      description:
+        `The newest ${RESOURCE_LIST_LIMIT} events of the activity stream (writes to sessions and memories, who made ` +
+        'them), newest first; subscribe to hear when there are new ones.',
+      mimeType: JSON_TYPE,
+    },
+    async (uri) => {
+      const page = await api.activity.page({
+        namespace: defaults.namespace,
+        user_id: defaults.user_id,
+        limit: RESOURCE_LIST_LIMIT,
+      });
+      return { contents: [{ uri: uri.href, mimeType: JSON_TYPE, text: JSON.stringify(page) }] };
+    },
+  );
+
   const low = server.server;
   low.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
   const subscribed = new Set<string>();
@@ -107,8 +129,10 @@ export function registerResources(
     const visible = changes.filter((c) => !scope || canSee(scope, c));
     if (visible.length === 0) return;
     if (visible.some((c) => c.action !== 'updated')) server.sendResourceListChanged();
-    for (const c of visible) {
-      const uri = uriOf(c);
+    const uris = new Set(visible.map(uriOf));
+    // Every write is an event of the activity stream.
+    uris.add(ACTIVITY_URI);
+    for (const uri of uris) {
       if (!subscribed.has(uri)) continue;
       low.sendResourceUpdated({ uri }).catch((err: unknown) => {
         log.debug('could not send a resource update', { error: err instanceof Error ? err.message : String(err) });

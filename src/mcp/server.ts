@@ -6,6 +6,7 @@ import type { AccessScope } from '../auth/identity.js';
 import { scopeEngine } from '../auth/scoped-engine.js';
 import type { Engine } from '../core/engine.js';
 import { MemoryError } from '../errors.js';
+import { currentActor, withActor } from '../util/actor.js';
 import { log } from '../util/log.js';
 import { VERSION } from '../version.js';
 import { registerPrompts } from './prompts.js';
@@ -25,6 +26,13 @@ function errorResult(tool: string, err: unknown): CallToolResult {
   log.error(`tool ${tool} failed`, { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   const detail = err instanceof Error ? err.message : String(err);
   return { isError: true, content: [{ type: 'text', text: `${tool} failed: ${detail}` }] };
+}
+
+/** "mcp:<client name>", and the HTTP caller it came through when there is one ("mcp:cursor via token:ab12"). */
+function mcpActor(server: McpServer): string {
+  const client = server.server.getClientVersion()?.name ?? 'unknown client';
+  const outer = currentActor();
+  return outer === 'server' ? `mcp:${client}` : `mcp:${client} via ${outer}`;
 }
 
 export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): McpServer {
@@ -70,7 +78,10 @@ export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): Mc
         };
         const started = performance.now();
         try {
-          const out = (await tool.run(args as never, ctx)) as Record<string, unknown>;
+          const out = (await withActor(mcpActor(server), () => tool.run(args as never, ctx))) as Record<
+            string,
+            unknown
+          >;
           opts.onToolCall?.(tool.name, 'ok', (performance.now() - started) / 1000);
           return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out };
         } catch (err) {

@@ -1,3 +1,4 @@
+import type { ActivityAction, ActivityResource } from '../models/activity.js';
 import type { StoreFilter } from '../models/filters.js';
 import type { MemoryRecord } from '../models/memory-record.js';
 import type { MemoryMessage } from '../models/message.js';
@@ -111,6 +112,67 @@ export interface AppendResult {
   session: StoredSession;
   /** How many messages were new (a re-sent message id is not appended twice). */
   appended: number;
+}
+
+/** An activity event as a store keeps it; times are epoch ms. */
+export interface NewActivity {
+  at: number;
+  action: ActivityAction;
+  resource: ActivityResource;
+  target_id: string;
+  namespace: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  actor: string;
+  before: MemoryRecord | null;
+  after: MemoryRecord | null;
+  details: Record<string, unknown>;
+}
+export interface StoredActivity extends NewActivity {
+  /** Assigned by the store, increasing in commit order. */
+  seq: number;
+}
+
+/** Which events to list; every field given must hold (an absent one matches everything). */
+export interface ActivityFilter {
+  namespace?: string;
+  user_id?: string;
+  session_id?: string;
+  resource?: ActivityResource;
+  target_id?: string;
+  actions?: ActivityAction[];
+  /** At or after this epoch ms. */
+  sinceMs?: number;
+  /** Newest first, seq below this (the next page). */
+  beforeSeq?: number;
+  /** Oldest first, seq above this (a live stream catching up). */
+  afterSeq?: number;
+}
+
+/** What erasing a user removed. */
+export interface EraseCounts {
+  sessions: number;
+  memories: number;
+  activity_events: number;
+  tasks: number;
+  cached_embeddings: number;
+}
+
+/** Counts for GET /v1/stats, over the memories and sessions a filter keeps. */
+export interface StoreCounts {
+  memories: number;
+  by_namespace: Record<string, number>;
+  by_user: Record<string, number>;
+  by_memory_type: Record<string, number>;
+  pinned: number;
+  /** created_at of the oldest and newest memory (ISO), null when there is none. */
+  oldest: string | null;
+  newest: string | null;
+  sessions: number;
+  /** Live messages of those sessions (archived ones are not counted). */
+  messages: number;
+  /** Bytes the store takes on disk or in memory; null when it cannot tell for a part of the store. */
+  storage_bytes: number | null;
 }
 
 export interface MemoryStore {
@@ -235,6 +297,22 @@ export interface MemoryStore {
   allSessions(): AsyncIterable<StoredSession>;
   /** Every memory (export). */
   allMemories(): AsyncIterable<MemoryRecord>;
+
+  // Activity: the history of each memory and the stream of every write.
+  appendActivity(events: NewActivity[]): Promise<void>;
+  /** Newest first (seq descending), or oldest first when `afterSeq` is given; at most `limit`. */
+  listActivity(filter: ActivityFilter, limit: number): Promise<StoredActivity[]>;
+  /** Deletes up to `limit` events older than `beforeMs` (oldest first); returns how many. */
+  pruneActivity(beforeMs: number, limit: number): Promise<number>;
+
+  /**
+   * Removes everything of one user (in one namespace, when given): sessions (all namespaces, archived messages too), memories, activity events,
+   * background tasks about them, and the cached vectors of their memories' texts (keyed by contentHash), so that
+   * no page, row or key keeps their text. Returns the counts and the content hashes whose vectors were dropped.
+   */
+  eraseUser(userId: string, namespace: string | undefined): Promise<EraseCounts & { hashes: string[] }>;
+  /** Counts for statistics, confined to a namespace and/or user when given. */
+  counts(scope: { namespace?: string; user_id?: string }): Promise<StoreCounts>;
 
   // Embedding cache: content hash → vector, per model.
   getCachedVectors(model: string, hashes: string[]): Promise<Map<string, Float32Array>>;

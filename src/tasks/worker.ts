@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MemoryError } from '../errors.js';
 import type { TaskRecord, TaskStore } from '../store/tasks.js';
+import { withActor } from '../util/actor.js';
 import { log } from '../util/log.js';
 
 export interface TaskContext {
@@ -163,7 +164,8 @@ export class TaskWorker {
     renew.unref();
     this.current.add(task.id);
     try {
-      const result = await handler(task, { signal: this.stopping.signal });
+      // A task acts for the server, not for the request whose write queued it (or started this worker).
+      const result = await withActor(`server:${task.kind}`, () => handler(task, { signal: this.stopping.signal }));
       clearInterval(renew);
       if (!(await this.store.complete(task.id, this.owner, result ?? null, Date.now()))) {
         log.warn('task finished after its lease was lost; its result was discarded', { id: task.id, kind: task.kind });

@@ -47,7 +47,7 @@ const memories = [
 ];
 
 describe('MCP Inspector CLI', () => {
-  it('tools/list lists the 13 tools with their schemas', async () => {
+  it('tools/list lists the 15 tools with their schemas', async () => {
     const out = (await inspector(['--method', 'tools/list'])) as { tools: { name: string; inputSchema: object }[] };
     expect(out.tools.map((t) => t.name).sort()).toEqual([
       'append_messages',
@@ -59,8 +59,10 @@ describe('MCP Inspector CLI', () => {
       'fork_working_memory',
       'get_current_datetime',
       'get_long_term_memory',
+      'get_memory_history',
       'get_working_memory',
       'memory_prompt',
+      'memory_stats',
       'search_memory',
       'set_working_memory',
     ]);

@@ -21,8 +21,10 @@ const TOOL_NAMES = [
   'fork_working_memory',
   'get_current_datetime',
   'get_long_term_memory',
+  'get_memory_history',
   'get_working_memory',
   'memory_prompt',
+  'memory_stats',
   'search_memory',
   'set_working_memory',
 ];
@@ -76,7 +78,7 @@ afterEach(() => {
 afterAll(cleanup);
 
 describe('MCP over stdio', () => {
-  it('lists exactly the 13 tools, each with input and output schemas and annotations', async () => {
+  it('lists exactly the 15 tools, each with input and output schemas and annotations', async () => {
     const { tools } = await main.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     for (const tool of tools) {
@@ -93,6 +95,8 @@ describe('MCP over stdio', () => {
       'get_long_term_memory',
       'get_current_datetime',
       'memory_prompt',
+      'get_memory_history',
+      'memory_stats',
     ]) {
       expect(byName.get(name)?.annotations?.readOnlyHint, name).toBe(true);
     }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { MemoryStore } from '../../src/store/port.js';
+import { activityBehaviour, eraseMemoryBehaviour, eraseSessionBehaviour } from './conformance/activity.js';
 import { exportBehaviour } from './conformance/cache-export.js';
 import type { StoreContext } from './conformance/context.js';
 import { filterBehaviour } from './conformance/filters.js';
@@ -18,6 +19,7 @@ export const SEARCH_GROUPS = [
   'neighbour context',
   'embedding model',
   'embedding cache and export',
+  'erasing and counting memories',
 ] as const;
 
 export interface ConformanceOptions {
@@ -62,5 +64,8 @@ export function describeStoreConformance(
     group('embedding model', () => modelBehaviour(ctx));
     describe('working memory', () => sessionBehaviour(ctx));
     group('embedding cache and export', () => exportBehaviour(ctx));
+    describe('activity stream', () => activityBehaviour(ctx));
+    describe('erasing and counting sessions', () => eraseSessionBehaviour(ctx));
+    group('erasing and counting memories', () => eraseMemoryBehaviour(ctx));
   });
 }

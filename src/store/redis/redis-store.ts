@@ -5,17 +5,24 @@ import type { MemoryMessage } from '../../models/message.js';
 import type { WorkingMemory } from '../../models/working-memory.js';
 import { log } from '../../util/log.js';
 import type {
+  ActivityFilter,
   AppendResult,
   ArchiveUpdate,
+  EraseCounts,
   IndexedMemory,
   IndexTerms,
   MemoryStore,
+  NewActivity,
   SessionKey,
   SessionQuery,
+  StoreCounts,
+  StoredActivity,
 } from '../port.js';
+import { ActivityRepo } from './activity.js';
 import { asStoreError, type ConnectOptions, connect, createClient, type RedisClient } from './client.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { EmbeddingModel } from './embedding-model.js';
+import { countStore, eraseUser } from './erase-and-count.js';
 import { INDEX_VERSION } from './index-schema.js';
 import { globPrefix, Keys } from './keys.js';
 import { MemoryRepo } from './memories.js';
@@ -54,6 +61,7 @@ export class RedisStore implements MemoryStore {
   private readonly cache: EmbeddingCache;
   private readonly model: EmbeddingModel;
   private readonly searcher: Search;
+  private readonly activity: ActivityRepo;
   readonly tasks: RedisTaskStore;
 
   constructor(
@@ -71,6 +79,38 @@ export class RedisStore implements MemoryStore {
     this.model = new EmbeddingModel(client, keys, this.scripts, index);
     this.searcher = new Search(client, keys, index, this.memories);
     this.tasks = new RedisTaskStore(client, keys, this.scripts, (fn) => this.guard(fn));
+    this.activity = new ActivityRepo(client, keys, this.scripts);
+  }
+
+  private get parts() {
+    return {
+      client: this.client,
+      keys: this.keys,
+      memories: this.memories,
+      sessions: this.sessions,
+      activity: this.activity,
+      tasks: this.tasks,
+    };
+  }
+
+  appendActivity(events: NewActivity[]): Promise<void> {
+    return this.guard(() => this.activity.append(events));
+  }
+
+  listActivity(filter: ActivityFilter, limit: number): Promise<StoredActivity[]> {
+    return this.guard(() => this.activity.list(filter, limit));
+  }
+
+  pruneActivity(beforeMs: number, limit: number): Promise<number> {
+    return this.guard(() => this.activity.prune(beforeMs, limit));
+  }
+
+  eraseUser(userId: string, namespace: string | undefined): Promise<EraseCounts & { hashes: string[] }> {
+    return this.guard(() => eraseUser(this.parts, userId, namespace));
+  }
+
+  counts(scope: { namespace?: string; user_id?: string }): Promise<StoreCounts> {
+    return this.guard(() => countStore(this.parts, scope));
   }
 
   /** Runs a store call, turning connection failures into MemoryError('unavailable'). */

@@ -185,21 +185,29 @@ export class SessionRepo {
     return (await this.scripts.run<number>(DELETE_SESSION, keys, [member])) === 1;
   }
 
+  /** The sorted set listing the sessions of a namespace and/or user. */
+  private setFor(filter: { namespace?: string | null; user_id?: string | null }): string {
+    const k = this.keys;
+    const { namespace: ns, user_id: user } = filter;
+    if (ns !== undefined && user !== undefined) return k.sessionsByNamespaceUser(ns, user);
+    if (ns !== undefined) return k.sessionsByNamespace(ns);
+    if (user !== undefined) return k.sessionsByUser(user);
+    return k.sessionsAll;
+  }
+
+  /** Keys of every live session of a namespace and/or user (statistics, erasing a user). */
+  async liveKeys(filter: { namespace?: string | null; user_id?: string | null }): Promise<SessionKey[]> {
+    await this.list(filter, 0, 0);
+    return ((await this.client.zrange(this.setFor(filter), '0', '-1')) as string[]).map(parseSessionSuffix);
+  }
+
   async list(
     filter: { namespace?: string | null; user_id?: string | null },
     limit: number,
     offset: number,
   ): Promise<Page<string>> {
     const k = this.keys;
-    const { namespace: ns, user_id: user } = filter;
-    const set =
-      ns !== undefined && user !== undefined
-        ? k.sessionsByNamespaceUser(ns, user)
-        : ns !== undefined
-          ? k.sessionsByNamespace(ns)
-          : user !== undefined
-            ? k.sessionsByUser(user)
-            : k.sessionsAll;
+    const set = this.setFor(filter);
     const [total, members] = await this.scripts.run<[number, string[]]>(
       PURGE_AND_LIST,
       [k.sessionExpiry, set],

@@ -167,3 +167,21 @@ for _, id in ipairs(ids) do
 end
 return #ids
 `;
+
+/** ARGV: key base, then task ids. Deletes them whatever their state (erasing a user). Returns how many existed. */
+export const DELETE_TASKS = `${COMMON}
+local n = 0
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  local s = redis.call('HGET', task_key(id), 'status')
+  if s then
+    if s == 'pending' then unref(id) end
+    redis.call('ZREM', DUE, id)
+    redis.call('ZREM', FINISHED, id)
+    redis.call('SREM', status_set(s), id)
+    redis.call('DEL', task_key(id))
+    n = n + 1
+  end
+end
+return n
+`;

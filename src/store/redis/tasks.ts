@@ -2,9 +2,11 @@ import { ulid } from '../../util/ulid.js';
 import type { EnqueueOptions, TaskRecord, TaskStatus, TaskStore } from '../tasks.js';
 import type { RedisClient } from './client.js';
 import type { Keys } from './keys.js';
+import { globPrefix } from './keys.js';
+import { scanKeys } from './scan.js';
 import type { ScriptRunner } from './scripts.js';
 import { pairs } from './session-codec.js';
-import { CLAIM, COMPLETE, ENQUEUE, EXTEND_LEASE, FAIL, PURGE_FINISHED, RELEASE } from './task-scripts.js';
+import { CLAIM, COMPLETE, DELETE_TASKS, ENQUEUE, EXTEND_LEASE, FAIL, PURGE_FINISHED, RELEASE } from './task-scripts.js';
 
 const STATUSES: TaskStatus[] = ['pending', 'running', 'success', 'failed'];
 
@@ -83,6 +85,30 @@ export class RedisTaskStore implements TaskStore {
 
   async release(id: string, owner: string, now: number): Promise<boolean> {
     return (await this.run<number>(RELEASE, [id, owner, now])) === 1;
+  }
+
+  /** Deletes every task whose payload names this user, in any state (erasing a user). Scans: maintenance only. */
+  async deleteForUser(userId: string, namespace?: string): Promise<number> {
+    const prefix = `${this.keys.base}task:`;
+    let total = 0;
+    for await (const batch of scanKeys(this.client, globPrefix(prefix))) {
+      const pipe = this.client.pipeline();
+      for (const key of batch) pipe.hget(key, 'payload');
+      const replies = (await pipe.exec()) ?? [];
+      const ids = batch.flatMap((key, i) => {
+        const payload = replies[i]?.[1];
+        if (typeof payload !== 'string') return [];
+        try {
+          const p = JSON.parse(payload) as { user_id?: unknown; namespace?: unknown };
+          const mine = p.user_id === userId && (namespace === undefined || p.namespace === namespace);
+          return mine ? [key.slice(prefix.length)] : [];
+        } catch {
+          return [];
+        }
+      });
+      if (ids.length) total += Number(await this.run(DELETE_TASKS, ids));
+    }
+    return total;
   }
 
   async get(id: string): Promise<TaskRecord | null> {

@@ -33,7 +33,7 @@ export class MemoryRepo {
     private readonly vectors: VectorIndex,
   ) {
     this.putTx = db.transaction((items: Prepared[], deduplicate: boolean) => this.putAll(items, deduplicate));
-    this.deleteTx = db.transaction((ids: string[]) => this.deleteAll(ids));
+    this.deleteTx = db.transaction((ids: string[]) => this.deleteInTransaction(ids));
     // The full-text table is contentless, so a row is rewritten whole, never column by column.
     this.contextTx = db.transaction((entries: IndexTerms[]) => {
       const find = this.stmts.get('SELECT pk FROM memories WHERE id = ?');
@@ -116,7 +116,8 @@ export class MemoryRepo {
     return ids.length === 0 ? 0 : this.deleteTx.immediate(ids);
   }
 
-  private deleteAll(ids: string[]): number {
+  /** Within the caller's transaction. */
+  deleteInTransaction(ids: string[]): number {
     const rows = this.stmts
       .get('SELECT pk FROM memories WHERE id IN (SELECT value FROM json_each(?))')
       .all(JSON.stringify(ids)) as { pk: number }[];

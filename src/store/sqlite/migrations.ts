@@ -164,6 +164,27 @@ DROP INDEX memories_search;
 CREATE INDEX memories_search ON memories (pk, namespace, user_id, session_id, memory_type, pinned, id, created_at, last_accessed, importance);
 `;
 
+// The activity stream and each memory's history (store/sqlite/activity.ts). `body` holds the records before and
+// after a memory event and the event's details, as JSON.
+const V5 = `
+CREATE TABLE activity (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  namespace TEXT,
+  user_id TEXT,
+  session_id TEXT,
+  actor TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX activity_target ON activity (target_id, seq);
+CREATE INDEX activity_namespace ON activity (namespace, seq);
+CREATE INDEX activity_user ON activity (user_id, seq);
+CREATE INDEX activity_at ON activity (at);
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
@@ -178,6 +199,7 @@ const MIGRATIONS: readonly Migration[] = [
     },
   },
   { version: 4, description: 'search: importance in the covering index', sql: V4 },
+  { version: 5, description: 'activity stream and memory history', sql: V5 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

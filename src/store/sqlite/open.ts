@@ -22,6 +22,8 @@ export function openDatabase(path: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_
     enableWal(db, busyTimeoutMs);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // Deleted content is overwritten, not left in free pages: erasing a user must leave no trace of their words.
+    db.pragma('secure_delete = ON');
     sqliteVec.load(db);
   } catch (err) {
     db.close();

@@ -4,21 +4,28 @@ import type { MemoryRecord } from '../../models/memory-record.js';
 import type { MemoryMessage } from '../../models/message.js';
 import type { WorkingMemory } from '../../models/working-memory.js';
 import type {
+  ActivityFilter,
   AppendResult,
   ArchiveUpdate,
+  EraseCounts,
   IndexedMemory,
   IndexTerms,
   KeywordHit,
   MemoryStore,
+  NewActivity,
   Page,
   PutOutcome,
   SessionKey,
   SessionQuery,
+  StoreCounts,
+  StoredActivity,
   StoredSession,
   VectorPage,
 } from '../port.js';
+import { ActivityRepo } from './activity.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { ensureEmbeddingModel, reembedAll } from './embedding-model.js';
+import { countStore, eraseUser } from './erase-and-count.js';
 import { MemoryRepo } from './memories.js';
 import { Meta } from './meta.js';
 import { migrate } from './migrations.js';
@@ -59,6 +66,7 @@ export class SqliteStore implements MemoryStore {
   private readonly memories: MemoryRepo;
   private readonly sessions: SessionRepo;
   private readonly cache: EmbeddingCache;
+  private readonly activity: ActivityRepo;
   readonly tasks: SqliteTaskStore;
   /** When vector search scans exactly rather than by binary codes; tests and benchmarks change it. */
   vectorTuning: VectorSearchTuning = DEFAULT_VECTOR_TUNING;
@@ -68,6 +76,8 @@ export class SqliteStore implements MemoryStore {
     readonly db: Db,
     kind: 'sqlite' | 'memory',
     private readonly thread: SearchThread | null = null,
+    /** The database file, null in memory (storage statistics). */
+    private readonly path: string | null = null,
   ) {
     this.kind = kind;
     this.stmts = new StatementCache(db);
@@ -76,6 +86,7 @@ export class SqliteStore implements MemoryStore {
     this.memories = new MemoryRepo(db, this.stmts, this.vectors);
     this.sessions = new SessionRepo(db, this.stmts);
     this.cache = new EmbeddingCache(db, this.stmts);
+    this.activity = new ActivityRepo(db, this.stmts);
     this.tasks = new SqliteTaskStore(db, this.stmts);
   }
 
@@ -252,6 +263,26 @@ export class SqliteStore implements MemoryStore {
     this.cache.put(model, entries);
   }
 
+  async appendActivity(events: NewActivity[]): Promise<void> {
+    this.activity.append(events);
+  }
+
+  async listActivity(filter: ActivityFilter, limit: number): Promise<StoredActivity[]> {
+    return this.activity.list(filter, limit);
+  }
+
+  async pruneActivity(beforeMs: number, limit: number): Promise<number> {
+    return this.activity.prune(beforeMs, limit);
+  }
+
+  async eraseUser(userId: string, namespace: string | undefined): Promise<EraseCounts & { hashes: string[] }> {
+    return eraseUser(this.db, this.stmts, this.memories, userId, namespace);
+  }
+
+  async counts(scope: { namespace?: string; user_id?: string }): Promise<StoreCounts> {
+    return countStore(this.db, this.stmts, this.path, scope);
+  }
+
   async close(): Promise<void> {
     await this.thread?.close();
     if (this.db.open) this.db.close();
@@ -265,7 +296,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     const inMemory = isInMemoryPath(opts.path);
     const busy = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     const thread = !inMemory && (opts.searchThread ?? true) ? new SearchThread(opts.path, busy) : null;
-    const store = new SqliteStore(db, inMemory ? 'memory' : 'sqlite', thread);
+    const store = new SqliteStore(db, inMemory ? 'memory' : 'sqlite', thread, inMemory ? null : opts.path);
     if (opts.dimension !== undefined) store.ensureVectorTables(opts.dimension);
     return store;
   } catch (err) {

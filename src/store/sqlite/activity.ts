@@ -1,0 +1,115 @@
+import type { MemoryRecord } from '../../models/memory-record.js';
+import type { ActivityFilter, NewActivity, StoredActivity } from '../port.js';
+import type { Db } from './open.js';
+import type { StatementCache } from './statements.js';
+
+interface ActivityRow {
+  seq: number;
+  at: number;
+  action: string;
+  resource: string;
+  target_id: string;
+  namespace: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  actor: string;
+  body: string;
+}
+
+interface Body {
+  before: MemoryRecord | null;
+  after: MemoryRecord | null;
+  details: Record<string, unknown>;
+}
+
+const toStored = (r: ActivityRow): StoredActivity => {
+  const body = JSON.parse(r.body) as Body;
+  return {
+    seq: r.seq,
+    at: r.at,
+    action: r.action as StoredActivity['action'],
+    resource: r.resource as StoredActivity['resource'],
+    target_id: r.target_id,
+    namespace: r.namespace,
+    user_id: r.user_id,
+    session_id: r.session_id,
+    actor: r.actor,
+    before: body.before,
+    after: body.after,
+    details: body.details,
+  };
+};
+
+/** The activity table: one row per event, seq in commit order (AUTOINCREMENT never reuses a number). */
+export class ActivityRepo {
+  private readonly appendTx;
+
+  constructor(
+    db: Db,
+    private readonly stmts: StatementCache,
+  ) {
+    this.appendTx = db.transaction((events: NewActivity[]) => {
+      const stmt = this.stmts.get(
+        'INSERT INTO activity (at, action, resource, target_id, namespace, user_id, session_id, actor, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const e of events) {
+        const body: Body = { before: e.before, after: e.after, details: e.details };
+        stmt.run(
+          e.at,
+          e.action,
+          e.resource,
+          e.target_id,
+          e.namespace,
+          e.user_id,
+          e.session_id,
+          e.actor,
+          JSON.stringify(body),
+        );
+      }
+    });
+  }
+
+  append(events: NewActivity[]): void {
+    if (events.length) this.appendTx.immediate(events);
+  }
+
+  list(f: ActivityFilter, limit: number): StoredActivity[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const eq = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      where.push(`${column} = ?`);
+      params.push(value);
+    };
+    eq('namespace', f.namespace);
+    eq('user_id', f.user_id);
+    eq('session_id', f.session_id);
+    eq('resource', f.resource);
+    eq('target_id', f.target_id);
+    if (f.actions?.length) {
+      where.push('action IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(f.actions));
+    }
+    if (f.sinceMs !== undefined) {
+      where.push('at >= ?');
+      params.push(f.sinceMs);
+    }
+    if (f.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(f.beforeSeq);
+    }
+    const ascending = f.afterSeq !== undefined;
+    if (ascending) {
+      where.push('seq > ?');
+      params.push(f.afterSeq);
+    }
+    const sql = `SELECT * FROM activity ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${ascending ? 'ASC' : 'DESC'} LIMIT ?`;
+    return (this.stmts.get(sql).all(...params, Math.max(0, limit)) as ActivityRow[]).map(toStored);
+  }
+
+  prune(beforeMs: number, limit: number): number {
+    return this.stmts
+      .get('DELETE FROM activity WHERE seq IN (SELECT seq FROM activity WHERE at < ? ORDER BY at LIMIT ?)')
+      .run(beforeMs, Math.max(0, limit)).changes;
+  }
+}
