@@ -115,7 +115,7 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
         requireAccess(scope, 'read', 'Reading the activity stream');
         return engine.activity.page(confineFields(scope, raw ?? {}, ''));
       },
-      follow(raw: unknown, lastId: string | undefined, signal: AbortSignal) {
+      async follow(raw: unknown, lastId: string | undefined, signal: AbortSignal) {
         requireAccess(scope, 'read', 'Reading the activity stream');
         return engine.activity.follow(confineFields(scope, raw ?? {}, ''), lastId, signal);
       },

@@ -94,6 +94,8 @@ export function parseActivityQuery(raw: unknown): { filter: ActivityFilter; limi
  */
 export class ActivityLog {
   private readonly listeners = new Set<() => void>();
+  /** Aborted on shutdown: every live stream ends, so the server's connections drain. */
+  private readonly closed = new AbortController();
 
   constructor(
     private readonly store: MemoryStore,
@@ -114,6 +116,11 @@ export class ActivityLog {
       return;
     }
     for (const l of this.listeners) l();
+  }
+
+  /** Ends every live stream (engine shutdown). */
+  close(): void {
+    this.closed.abort();
   }
 
   /** Called after each event recorded in this process (live streams wake at once instead of at their next poll). */
@@ -144,18 +151,19 @@ export class ActivityLog {
   }
 
   /**
-   * Events the filter keeps as they are recorded, oldest first, from after `afterSeq` (or from now). Polls the
+   * Events the filter keeps as they are recorded, oldest first, from after `afterSeq` (`head` is now). Polls the
    * store, so events written by other servers sharing it arrive too; an event recorded in this process wakes it
    * at once. Ends when `signal` aborts.
    */
   async *follow(
     filter: ActivityFilter,
-    afterSeq: number | undefined,
+    afterSeq: number,
     signal: AbortSignal,
     opts: { pollMs?: number; onIdle?: () => Promise<void> } = {},
   ): AsyncGenerator<ActivityEvent> {
-    let last = afterSeq ?? (await this.head(filter));
+    let last = afterSeq;
     const batch = 100;
+    signal = AbortSignal.any([signal, this.closed.signal]);
     while (!signal.aborted) {
       const events = await this.after(filter, last, batch);
       for (const e of events) {

@@ -31,7 +31,7 @@ export interface ActivityApi {
   /** GET /v1/activity: `raw` is an ActivityQuery (namespace, user_id, session_id, action, resource, since, cursor, limit). */
   page(raw: unknown): Promise<ActivityPage>;
   /** The live form: events the query keeps as they happen, from after `lastId` (an event id) or from now. */
-  follow(raw: unknown, lastId: string | undefined, signal: AbortSignal): AsyncIterable<ActivityEvent>;
+  follow(raw: unknown, lastId: string | undefined, signal: AbortSignal): Promise<AsyncIterable<ActivityEvent>>;
   /** A memory's history, oldest first; MemoryError('not_found') when there is neither a memory nor history. */
   history(memoryId: string): Promise<MemoryHistory>;
   /** Records a read of a session (the agent-memory-service routes, whose stream shows reads). */
@@ -133,10 +133,12 @@ export class Engine implements MemoryEngine {
         const q = parseActivityQuery(raw);
         return log.page(q.filter, q.limit);
       },
-      follow: (raw, lastId, signal) => {
+      follow: async (raw, lastId, signal) => {
         const q = parseActivityQuery(raw);
         if (lastId !== undefined && !/^\d+$/.test(lastId)) throw invalid('Last-Event-ID: expected an event id');
-        return log.follow(q.filter, lastId === undefined ? undefined : Number(lastId), signal);
+        // "From now" is fixed here, before the caller tells its client the stream is ready.
+        const after = lastId === undefined ? await log.head(q.filter) : Number(lastId);
+        return log.follow(q.filter, after, signal);
       },
       history: async (memoryId) => {
         const history = await log.history(memoryId);
@@ -224,6 +226,7 @@ export class Engine implements MemoryEngine {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.pruneTimer);
+    this.activityLog.close();
     await this.longTerm.flushAccess().catch(() => {});
     await this.llm.background.stop();
     await this.embedder.close?.();

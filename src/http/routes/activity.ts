@@ -118,7 +118,7 @@ export function activityRoutes(app: OpenAPIHono<AppEnv>, startedAt: number): voi
     const api = c.get('api');
     const abort = new AbortController();
     // Validates the query and Last-Event-ID before the stream starts, so a bad one is a 400, not a broken stream.
-    const events = api.activity.follow(c.req.query(), c.req.header('last-event-id'), abort.signal);
+    const events = await api.activity.follow(c.req.query(), c.req.header('last-event-id'), abort.signal);
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
       let lastWrite = Date.now();

@@ -69,7 +69,8 @@ export function agentMemoryServiceRoutes(app: Hono<AppEnv>, engine: MemoryEngine
       try {
         return await handler(c, c.get('api'));
       } catch (err) {
-        if (err instanceof MemoryError) return fail(c, err.status, err.message);
+        // FastAPI, which that service runs on, answers a request it cannot validate with 422.
+        if (err instanceof MemoryError) return fail(c, err.kind === 'invalid' ? 422 : err.status, err.message);
         if (err instanceof AuthFailure) return fail(c, err.status, err.message);
         throw err;
       }
