@@ -3,6 +3,8 @@
  * SSE form with Last-Event-ID, confinement of tokens, forgetting shown in the stream, and the MCP face.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityEvent, MemoryHistory } from '../../src/models/activity.js';
+import type { MemoryStats } from '../../src/models/users.js';
 import { call, memory, startServer, type TestServer } from './helpers.js';
 import { callTool, connectMcp } from './mcp-client.js';
 
@@ -36,7 +38,7 @@ async function readEvents(path: string, token: string, count: number, headers: R
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
-  const events: { id: string; data: any }[] = [];
+  const events: { id: string; data: ActivityEvent }[] = [];
   let ready!: () => void;
   const isReady = new Promise<void>((r) => {
     ready = r;
@@ -91,7 +93,7 @@ describe('the activity stream', () => {
 
     const page = await call(server.url, 'GET', '/v1/activity?limit=3', { token: w });
     expect(page.status).toBe(200);
-    expect(page.body.events.map((e: any) => [e.action, e.target_id])).toEqual([
+    expect(page.body.events.map((e: ActivityEvent) => [e.action, e.target_id])).toEqual([
       ['delete', 'act-2'],
       ['append', 's-act'],
       ['edit', 'act-1'],
@@ -100,15 +102,15 @@ describe('the activity stream', () => {
     expect(page.body.events[1].details).toMatchObject({ appended: 2 });
     expect(page.body.events[2].before.text).toBe('Alpha ships on Fridays');
     const next = await call(server.url, 'GET', `/v1/activity?limit=3&cursor=${page.body.next_cursor}`, { token: w });
-    expect(next.body.events.map((e: any) => e.action)).toEqual(['create', 'create']);
+    expect(next.body.events.map((e: ActivityEvent) => e.action)).toEqual(['create', 'create']);
     expect(next.body.next_cursor).toBeNull();
 
     const creates = await call(server.url, 'GET', '/v1/activity?action=create,delete&resource=memory', { token: w });
-    expect(creates.body.events.map((e: any) => e.action)).toEqual(['delete', 'create', 'create']);
+    expect(creates.body.events.map((e: ActivityEvent) => e.action)).toEqual(['delete', 'create', 'create']);
     const since = await call(server.url, 'GET', `/v1/activity?since=${encodeURIComponent(page.body.events[0].at)}`, {
       token: w,
     });
-    expect(since.body.events.map((e: any) => e.target_id)).toContain('act-2');
+    expect(since.body.events.map((e: ActivityEvent) => e.target_id)).toContain('act-2');
   });
 
   it('refuses unknown parameters and bad values with a 400 that names them', async () => {
@@ -129,19 +131,21 @@ describe('the activity stream', () => {
       body: { memories: [memory('act-alice', 'Alice likes tea', { user_id: 'alice' })] },
     });
     const a = await call(server.url, 'GET', '/v1/activity?limit=1000', { token: as('writeA') });
-    expect(a.body.events.every((e: any) => e.namespace === 'A')).toBe(true);
-    expect(a.body.events.map((e: any) => e.target_id)).not.toContain('act-b');
+    expect(a.body.events.every((e: ActivityEvent) => e.namespace === 'A')).toBe(true);
+    expect(a.body.events.map((e: ActivityEvent) => e.target_id)).not.toContain('act-b');
     const alice = await call(server.url, 'GET', '/v1/activity?limit=1000', { token: as('aliceA') });
-    expect(alice.body.events.map((e: any) => e.target_id)).toEqual(['act-alice']);
+    expect(alice.body.events.map((e: ActivityEvent) => e.target_id)).toEqual(['act-alice']);
     expect((await call(server.url, 'GET', '/v1/activity?namespace=B', { token: as('writeA') })).status).toBe(403);
     const admin = await call(server.url, 'GET', '/v1/activity?limit=1000', { token: as('admin') });
-    expect(admin.body.events.map((e: any) => e.target_id)).toEqual(expect.arrayContaining(['act-b', 'act-alice']));
+    expect(admin.body.events.map((e: ActivityEvent) => e.target_id)).toEqual(
+      expect.arrayContaining(['act-b', 'act-alice']),
+    );
     // History: another namespace's memory has none for this token, as if it did not exist.
     expect((await call(server.url, 'GET', '/v1/long-term-memory/act-b/history', { token: as('writeA') })).status).toBe(
       404,
     );
     const own = await call(server.url, 'GET', '/v1/long-term-memory/act-1/history', { token: as('writeA') });
-    expect(own.body.events.map((e: any) => e.action)).toEqual(['create', 'edit']);
+    expect(own.body.events.map((e: ActivityEvent) => e.action)).toEqual(['create', 'edit']);
   });
 
   it('streams new events live, and resumes after Last-Event-ID without missing one', async () => {
@@ -199,7 +203,9 @@ describe('the activity stream', () => {
     });
     expect(real.body.deleted_ids).toEqual(['old-1']);
     const forgot = await call(server.url, 'GET', '/v1/activity?action=forget', { token: w });
-    expect(forgot.body.events.map((e: any) => [e.target_id, e.before.text])).toEqual([['old-1', 'An old plan']]);
+    expect(forgot.body.events.map((e: ActivityEvent) => [e.target_id, e.before?.text])).toEqual([
+      ['old-1', 'An old plan'],
+    ]);
   });
 
   it('serves history, statistics and recent activity to MCP clients', async () => {
@@ -207,9 +213,9 @@ describe('the activity stream', () => {
     try {
       const history = await callTool(client, 'get_memory_history', { memory_id: 'act-1' });
       expect(history.isError).toBeFalsy();
-      const events = (history.structuredContent as any).events;
-      expect(events.map((e: any) => e.action)).toEqual(['create', 'edit']);
-      expect(events[1].before.text).toBe('Alpha ships on Fridays');
+      const events = (history.structuredContent as MemoryHistory).events;
+      expect(events.map((e: ActivityEvent) => e.action)).toEqual(['create', 'edit']);
+      expect(events[1]?.before?.text).toBe('Alpha ships on Fridays');
 
       await callTool(client, 'create_long_term_memories', { memories: [{ text: 'Alpha likes pizza' }] });
       const recent = await client.readResource({ uri: 'memory://activity' });
@@ -219,8 +225,8 @@ describe('the activity stream', () => {
 
       const stats = await callTool(client, 'memory_stats', {});
       expect(stats.structuredContent).toMatchObject({ namespace: 'A', store: 'sqlite' });
-      expect((stats.structuredContent as any).long_term_memories).toBeGreaterThan(0);
-      expect(Object.keys((stats.structuredContent as any).by_namespace)).toEqual(['A']);
+      expect((stats.structuredContent as MemoryStats).long_term_memories).toBeGreaterThan(0);
+      expect(Object.keys((stats.structuredContent as MemoryStats).by_namespace)).toEqual(['A']);
       const other = await callTool(client, 'memory_stats', { namespace: 'B' });
       expect(other.isError).toBe(true);
     } finally {

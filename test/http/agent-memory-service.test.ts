@@ -16,7 +16,10 @@ const raw = (method: string, path: string, body?: string) =>
     method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
     body,
-  }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  }).then(async (r) => ({
+    status: r.status, // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+    body: (await r.json()) as any,
+  }));
 
 describe('agent-memory-service routes', () => {
   it("replays its README's curl session", async () => {
@@ -48,7 +51,9 @@ describe('agent-memory-service routes', () => {
     const window = await raw('GET', '/memory/agent1/session1/window?last_n=5');
     expect(window.status).toBe(200);
     expect(window.body).toMatchObject({ session_id: 'session1', total_messages: 1, window_size: 5 });
-    expect(window.body.messages.map((m: any) => m.content)).toEqual(['Hello, I need help with my order.']);
+    expect(window.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      'Hello, I need help with my order.',
+    ]);
 
     // curl .../health
     const health = await raw('GET', '/health');
@@ -68,7 +73,7 @@ describe('agent-memory-service routes', () => {
     await call(server.url, 'POST', '/memory/bot/other/append', { body: { role: 'user', content: 'hi' } });
     const window = await call(server.url, 'GET', '/memory/bot/chat/window');
     expect(window.body.window_size).toBe(10);
-    expect(window.body.messages.map((m: any) => m.content)).toEqual(
+    expect(window.body.messages.map((m: { content: string }) => m.content)).toEqual(
       Array.from({ length: 10 }, (_, i) => `turn ${i + 2}`),
     );
     for (const path of ['/agents/bot/sessions', '/memory/bot/sessions']) {
@@ -76,7 +81,11 @@ describe('agent-memory-service routes', () => {
       expect(list.status).toBe(200);
       expect(list.body.agent_id).toBe('bot');
       expect(list.body.total).toBe(2);
-      expect(list.body.sessions.map((s: any) => [s.session_id, s.message_count]).sort()).toEqual([
+      expect(
+        list.body.sessions
+          .map((s: { session_id: string; message_count: number }) => [s.session_id, s.message_count])
+          .sort(),
+      ).toEqual([
         ['chat', 12],
         ['other', 1],
       ]);
@@ -86,21 +95,28 @@ describe('agent-memory-service routes', () => {
 
     const stream = await call(server.url, 'GET', '/stream/bot?limit=3');
     expect(stream.status).toBe(200);
-    expect(stream.body.events.map((e: any) => e.action)).toEqual(['read', 'read', 'append']);
+    expect(stream.body.events.map((e: { action: string; session_id: string }) => e.action)).toEqual([
+      'read',
+      'read',
+      'append',
+    ]);
     expect(stream.body.total).toBe(3);
     expect(stream.body.events[2]).toMatchObject({ agent_id: 'bot', session_id: 'other' });
     expect(Number.isInteger(stream.body.events[0].ts)).toBe(true);
     const appends = await call(server.url, 'GET', '/stream/bot/filter?action=append');
     expect(appends.body.events).toHaveLength(13);
-    expect(appends.body.events.every((e: any) => e.action === 'append')).toBe(true);
+    expect(appends.body.events.every((e: { action: string }) => e.action === 'append')).toBe(true);
     const reads = await call(server.url, 'GET', '/stream/bot/filter?action=read&limit=20');
-    expect(reads.body.events.map((e: any) => e.session_id)).toEqual(['chat', 'chat']);
+    expect(reads.body.events.map((e: { action: string; session_id: string }) => e.session_id)).toEqual([
+      'chat',
+      'chat',
+    ]);
 
     const gone = await call(server.url, 'DELETE', '/memory/bot/chat');
     expect(gone.status).toBe(200);
     expect(gone.body).toEqual({ message: 'deleted', session_id: 'chat' });
     const deletes = await call(server.url, 'GET', '/stream/bot/filter?action=delete');
-    expect(deletes.body.events.map((e: any) => e.session_id)).toEqual(['chat']);
+    expect(deletes.body.events.map((e: { action: string; session_id: string }) => e.session_id)).toEqual(['chat']);
     // The same session is working memory of namespace "bot" for the /v1 API.
     expect((await call(server.url, 'GET', '/v1/working-memory/other?namespace=bot')).status).toBe(200);
   });

@@ -19,7 +19,7 @@ async function seed(server: TestServer, longTerm: boolean) {
   const ok = async (res: Promise<{ status: number; body: unknown }>) => {
     const r = await res;
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body as Record<string, any>;
+    return r.body as { status?: string; memories: { id: string }[] };
   };
   if (longTerm) {
     const created = await ok(
@@ -42,7 +42,7 @@ async function seed(server: TestServer, longTerm: boolean) {
     expect(created.status).toBe('ok');
     // An edit leaves the old text in freed space unless deletes overwrite it.
     const list = await ok(call(server.url, 'GET', '/v1/long-term-memory?user_id=gone&namespace=a'));
-    const id = list.memories[0].id as string;
+    const id = list.memories[0]!.id;
     await ok(call(server.url, 'PATCH', `/v1/long-term-memory/${id}`, { body: { text: 'Gone moved away' } }));
   }
   for (const [ns, id] of [
@@ -124,7 +124,7 @@ describe.skipIf(noRedis !== null)(`erasing a user (redis)${noRedis ? `: skipped,
       MEMORY_BACKEND: 'redis',
       REDIS_URL: harness!.url,
       REDIS_KEY_PREFIX: prefix,
-      REDIS_REQUIRE_SEARCH: String(!harness!.hasSearch ? false : true),
+      REDIS_REQUIRE_SEARCH: String(harness!.hasSearch),
       LONG_TERM_MEMORY: 'false',
     });
   });
@@ -143,7 +143,7 @@ describe.skipIf(noRedis !== null)(`erasing a user (redis)${noRedis ? `: skipped,
         else if (type === 'hash') parts.push(...Object.entries(await r.hgetall(k)).flat());
         else if (type === 'list') parts.push(...(await r.lrange(k, 0, -1)));
         else if (type === 'set') parts.push(...(await r.smembers(k)));
-        else if (type === 'zset') parts.push(...(await r.zrange(k, 0, -1)));
+        else if (type === 'zset') parts.push(...(await r.zrange(k, '0', '-1')));
         else parts.push(`<${type}>`);
       }
       return parts.join('\n');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { NewActivity } from '../../../src/store/port.js';
 import { mem, memoryRecord, message, T0, workingMemory } from '../records.js';
 import type { StoreContext } from './context.js';
