@@ -88,6 +88,11 @@ const REST_BODIES: [string, string, fc.Arbitrary<unknown>][] = [
   ['PATCH', '/v1/long-term-memory/{id}', arbitraryFor(MemoryRecordPatch, hints)],
   [
     'POST',
+    '/memory/{id}/{id}/append',
+    fc.oneof(fc.record({ role: fc.constantFrom('user', 'assistant', 'robot'), content: fc.string() }), fc.anything()),
+  ],
+  [
+    'POST',
     '/v1/memory/prompt',
     fc.oneof(
       arbitraryFor(MemoryPromptRequest, hints),
@@ -100,7 +105,7 @@ describe('fuzzing REST bodies (generated from the zod models)', () => {
   for (const [method, template, body] of REST_BODIES) {
     it(`${method} ${template}`, async () => {
       await fc.assert(
-        fc.asyncProperty(segment, body, (id, b) => expectClientError(method, template.replace('{id}', id), b)),
+        fc.asyncProperty(segment, body, (id, b) => expectClientError(method, template.replaceAll('{id}', id), b)),
         { numRuns: RUNS },
       );
     });
@@ -125,6 +130,11 @@ describe('fuzzing REST bodies (generated from the zod models)', () => {
         'topics',
         'pinned',
         'memory_type',
+        'action',
+        'resource',
+        'since',
+        'cursor',
+        'last_n',
       ),
       value,
       { maxKeys: 4 },
@@ -137,10 +147,15 @@ describe('fuzzing REST bodies (generated from the zod models)', () => {
       ['GET', '/v1/long-term-memory/{id}'],
       ['DELETE', '/v1/long-term-memory'],
       ['GET', '/v1/stats'],
+      ['GET', '/v1/activity'],
+      ['GET', '/v1/long-term-memory/{id}/history'],
+      ['DELETE', '/v1/users/{id}'],
+      ['GET', '/memory/{id}/{id}/window'],
+      ['GET', '/stream/{id}/filter'],
     );
     await fc.assert(
       fc.asyncProperty(routes, segment, params, ([method, template], id, q) =>
-        expectClientError(method!, `${template!.replace('{id}', id)}?${new URLSearchParams(q)}`, undefined),
+        expectClientError(method!, `${template!.replaceAll('{id}', id)}?${new URLSearchParams(q)}`, undefined),
       ),
       { numRuns: RUNS * 2 },
     );
