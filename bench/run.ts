@@ -2,7 +2,8 @@
  * `npm run bench [-- what...]`: what = mcp (MCP stdio latency at 1k and 10k memories; default), quality, and/or
  * http (REST requests/s and p50/p95 over loopback with autocannon, ~5 s per endpoint), and/or search (in-process
  * engine search latency per mode and filter case at 10k memories), and/or redis (engine search latency on the Redis
- * store at 100k memories; needs REDIS_URL or REDIS_SEARCH_MODULE, skips otherwise).
+ * store at 100k memories; needs REDIS_URL or REDIS_SEARCH_MODULE, skips otherwise), and/or erase (what erasing a
+ * user costs on SQLite: secure_delete on every write, and one erase).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -47,6 +48,10 @@ async function main() {
         ? `\n## Redis search latency: skipped (${rows})\n`
         : `\n## Engine search latency on Redis, ${size} memories (in-process, offline embedder, loopback Redis)\n\n${formatRedis(rows)}\n`,
     );
+  }
+  if (what.includes('erase')) {
+    const { measureErase } = await import('./erase.js');
+    process.stdout.write(`\n## Erasing a user on SQLite (secure_delete cost, erase time)\n\n${await measureErase()}\n`);
   }
   if (what.includes('quality')) {
     const { runQuality } = await import('./quality.js');
