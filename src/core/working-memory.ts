@@ -77,7 +77,7 @@ export class WorkingMemoryService {
       touch: true,
     });
     if (!session) throw notFound(`No working memory for session "${query.session_id}"${where(query)}.`);
-    return respond(session, opts, undefined, this.threshold);
+    return respond(fitToWindow(session, opts), opts, undefined, this.threshold);
   }
 
   /** Finds a session without failing when it is missing (memory_prompt uses this). */
@@ -393,6 +393,24 @@ const where = (q: SessionQuery) => {
   );
   return parts.length ? ` in ${parts.join(', ')}` : '';
 };
+
+/**
+ * A read naming a window (model_name or context_window_max) returns only the newest messages that fit it with the
+ * summary, at least one, as the reference server does; what is stored is unchanged (total_messages says so).
+ */
+function fitToWindow(session: StoredSession, opts: WindowOptions): StoredSession {
+  if (!opts.model_name && !opts.context_window_max) return session;
+  const window = contextWindowFor(opts.model_name ?? undefined, opts.context_window_max ?? undefined);
+  const messages = session.messages;
+  let used = session.context ? countTokens(session.context) : 0;
+  let keep = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    used += countMessageTokens(messages[i]!);
+    if (used > window && keep > 0) break;
+    keep++;
+  }
+  return keep === messages.length ? session : { ...session, messages: messages.slice(messages.length - keep) };
+}
 
 export function tokensOf(messages: { role: string; content: string }[], context: string | null): number {
   let total = context ? countTokens(context) : 0;

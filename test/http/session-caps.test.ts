@@ -79,6 +79,21 @@ function capBehaviour(env: () => Record<string, string>) {
     expect(ids(more.body)).toEqual(['t4', 't5', 't6', 't7']);
   });
 
+  it('a read naming a window returns the newest messages that fit it, at least one, and stores them all', async () => {
+    // About 100 tokens each: two fit in 250, three do not.
+    const long = (i: number) => ({ id: `w${i}`, role: 'user', content: `${'apple '.repeat(99)}${i}` });
+    await call(server.url, 'PUT', '/v1/working-memory/cap-w', { body: { messages: [1, 2, 3, 4].map(long) } });
+    const fit = await call(server.url, 'GET', '/v1/working-memory/cap-w?context_window_max=250');
+    expect(ids(fit.body)).toEqual(['w3', 'w4']);
+    expect(fit.body.total_messages).toBe(4);
+    expect(fit.body.tokens).toBeLessThanOrEqual(250);
+    const tiny = await call(server.url, 'GET', '/v1/working-memory/cap-w?context_window_max=10');
+    expect(ids(tiny.body)).toEqual(['w4']);
+    const big = await call(server.url, 'GET', '/v1/working-memory/cap-w?model_name=gpt-4o-mini');
+    expect(ids(big.body)).toEqual(['w1', 'w2', 'w3', 'w4']);
+    expect((await call(server.url, 'GET', '/v1/working-memory/cap-w')).body.messages).toHaveLength(4);
+  });
+
   it('refuses a max_messages that is not a positive whole number', async () => {
     for (const bad of ['0', '-1', 'two', '1.5']) {
       const r = await call(server.url, 'PUT', `/v1/working-memory/cap-c?max_messages=${bad}`, {
