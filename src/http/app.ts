@@ -40,15 +40,33 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
+/**
+ * What answers without a token: reads of these exact paths only. A pattern matching more (`/.well-known/...`,
+ * `/docs/...`) would also match the namespaced MCP routes (`/{namespace}/mcp`), and let them skip authentication.
+ */
 const PUBLIC = [
   /^\/$/,
   /^\/v1\/health\/?$/,
   /^\/health\/?$/,
   /^\/openapi\.json$/,
-  /^\/docs(\/.*)?$/,
-  /^\/\.well-known\//,
+  /^\/docs\/?$/,
+  /^\/docs\/[^/]+\.(js|css|png|svg|map|woff2?)$/,
+  /^\/\.well-known\/oauth-protected-resource(\/.*)?$/,
 ];
-const isPublic = (path: string) => PUBLIC.some((re) => re.test(path));
+const isPublic = (method: string, path: string) =>
+  (method === 'GET' || method === 'HEAD') && PUBLIC.some((re) => re.test(path));
+/** Path segments that name public pages, never a namespace: `/{namespace}/mcp` refuses them. */
+const RESERVED_NAMESPACES = new Set([
+  'docs',
+  '.well-known',
+  'v1',
+  'openapi.json',
+  'health',
+  'metrics',
+  'memory',
+  'stream',
+  'agents',
+]);
 
 /** Base URL clients use: PUBLIC_URL when set (behind a proxy), else the origin the request came to. */
 const baseUrl = (config: HttpConfig, c: Context) => config.publicUrl ?? new URL(c.req.url).origin;
@@ -108,7 +126,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   }
 
   app.use('*', async (c, next) => {
-    if (isPublic(c.req.path) || c.req.method === 'OPTIONS') return next();
+    if (isPublic(c.req.method, c.req.path) || c.req.method === 'OPTIONS') return next();
     const identity = await authenticate(c.req.header('authorization'));
     c.set('identity', identity);
     c.set('api', scopeEngine(engine, isUnconfined(identity) ? undefined : identity));
@@ -190,7 +208,10 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
 
   app.get('/metrics', async (c) => {
     const identity = c.get('identity');
-    if (identity.access !== 'admin') return detail(c, 403, '/metrics needs an admin token.');
+    // Store-wide figures: a token confined to a namespace, even an admin one, must not see the others' counts.
+    if (identity.access !== 'admin' || identity.namespace !== null) {
+      return detail(c, 403, '/metrics needs an admin token that is not confined to a namespace.');
+    }
     const s = await stats.stats(null);
     const text = metrics.render([
       {
@@ -225,6 +246,9 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
     const parsed = Identifier.safeParse(raw);
     if (!parsed.success)
       return detail(c, 400, `The namespace in the URL is invalid: ${parsed.error.issues[0]?.message}`);
+    if (RESERVED_NAMESPACES.has(parsed.data)) {
+      return detail(c, 404, `"/${parsed.data}" is not a namespace; MCP is served at /mcp, /sse and /{namespace}/mcp.`);
+    }
     const own = c.get('identity').namespace;
     if (own !== null && own !== parsed.data) {
       return detail(c, 403, `This token is confined to namespace "${own}"; connect to /${own}/mcp or /mcp.`);
