@@ -19,7 +19,7 @@ export const ToolMemoryInput = MemoryRecordInput.pick({
   pinned: true,
   importance: true,
   metadata: true,
-});
+}).strict();
 
 export const NamespaceArg = Identifier.optional().describe('Namespace; defaults to the server default namespace.');
 export const UserArg = Identifier.optional().describe("The user's id; defaults to the server default user.");

@@ -4,17 +4,26 @@ import { z } from 'zod';
 export const TimeInput = z.union([z.string().min(1), z.number().finite()]);
 export type TimeInput = z.infer<typeof TimeInput>;
 
+/** Years 0000 to 9999: what ISO 8601's four-digit years, and so every store's time columns, can hold. */
+export const MIN_EPOCH_MS = -62_167_219_200_000; // 0000-01-01T00:00:00Z (Date.UTC maps year 0 to 1900)
+export const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export function toEpochMs(value: TimeInput): number | null {
-  if (typeof value === 'number') return Math.abs(value) < 1e11 ? Math.round(value * 1000) : Math.round(value);
-  const trimmed = value.trim();
-  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return toEpochMs(Number(trimmed));
-  const ms = Date.parse(trimmed);
-  return Number.isNaN(ms) ? null : ms;
+  let ms: number;
+  if (typeof value === 'number') {
+    ms = Math.abs(value) < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  } else {
+    const trimmed = value.trim();
+    if (/^-?\d+(\.\d+)?$/.test(trimmed)) return toEpochMs(Number(trimmed));
+    ms = Date.parse(trimmed);
+  }
+  return Number.isFinite(ms) && ms >= MIN_EPOCH_MS && ms <= MAX_EPOCH_MS ? ms : null;
 }
 
 /** A time that must parse; the message says what forms are accepted. */
 export const Timestamp = TimeInput.refine((v) => toEpochMs(v) !== null, {
-  message: 'expected an ISO 8601 date-time (e.g. 2026-05-01T12:00:00Z) or an epoch number',
+  message:
+    'expected an ISO 8601 date-time (e.g. 2026-05-01T12:00:00Z) or an epoch number (seconds or milliseconds), between the years 0000 and 9999',
 });
 
 export const isoOf = (ms: number) => new Date(ms).toISOString();
@@ -29,4 +38,25 @@ export const TagValue = z
   .max(200)
   .refine((s) => !s.includes(','), { message: 'commas are not allowed inside topics/entities values' });
 
-export const JsonObject = z.record(z.string(), z.unknown());
+/** How deep free JSON (metadata, session data) may nest: deeper would overflow the stack of JSON.stringify. */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests objects or arrays deeper than `max`; walks with its own stack, never recursing. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+export const JsonObject = z
+  .record(z.string(), z.unknown())
+  .refine((v) => !nestsDeeperThan(v, MAX_JSON_DEPTH), {
+    message: `nests deeper than ${MAX_JSON_DEPTH} levels; flatten it`,
+  });
