@@ -55,8 +55,6 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-export const JsonObject = z
-  .record(z.string(), z.unknown())
-  .refine((v) => !nestsDeeperThan(v, MAX_JSON_DEPTH), {
-    message: `nests deeper than ${MAX_JSON_DEPTH} levels; flatten it`,
-  });
+export const JsonObject = z.record(z.string(), z.unknown()).refine((v) => !nestsDeeperThan(v, MAX_JSON_DEPTH), {
+  message: `nests deeper than ${MAX_JSON_DEPTH} levels; flatten it`,
+});
