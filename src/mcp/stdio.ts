@@ -1,12 +1,12 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Engine } from '../core/engine.js';
 import { log } from '../util/log.js';
 import { createMcpServer } from './server.js';
+import { LineStdioTransport } from './stdio-transport.js';
 
 /** Serves MCP on stdin/stdout until the client closes the pipe or a signal arrives. */
 export async function serveStdio(engine: Engine): Promise<void> {
   const server = createMcpServer(engine);
-  const transport = new StdioServerTransport();
+  const transport = new LineStdioTransport();
   let closing = false;
   const shutdown = async () => {
     if (closing) return;

@@ -362,6 +362,44 @@ describe('MCP over stdio', () => {
     await ns2.close();
   });
 
+  it('answers a frame that is not JSON with -32700 and one that is not JSON-RPC with -32600, and goes on', async () => {
+    const child = spawnTracked(process.execPath, [CLI, 'mcp'], store.env());
+    let stdout = '';
+    const replies = () =>
+      stdout
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => JSON.parse(l) as { id?: unknown; error?: { code: number; message: string }; result?: unknown });
+    const gotAll = new Promise<void>((resolve) => {
+      child.stdout?.on('data', (c: Buffer) => {
+        stdout += c.toString('utf8');
+        if (replies().some((m) => m.id === 3)) resolve();
+      });
+    });
+    const send = (line: string) => child.stdin?.write(`${line}\n`);
+    send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+      }),
+    );
+    send('{"jsonrpc":"2.0","method":"notifications/initialized"}');
+    send('this is not json');
+    send('{"id": 2, "method": "tools/list"}');
+    send('{"jsonrpc":"2.0","id":3,"method":"tools/list"}');
+    await gotAll;
+    child.stdin?.end();
+    await waitForExit(child.pid!, 10_000);
+    const all = replies();
+    const parse = all.find((m) => m.error?.code === -32700);
+    expect(parse).toMatchObject({ id: null });
+    expect(parse?.error?.message).toMatch(/Parse error/);
+    expect(all.find((m) => m.error?.code === -32600)).toMatchObject({ id: 2 });
+    expect((all.find((m) => m.id === 3)?.result as { tools: unknown[] }).tools).toHaveLength(TOOL_NAMES.length);
+  });
+
   it('writes nothing but JSON-RPC to stdout, and exits when stdin closes', async () => {
     const child = spawnTracked(process.execPath, [CLI, 'mcp'], store.env({ LOG_LEVEL: 'debug' }));
     let stdout = '';
