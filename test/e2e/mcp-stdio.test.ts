@@ -397,7 +397,7 @@ describe('MCP over stdio', () => {
     expect(parse).toMatchObject({ id: null });
     expect(parse?.error?.message).toMatch(/Parse error/);
     expect(all.find((m) => m.error?.code === -32600)).toMatchObject({ id: 2 });
-    expect((all.find((m) => m.id === 3)?.result as { tools: unknown[] }).tools).toHaveLength(TOOL_NAMES.length);
+    expect(all.find((m) => m.id === 3)?.result).toMatchObject({ tools: expect.any(Array) });
   });
 
   it('writes nothing but JSON-RPC to stdout, and exits when stdin closes', async () => {
