@@ -366,6 +366,7 @@ const HttpSettings = z.object({
   MCP_STATELESS: bool.default(false),
   MCP_SESSION_IDLE_SECONDS: int(1).default(1800),
   MCP_MAX_SESSIONS: int(1).default(1000),
+  MCP_MAX_SESSIONS_PER_CALLER: int(1).default(50),
 });
 
 export type AuthMode = 'disabled' | 'token' | 'oauth2';
@@ -387,7 +388,7 @@ export interface HttpConfig {
   requestTimeoutMs: number;
   /** Requests per minute per caller; 0 turns the limit off. */
   rateLimitPerMinute: number;
-  mcp: { stateless: boolean; sessionIdleSeconds: number; maxSessions: number };
+  mcp: { stateless: boolean; sessionIdleSeconds: number; maxSessions: number; maxSessionsPerCaller: number };
 }
 
 export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig {
@@ -426,6 +427,7 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig
       stateless: s.MCP_STATELESS,
       sessionIdleSeconds: s.MCP_SESSION_IDLE_SECONDS,
       maxSessions: s.MCP_MAX_SESSIONS,
+      maxSessionsPerCaller: s.MCP_MAX_SESSIONS_PER_CALLER,
     },
   };
 }

@@ -15,6 +15,8 @@ export interface McpHttpOptions {
   stateless: boolean;
   sessionIdleSeconds: number;
   maxSessions: number;
+  /** MCP_MAX_SESSIONS_PER_CALLER: one token (or OAuth2 subject) cannot take the whole pool. */
+  maxSessionsPerCaller: number;
   maxBodyBytes: number;
   onToolCall: (tool: string, outcome: 'ok' | 'error', seconds: number) => void;
   /** Extra headers for the raw SSE response, which bypasses Hono's middleware (CORS). */
@@ -29,7 +31,7 @@ interface Session {
   lastSeen: number;
 }
 
-const rpcError = (status: 400 | 404 | 503, code: number, message: string) =>
+const rpcError = (status: 400 | 404 | 429 | 503, code: number, message: string) =>
   new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
     status,
     headers: { 'Content-Type': 'application/json' },
@@ -64,6 +66,32 @@ export class McpHttp {
     });
   }
 
+  /**
+   * Why a new session cannot open: this caller holds its share of the pool (429, theirs to fix), or the pool is
+   * full (503). Without auth every caller is the same local user, so only the pool counts.
+   */
+  private refusal(identity: Identity): { status: 429 | 503; message: string } | null {
+    if (identity.kind !== 'anonymous') {
+      let own = 0;
+      for (const s of this.sessions.values()) if (s.subject === identity.subject) own++;
+      if (own >= this.opts.maxSessionsPerCaller) {
+        return {
+          status: 429,
+          message:
+            `This token already has ${own} open MCP sessions (MCP_MAX_SESSIONS_PER_CALLER=${this.opts.maxSessionsPerCaller}): ` +
+            `close some (DELETE /mcp with their Mcp-Session-Id) or let idle ones expire (MCP_SESSION_IDLE_SECONDS=${this.opts.sessionIdleSeconds}).`,
+        };
+      }
+    }
+    if (this.sessions.size >= this.opts.maxSessions) {
+      return {
+        status: 503,
+        message: `Too many open MCP sessions (MCP_MAX_SESSIONS=${this.opts.maxSessions}); retry later.`,
+      };
+    }
+    return null;
+  }
+
   private lookup(id: string | undefined, identity: Identity): Session | undefined {
     const s = id ? this.sessions.get(id) : undefined;
     if (!s || s.subject !== identity.subject) return undefined;
@@ -90,13 +118,8 @@ export class McpHttp {
         'Bad Request: send Mcp-Session-Id, or POST an initialize request to open a session.',
       );
     }
-    if (this.sessions.size >= this.opts.maxSessions) {
-      return rpcError(
-        503,
-        -32000,
-        `Too many open MCP sessions (MCP_MAX_SESSIONS=${this.opts.maxSessions}); retry later.`,
-      );
-    }
+    const full = this.refusal(identity);
+    if (full) return rpcError(full.status, -32000, full.message);
     const server = this.newServer(identity, namespace);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -136,9 +159,8 @@ export class McpHttp {
   /** GET /sse and /{namespace}/sse: opens the event stream on the raw Node response. */
   async openSse(c: Context<AppEnv>, namespace: string | undefined): Promise<Response> {
     const identity = c.get('identity');
-    if (this.sessions.size >= this.opts.maxSessions) {
-      return detail(c, 503, `Too many open MCP sessions (MCP_MAX_SESSIONS=${this.opts.maxSessions}); retry later.`);
-    }
+    const full = this.refusal(identity);
+    if (full) return detail(c, full.status, full.message);
     const res = c.env.outgoing;
     for (const [k, v] of Object.entries(this.opts.sseHeaders(c))) res.setHeader(k, v);
     const transport = new SSEServerTransport('/messages', res);
