@@ -9,7 +9,7 @@ import { makeEmbedder } from './llm/make-embedder.js';
 import { serveStdio } from './mcp/stdio.js';
 import { openStore } from './store/open-store.js';
 import { withActor } from './util/actor.js';
-import { setLogLevel } from './util/log.js';
+import { log, setLogLevel } from './util/log.js';
 import { VERSION } from './version.js';
 
 const HELP = `agent-memory ${VERSION} — working and long-term memory for AI agents
@@ -134,9 +134,10 @@ async function reembed() {
 }
 
 async function main(argv: string[]): Promise<void> {
-  loadDotEnv();
+  const envFiles = loadDotEnv();
   const [command, ...rest] = argv;
   if (process.env.LOG_LEVEL) setLogLevel(loadConfig().logLevel);
+  if (envFiles.length) log.debug('settings read from', { files: envFiles.join(', ') });
   switch (command) {
     case undefined:
     case 'help':

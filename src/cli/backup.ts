@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Engine } from '../core/engine.js';
@@ -17,9 +18,21 @@ export async function exportJsonl(
   engine: Engine,
   path: string | null,
 ): Promise<{ memories: number; sessions: number }> {
+  if (path) {
+    const folder = dirname(resolve(path));
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+      throw invalid(`export: the folder ${folder} does not exist; create it first or choose another --output`);
+    }
+    if (existsSync(path) && statSync(path).isDirectory()) throw invalid(`export: ${path} is a folder; name a file`);
+  }
   const out = path ? createWriteStream(path) : process.stdout;
+  // A write error (disk full, permission) fails the export with its message instead of crashing the process.
+  const failed = new Promise<never>((_, reject) =>
+    out.once('error', (err: Error) => reject(invalid(`export: cannot write ${path ?? 'stdout'}: ${err.message}`))),
+  );
+  failed.catch(() => {});
   const write = async (line: string) => {
-    if (!out.write(`${line}\n`)) await once(out, 'drain');
+    if (!out.write(`${line}\n`)) await Promise.race([once(out, 'drain'), failed]);
   };
   let memories = 0;
   let sessions = 0;
@@ -34,7 +47,7 @@ export async function exportJsonl(
   }
   if (path) {
     out.end();
-    await once(out, 'finish');
+    await Promise.race([once(out, 'finish'), failed]);
   }
   return { memories, sessions };
 }
@@ -44,6 +57,8 @@ export async function exportJsonl(
  * with its line number, after the batches before it were committed whole.
  */
 export async function importJsonl(engine: Engine, path: string): Promise<{ memories: number; sessions: number }> {
+  if (!existsSync(path)) throw invalid(`import: there is no file ${resolve(path)}`);
+  if (statSync(path).isDirectory()) throw invalid(`import: ${path} is a folder; name the .jsonl file an export wrote`);
   const size = statSync(path).size;
   const stream = createReadStream(path, { encoding: 'utf8' });
   const bar = new ProgressBar('import', size);

@@ -190,3 +190,64 @@ describe('invalid configuration', () => {
     expect(res.stdout).toBe('');
   });
 });
+
+describe('first mistakes on the command line (regression, issue 11)', () => {
+  it('a SQLITE_PATH that is a folder or not a database is named with what to do, and no stack trace', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const folder = join(store.dir, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    const notDb = join(store.dir, 'notes.txt');
+    writeFileSync(notDb, 'these are my notes, not a database\n'.repeat(20));
+    for (const [path, says] of [
+      [folder, /is a folder: point SQLITE_PATH at a file/],
+      [notDb, /is not a SQLite database/],
+    ] as const) {
+      for (const command of [['search', 'x'], ['mcp']]) {
+        const res = await runCli(command, store.env({ SQLITE_PATH: path }));
+        expect(res.code, `${command[0]} ${path}`).toBe(2);
+        expect(res.stderr).toContain(`SQLITE_PATH=${path}`);
+        expect(res.stderr).toMatch(says);
+        expect(res.stderr).not.toMatch(/\n\s+at /);
+        expect(res.stdout).toBe('');
+      }
+    }
+  });
+
+  it('import of a missing file, export into a missing folder and a URL without a scheme are usage errors', async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['import', '/no/such/backup.jsonl'], {}, /import: there is no file \/no\/such\/backup\.jsonl/],
+      [['export', '--output', '/no/such/dir/out.jsonl'], {}, /export: the folder \/no\/such\/dir does not exist/],
+      [['search', 'x'], { OPENAI_API_BASE: 'localhost:11434' }, /OPENAI_API_BASE="localhost:11434": expected an http/],
+    ];
+    for (const [args, env, says] of cases) {
+      const res = await runCli(args, store.env(env));
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr).toMatch(says);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('SQLITE_PATH=~/… means the home folder, and .env is also read from the config folder', async () => {
+    const { existsSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const home = join(store.dir, 'home');
+    const config = join(store.dir, 'config');
+    mkdirSync(join(config, 'agent-memory'), { recursive: true });
+    writeFileSync(join(config, 'agent-memory', '.env'), 'DEFAULT_MCP_NAMESPACE=from-dotenv\n');
+    const env = { ...store.env({ SQLITE_PATH: '~/tilde.db', HOME: home, XDG_CONFIG_HOME: config }) };
+    const created = await runCli(['stats'], env);
+    expect(created.code, created.stderr).toBe(0);
+    expect(existsSync(join(home, 'tilde.db'))).toBe(true);
+    const mcp = await connectMcp(env);
+    try {
+      const made = await mcp.ok<{ memories: { id: string }[] }>('create_long_term_memories', {
+        memories: [{ text: 'Nina restores clocks' }],
+      });
+      const got = await mcp.ok<{ namespace: string }>('get_long_term_memory', { memory_id: made.memories[0]!.id });
+      expect(got.namespace).toBe('from-dotenv');
+    } finally {
+      await mcp.close();
+    }
+  });
+});

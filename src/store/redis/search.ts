@@ -20,6 +20,11 @@ import { textTokens } from './query-escape.js';
 import type { SearchIndex } from './search-index.js';
 import { rowsOf, type SearchRow } from './search-reply.js';
 
+/** Distances this close are a tie: the index and the exact field may round the same distance apart. */
+const TIE_EPSILON = 1e-6;
+/** At most this many memories within the tied distance are read to settle a tie at the k-th place. */
+const TIE_SCAN_MAX = 10_000;
+
 export const DEFAULT_CONTEXT_WEIGHT = 0.5;
 
 /**
@@ -159,7 +164,8 @@ export class Search {
       if (zero) return { items: [], total };
       const similarity = withSimilarity ? await this.similarity(g, query, f, total) : undefined;
       if (limit === 0) return { items: [], total, ...(similarity ? { similarity } : {}) };
-      const knn = `(${f.query})=>[KNN ${limit} @${g.field} $B AS dist]`;
+      // One more than asked tells whether the k-th place is tied with the next.
+      const knn = `(${f.query})=>[KNN ${limit + 1} @${g.field} $B AS dist]`;
       const reply = (await this.client.call(
         'FT.SEARCH',
         g.index,
@@ -173,11 +179,18 @@ export class Search {
         ...RETURN_DIST_TIMES,
         'LIMIT',
         0,
-        limit,
+        limit + 1,
         'DIALECT',
         2,
       )) as unknown[];
-      return { items: this.hits(reply), total, ...(similarity ? { similarity } : {}) };
+      let items = this.hits(reply);
+      const kth = items[limit - 1];
+      if (kth && items[limit] && items[limit]!.distance - kth.distance <= TIE_EPSILON) {
+        // A tie across the cut: which of the tied memories make the page is settled by id over all of them, as
+        // every store does, not by the index's arbitrary order.
+        items = await this.withinDistance(g, query, f, kth.distance + TIE_EPSILON);
+      }
+      return { items: items.slice(0, limit), total, ...(similarity ? { similarity } : {}) };
     }
     if (zero) return { items: [], total: 0 };
     const range = `@${g.exactField}:[VECTOR_RANGE $R $B]=>{$YIELD_DISTANCE_AS: dist}`;
@@ -251,6 +264,36 @@ export class Search {
       if (!isZeroVector(v)) out.set(ids[i]!, cosineDistance(query, v));
     });
     return out;
+  }
+
+  /** Every filtered memory within `radius` of the query, nearest first, ties by id (exact distances). */
+  private async withinDistance(
+    g: { exactField: string; index: string },
+    query: Float32Array,
+    f: { query: string; empty: boolean },
+    radius: number,
+  ): Promise<VectorHit[]> {
+    const range = `@${g.exactField}:[VECTOR_RANGE $R $B]=>{$YIELD_DISTANCE_AS: dist}`;
+    const reply = (await this.client.call(
+      'FT.SEARCH',
+      g.index,
+      f.empty ? range : `(${range}) ${f.query}`,
+      'PARAMS',
+      4,
+      'R',
+      String(radius),
+      'B',
+      vectorBytes(query),
+      'SORTBY',
+      'dist',
+      ...RETURN_DIST_TIMES,
+      'LIMIT',
+      0,
+      TIE_SCAN_MAX,
+      'DIALECT',
+      2,
+    )) as unknown[];
+    return this.hits(reply);
   }
 
   private hits(reply: unknown[]): VectorHit[] {
