@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import type { MemoryRecord } from '../models/memory-record.js';
+import type { StoreFilter } from '../models/filters.js';
 import type { MemoryStore } from '../store/port.js';
 import type { Deduplicator } from './dedup.js';
 import { toStoreFilter } from './filters.js';
@@ -17,7 +17,10 @@ export interface CompactOptions {
 }
 
 export interface CompactionReport {
-  /** Memories looked at. */
+  /**
+   * Memories looked at for near-duplicates (those changed since the last scheduled run, or all); without an LLM,
+   * the memories in scope.
+   */
   scanned: number;
   /** Exact duplicates (same memory_hash, or the same text) deleted; the oldest copy is kept. */
   duplicates_removed: number;
@@ -32,8 +35,8 @@ export interface CompactionReport {
 
 /**
  * Compaction: first memories with equal memory_hash (left behind by imports or `deduplicate: false`), then, with
- * an LLM, cohesive groups of near-duplicates within COMPACTION_DISTANCE_THRESHOLD, merged as at store time.
- * Oldest memories go first, so a merge keeps the original id and creation date.
+ * an LLM, cohesive groups of near-duplicates within COMPACTION_DISTANCE_THRESHOLD, merged as at store time. A
+ * merge keeps the oldest memory's id and creation date.
  */
 export async function compactLongTermMemories(
   store: MemoryStore,
@@ -42,46 +45,53 @@ export async function compactLongTermMemories(
   remove: (ids: string[], how: RemovalKind) => Promise<number>,
   opts: CompactOptions,
   distance: number,
+  /** Shutdown: compaction stops between two memories, leaving the rest to its next run. */
+  signal?: AbortSignal,
 ): Promise<CompactionReport> {
   if (opts.namespace === '' || opts.user_id === '') throw invalid('namespace and user_id must not be empty');
+  const scope = {
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(opts.user_id ? { user_id: opts.user_id } : {}),
+  };
   const filter = toStoreFilter({
-    ...(opts.namespace ? { namespace: { eq: opts.namespace } } : {}),
-    ...(opts.user_id ? { user_id: { eq: opts.user_id } } : {}),
+    ...(scope.namespace ? { namespace: { eq: scope.namespace } } : {}),
+    ...(scope.user_id ? { user_id: { eq: scope.user_id } } : {}),
   });
-  const all: MemoryRecord[] = [];
-  for await (const page of memoryPages(store, filter)) all.push(...page);
-  all.reverse();
-
   const report: CompactionReport = {
-    scanned: all.length,
+    scanned: 0,
     duplicates_removed: 0,
     merged_groups: 0,
     merged_memories_removed: 0,
     semantic: dedup.canMerge ? 'done' : 'skipped',
     ...(dedup.canMerge ? {} : { reason: 'no LLM is configured: near-duplicates were not merged' }),
   };
-  const seen = new Map<string, string>();
-  const duplicates: string[] = [];
-  for (const r of all) {
-    if (seen.has(r.memory_hash)) duplicates.push(r.id);
-    else seen.set(r.memory_hash, r.id);
-  }
-  if (duplicates.length) {
-    report.duplicates_removed += await remove(duplicates, {
+  // Exact duplicates come from the store's memory_hash index: only memories that have a twin are read, and with
+  // `since` only twins of what changed. The oldest of each group stays.
+  const inScope = dedup.canMerge ? 0 : await store.countMemories(filter);
+  const groups = await store.duplicateGroups(scope, opts.since);
+  const keep = new Map(groups.flatMap((g) => g.slice(1).map((id) => [id, g[0]!] as const)));
+  if (keep.size) {
+    report.duplicates_removed += await remove([...keep.keys()], {
       action: 'merge',
-      details: (r) => ({ into: seen.get(r.memory_hash), equal_text: true }),
+      details: (r) => ({ into: keep.get(r.id), equal_text: true }),
     });
   }
-
   // Without a model only equal text could be found, at the price of a vector search per memory: not worth it.
-  if (!dedup.canMerge) return report;
-  const gone = new Set(duplicates);
-  for (const r of all) {
-    if (gone.has(r.id)) continue;
-    if (opts.since !== undefined && Date.parse(r.updated_at) < opts.since) continue;
-    const result = await dedup.mergeAround(r.id, distance, gone);
+  if (!dedup.canMerge) return { ...report, scanned: inScope };
+  const changed: StoreFilter =
+    opts.since === undefined ? filter : { ...filter, times: { ...filter.times, updated_at: { gte: opts.since } } };
+  // Oldest first, as groups form around the memory that will survive them; only ids are held meanwhile.
+  const ids: string[] = [];
+  for await (const page of memoryPages(store, changed)) for (const r of page) ids.push(r.id);
+  ids.reverse();
+  const gone = new Set(keep.keys());
+  for (const id of ids) {
+    if (signal?.aborted) return { ...report, semantic: 'skipped', reason: 'stopped by shutdown; the next run goes on' };
+    report.scanned += 1;
+    if (gone.has(id)) continue;
+    const result = await dedup.mergeAround(id, distance, gone);
     if (!result) continue;
-    for (const id of result.removed) gone.add(id);
+    for (const removed of result.removed) gone.add(removed);
     gone.add(result.id);
     if (result.kind === 'equal') {
       report.duplicates_removed += result.removed.length;

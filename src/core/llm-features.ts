@@ -128,7 +128,7 @@ export class LlmFeatures {
       ],
       [
         TASK.compact,
-        async (t) => {
+        async (t, { signal }) => {
           const started = Date.now();
           const since = typeof t.payload.since === 'number' ? t.payload.since : undefined;
           const report = await compactLongTermMemories(
@@ -137,9 +137,11 @@ export class LlmFeatures {
             (ids, how) => this.longTerm.delete(ids, how),
             { namespace: stringOr(t.payload.namespace), user_id: stringOr(t.payload.user_id), since },
             f.dedup.compactionDistance,
+            signal,
           );
-          // The next scheduled pass looks only at what was written from now on.
-          if (t.payload.scheduled === true) await this.background.scheduleCompaction(started);
+          // The next scheduled pass looks only at what was written from now on; one stopped by shutdown starts
+          // again from where this one started.
+          if (t.payload.scheduled === true) await this.background.scheduleCompaction(signal.aborted ? since : started);
           return report;
         },
       ],

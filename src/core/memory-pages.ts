@@ -21,7 +21,7 @@ export async function* memoryPages(
     if (cursor !== undefined) bounds.lte = Math.min(bounds.lte ?? cursor, cursor);
     const paged: StoreFilter =
       cursor === undefined ? filter : { ...filter, times: { ...filter.times, created_at: bounds } };
-    const page = await store.listMemories(paged, pageSize, cursor === undefined ? 0 : seenAtCursor);
+    const page = await store.listMemories(paged, pageSize, cursor === undefined ? 0 : seenAtCursor, { count: false });
     if (page.items.length === 0) return;
     yield page.items;
     if (page.items.length < pageSize) return;

@@ -205,8 +205,21 @@ export interface MemoryStore {
   /** Records in the order of `ids`; missing ids are left out. */
   getMemories(ids: string[]): Promise<MemoryRecord[]>;
   deleteMemories(ids: string[]): Promise<number>;
-  /** Newest first (created_at desc, then id). */
-  listMemories(filter: StoreFilter, limit: number, offset: number): Promise<Page<MemoryRecord>>;
+  /**
+   * Newest first (created_at desc, then id). `count: false` skips counting every filtered memory (paging through
+   * all of them needs no total): `total` is then only the number returned.
+   */
+  listMemories(
+    filter: StoreFilter,
+    limit: number,
+    offset: number,
+    opts?: { count?: boolean },
+  ): Promise<Page<MemoryRecord>>;
+  /**
+   * Groups of memories with the same memory_hash, namespace and user (exact duplicates), each oldest first, among
+   * the memories of `scope`; with `sinceMs`, only groups holding a memory updated since then.
+   */
+  duplicateGroups(scope: { namespace?: string; user_id?: string }, sinceMs?: number): Promise<string[][]>;
   /**
    * BM25 over `terms` (weight 1) and `contextTerms` (weight `contextWeight`); OR of the query terms. `total` counts
    * every filtered match, unless `count` is false: then it is only the number of hits returned.

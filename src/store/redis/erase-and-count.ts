@@ -19,6 +19,8 @@ interface Parts {
 
 interface DocFields {
   text: string;
+  memory_hash: string;
+  updated_at: string;
   namespace: string | null;
   user_id: string | null;
   memory_type: string;
@@ -122,4 +124,32 @@ export async function countStore(p: Parts, scope: { namespace?: string; user_id?
     for (const [, n] of (await pipe.exec()) ?? []) out.storage_bytes! += Number(n ?? 0);
   }
   return out;
+}
+
+/** Exact duplicates by scanning every memory's doc (maintenance only; SQLite reads an index instead). */
+export async function duplicateGroups(
+  p: Parts,
+  scope: { namespace?: string; user_id?: string },
+  sinceMs?: number,
+): Promise<string[][]> {
+  const groups = new Map<string, { id: string; created: string; updated: number }[]>();
+  for await (const batch of memoryDocs(p)) {
+    for (const { id, doc } of batch) {
+      if (scope.namespace !== undefined && doc.namespace !== scope.namespace) continue;
+      if (scope.user_id !== undefined && doc.user_id !== scope.user_id) continue;
+      const key = JSON.stringify([doc.memory_hash, doc.namespace, doc.user_id]);
+      const group = groups.get(key) ?? [];
+      group.push({ id, created: doc.created_at, updated: Date.parse(doc.updated_at) });
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()]
+    .filter((g) => g.length > 1 && (sinceMs === undefined || g.some((m) => m.updated >= sinceMs)))
+    .map((g) =>
+      g
+        .sort((a, b) =>
+          a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+        )
+        .map((m) => m.id),
+    );
 }

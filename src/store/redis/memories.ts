@@ -110,14 +110,14 @@ export class MemoryRepo {
   }
 
   /** Newest first, created_at ties by id: FT.AGGREGATE sorts on both sortable fields, then the page is loaded. */
-  async list(filter: StoreFilter, limit: number, offset: number): Promise<Page<MemoryRecord>> {
+  async list(filter: StoreFilter, limit: number, offset: number, count = true): Promise<Page<MemoryRecord>> {
     this.index.requireSearch();
-    const total = await this.count(filter);
+    const total = count ? await this.count(filter) : Number.POSITIVE_INFINITY;
     const f = filterQuery(filter);
     const g = await this.index.current();
     const take = Math.max(0, Math.floor(limit));
     const skip = Math.max(0, Math.floor(offset));
-    if (!f || !g || take === 0 || skip >= total) return { items: [], total };
+    if (!f || !g || take === 0 || skip >= total) return { items: [], total: count ? total : 0 };
     const reply = (await this.client.call(
       'FT.AGGREGATE',
       g.index,
@@ -136,7 +136,8 @@ export class MemoryRepo {
       'DIALECT',
       2,
     )) as unknown[];
-    return { items: await this.get(aggregateField(reply, 'id')), total };
+    const items = await this.get(aggregateField(reply, 'id'));
+    return { items, total: count ? total : items.length };
   }
 
   async sessionTail(namespace: string | null, sessionId: string, n: number): Promise<MemoryRecord[]> {

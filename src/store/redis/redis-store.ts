@@ -22,7 +22,7 @@ import { ActivityRepo } from './activity.js';
 import { asStoreError, type ConnectOptions, connect, createClient, type RedisClient } from './client.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { EmbeddingModel } from './embedding-model.js';
-import { countStore, eraseUser } from './erase-and-count.js';
+import { countStore, duplicateGroups, eraseUser } from './erase-and-count.js';
 import { INDEX_VERSION } from './index-schema.js';
 import { globPrefix, Keys } from './keys.js';
 import { MemoryRepo } from './memories.js';
@@ -159,8 +159,12 @@ export class RedisStore implements MemoryStore {
     return this.guard(() => this.memories.delete(ids));
   }
 
-  listMemories(filter: StoreFilter, limit: number, offset: number) {
-    return this.guard(() => this.memories.list(filter, limit, offset));
+  duplicateGroups(scope: { namespace?: string; user_id?: string }, sinceMs?: number): Promise<string[][]> {
+    return this.guard(() => duplicateGroups(this.parts, scope, sinceMs));
+  }
+
+  listMemories(filter: StoreFilter, limit: number, offset: number, opts?: { count?: boolean }) {
+    return this.guard(() => this.memories.list(filter, limit, offset, opts?.count ?? true));
   }
 
   keywordSearch(terms: string[], filter: StoreFilter, k: number, opts?: { contextWeight?: number; count?: boolean }) {

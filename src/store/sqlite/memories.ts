@@ -130,12 +130,32 @@ export class MemoryRepo {
     return rows.length;
   }
 
-  list(filter: StoreFilter, limit: number, offset: number): Page<MemoryRecord> {
+  list(filter: StoreFilter, limit: number, offset: number, count = true): Page<MemoryRecord> {
     const f = filterSql(filter);
     const rows = this.stmts
       .get(`SELECT m.* FROM memories m WHERE ${f.where} ORDER BY m.created_at DESC, m.id LIMIT ? OFFSET ?`)
       .all(...f.params, Math.max(0, limit), Math.max(0, offset)) as MemoryRow[];
-    return { items: rows.map(rowToRecord), total: this.count(filter) };
+    return { items: rows.map(rowToRecord), total: count ? this.count(filter) : rows.length };
+  }
+
+  /** Read from the memory_hash index: no memory is read that has no twin. */
+  duplicateGroups(scope: { namespace?: string; user_id?: string }, sinceMs?: number): string[][] {
+    const where = ['(@ns IS NULL OR namespace = @ns)', '(@user IS NULL OR user_id = @user)'];
+    const recent =
+      sinceMs === undefined
+        ? ''
+        : `AND memory_hash IN (SELECT memory_hash FROM memories WHERE updated_at >= @since AND ${where.join(' AND ')})`;
+    const rows = this.stmts
+      .get(
+        `SELECT json_group_array(id) AS ids FROM (
+           SELECT id, memory_hash, namespace, user_id FROM memories
+           WHERE ${where.join(' AND ')} ${recent}
+             AND memory_hash IN (SELECT memory_hash FROM memories WHERE ${where.join(' AND ')} GROUP BY memory_hash HAVING count(*) > 1)
+           ORDER BY created_at, id)
+         GROUP BY memory_hash, ifnull(namespace, char(0)), ifnull(user_id, char(0)) HAVING count(*) > 1`,
+      )
+      .all({ ns: scope.namespace ?? null, user: scope.user_id ?? null, since: sinceMs ?? null }) as { ids: string }[];
+    return rows.map((r) => JSON.parse(r.ids) as string[]);
   }
 
   count(filter: StoreFilter): number {

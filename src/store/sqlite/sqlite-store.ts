@@ -126,8 +126,17 @@ export class SqliteStore implements MemoryStore {
     return this.memories.delete(ids);
   }
 
-  async listMemories(filter: StoreFilter, limit: number, offset: number): Promise<Page<MemoryRecord>> {
-    return this.memories.list(filter, limit, offset);
+  async listMemories(
+    filter: StoreFilter,
+    limit: number,
+    offset: number,
+    opts?: { count?: boolean },
+  ): Promise<Page<MemoryRecord>> {
+    return this.memories.list(filter, limit, offset, opts?.count ?? true);
+  }
+
+  async duplicateGroups(scope: { namespace?: string; user_id?: string }, sinceMs?: number): Promise<string[][]> {
+    return this.memories.duplicateGroups(scope, sinceMs);
   }
 
   async keywordSearch(

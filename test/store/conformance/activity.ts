@@ -154,6 +154,27 @@ export function eraseMemoryBehaviour(ctx: StoreContext): void {
     expect([...cached.keys()]).toEqual([contentHash('public one')]);
   });
 
+  it('groups exact duplicates by hash, namespace and user, oldest first, and only those changed since', async () => {
+    const at = (day: number) => `2025-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
+    await ctx.store.putMemories(
+      [
+        mem({ id: 'd2', memory_hash: 'h', namespace: 'a', created_at: at(2), updated_at: at(2) }),
+        mem({ id: 'd1', memory_hash: 'h', namespace: 'a', created_at: at(1), updated_at: at(1) }),
+        mem({ id: 'd3', memory_hash: 'h', namespace: 'a', created_at: at(3), updated_at: at(9) }),
+        mem({ id: 'other-ns', memory_hash: 'h', namespace: 'b', created_at: at(1), updated_at: at(1) }),
+        mem({ id: 'other-user', memory_hash: 'h', namespace: 'a', user_id: 'u', created_at: at(1), updated_at: at(1) }),
+        mem({ id: 'e1', memory_hash: 'e', namespace: 'a', created_at: at(1), updated_at: at(1) }),
+        mem({ id: 'e2', memory_hash: 'e', namespace: 'a', created_at: at(2), updated_at: at(2) }),
+        mem({ id: 'single', memory_hash: 's', namespace: 'a', created_at: at(1), updated_at: at(1) }),
+      ],
+      { deduplicate: false },
+    );
+    const sorted = (groups: string[][]) => groups.map((g) => g.join(',')).sort();
+    expect(sorted(await ctx.store.duplicateGroups({}))).toEqual(['d1,d2,d3', 'e1,e2']);
+    expect(sorted(await ctx.store.duplicateGroups({ namespace: 'b' }))).toEqual([]);
+    expect(sorted(await ctx.store.duplicateGroups({ namespace: 'a' }, Date.parse(at(5))))).toEqual(['d1,d2,d3']);
+  });
+
   it('counts memories by namespace, user, type and pin, with the oldest and newest', async () => {
     await ctx.store.putMemories(
       [
