@@ -3,7 +3,8 @@
  * http (REST requests/s and p50/p95 over loopback with autocannon, ~5 s per endpoint), and/or search (in-process
  * engine search latency per mode and filter case at 10k memories), and/or redis (engine search latency on the Redis
  * store at 100k memories; needs REDIS_URL or REDIS_SEARCH_MODULE, skips otherwise), and/or erase (what erasing a
- * user costs on SQLite: secure_delete on every write, and one erase).
+ * user costs on SQLite: secure_delete on every write, and one erase), and/or compaction (search while a compaction
+ * runs, and SIGTERM with one due, at 100k memories).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -48,6 +49,11 @@ async function main() {
         ? `\n## Redis search latency: skipped (${rows})\n`
         : `\n## Engine search latency on Redis, ${size} memories (in-process, offline embedder, loopback Redis)\n\n${formatRedis(rows)}\n`,
     );
+  }
+  if (what.includes('compaction')) {
+    const { measureCompaction } = await import('./compaction.js');
+    const size = Number(process.env.BENCH_COMPACTION_SIZE ?? 100_000);
+    process.stdout.write(`\n## A due compaction on a busy server\n\n${await measureCompaction(size)}\n`);
   }
   if (what.includes('erase')) {
     const { measureErase } = await import('./erase.js');

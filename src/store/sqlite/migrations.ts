@@ -185,6 +185,9 @@ CREATE INDEX activity_user ON activity (user_id, seq);
 CREATE INDEX activity_at ON activity (at);
 `;
 
+// Scheduled compaction looks only at memories changed since its previous run.
+const V6 = `CREATE INDEX memories_updated_at ON memories (updated_at);`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
@@ -200,6 +203,7 @@ const MIGRATIONS: readonly Migration[] = [
   },
   { version: 4, description: 'search: importance in the covering index', sql: V4 },
   { version: 5, description: 'activity stream and memory history', sql: V5 },
+  { version: 6, description: 'index on updated_at (incremental compaction)', sql: V6 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
