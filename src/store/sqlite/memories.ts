@@ -138,19 +138,19 @@ export class MemoryRepo {
     return { items: rows.map(rowToRecord), total: count ? this.count(filter) : rows.length };
   }
 
-  /** Read from the memory_hash index: no memory is read that has no twin. */
+  /** Read from the memory_hash index (and, with `sinceMs`, the updated_at one): no memory without a twin is read. */
   duplicateGroups(scope: { namespace?: string; user_id?: string }, sinceMs?: number): string[][] {
-    const where = ['(@ns IS NULL OR namespace = @ns)', '(@user IS NULL OR user_id = @user)'];
-    const recent =
+    const inScope = '(@ns IS NULL OR namespace = @ns) AND (@user IS NULL OR user_id = @user)';
+    // The hashes worth grouping: those of what changed since the last pass, or every hash held twice.
+    const hashes =
       sinceMs === undefined
-        ? ''
-        : `AND memory_hash IN (SELECT memory_hash FROM memories WHERE updated_at >= @since AND ${where.join(' AND ')})`;
+        ? `SELECT memory_hash FROM memories WHERE ${inScope} GROUP BY memory_hash HAVING count(*) > 1`
+        : `SELECT memory_hash FROM memories WHERE updated_at >= @since AND ${inScope}`;
     const rows = this.stmts
       .get(
         `SELECT json_group_array(id) AS ids FROM (
            SELECT id, memory_hash, namespace, user_id FROM memories
-           WHERE ${where.join(' AND ')} ${recent}
-             AND memory_hash IN (SELECT memory_hash FROM memories WHERE ${where.join(' AND ')} GROUP BY memory_hash HAVING count(*) > 1)
+           WHERE memory_hash IN (${hashes}) AND ${inScope}
            ORDER BY created_at, id)
          GROUP BY memory_hash, ifnull(namespace, char(0)), ifnull(user_id, char(0)) HAVING count(*) > 1`,
       )
