@@ -4,7 +4,8 @@
  * engine search latency per mode and filter case at 10k memories), and/or redis (engine search latency on the Redis
  * store at 100k memories; needs REDIS_URL or REDIS_SEARCH_MODULE, skips otherwise), and/or erase (what erasing a
  * user costs on SQLite: secure_delete on every write, and one erase), and/or compaction (search while a compaction
- * runs, and SIGTERM with one due, at 100k memories).
+ * runs, and SIGTERM with one due, at 100k memories), and/or cold-start (spawn of `agent-memory mcp` to its first
+ * tools/list reply, p50 of 10).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -49,6 +50,11 @@ async function main() {
         ? `\n## Redis search latency: skipped (${rows})\n`
         : `\n## Engine search latency on Redis, ${size} memories (in-process, offline embedder, loopback Redis)\n\n${formatRedis(rows)}\n`,
     );
+  }
+  if (what.includes('cold-start')) {
+    const { measureColdStart } = await import('./cold-start.js');
+    const runs = Number(process.env.BENCH_COLD_STARTS ?? 10);
+    process.stdout.write(`\n## MCP stdio cold start\n\n${await measureColdStart(runs)}\n`);
   }
   if (what.includes('compaction')) {
     const { measureCompaction } = await import('./compaction.js');

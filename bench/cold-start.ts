@@ -1,0 +1,64 @@
+/**
+ * `npm run bench -- cold-start`: how long `agent-memory mcp` takes from spawn to its first `tools/list` reply, with
+ * the default configuration on a fresh SQLite file, BENCH_COLD_STARTS times (10); beside the same process spawn of
+ * bare node that only answers one line (the floor this machine sets), alternated, medians.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median } from './stats.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+const FLOOR = "process.stdin.once('data', () => process.stdout.write('{\"id\":2}\\n', () => process.exit(0)))";
+
+function firstReply(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('"id":2')) {
+        const ms = performance.now() - started;
+        child.stdin.end();
+        child.kill('SIGTERM');
+        child.once('close', () => resolve(ms));
+      }
+    });
+    child.on('error', reject);
+    const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
+    });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+  });
+}
+
+export async function measureColdStart(runs: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'am-bench-cold-'));
+  try {
+    const mcp: number[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const env = { ...process.env, SQLITE_PATH: join(dir, `m${i}.db`), LOG_LEVEL: 'silent' };
+      mcp.push(await firstReply([CLI, 'mcp'], env));
+      floor.push(await firstReply(['-e', FLOOR], env));
+    }
+    const m = median(mcp);
+    const f = median(floor);
+    return [
+      `| ${runs} cold starts, fresh SQLite file, default configuration | p50 | min – max |`,
+      '|---|---|---|',
+      `| \`agent-memory mcp\`: spawn to first tools/list reply | ${(m / 1000).toFixed(2)} s | ${(Math.min(...mcp) / 1000).toFixed(2)} – ${(Math.max(...mcp) / 1000).toFixed(2)} s |`,
+      `| bare node answering one line (the floor) | ${(f / 1000).toFixed(2)} s | ${(Math.min(...floor) / 1000).toFixed(2)} – ${(Math.max(...floor) / 1000).toFixed(2)} s |`,
+    ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
