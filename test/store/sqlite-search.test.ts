@@ -233,7 +233,7 @@ describe('schema upgrade from float vector indexes (version 2)', () => {
       CREATE VIRTUAL TABLE memory_vec_g1 USING vec0 (embedding float[${DIM}] distance_metric=cosine);
       INSERT INTO memory_vec_g1 (rowid, embedding) SELECT memory_rowid, embedding FROM memory_vectors_g1;
       DROP TRIGGER memory_counts_insert; DROP TRIGGER memory_counts_delete; DROP TRIGGER memory_counts_move;
-      DROP TABLE memory_counts; DROP INDEX memories_search; DROP TABLE activity;
+      DROP TABLE memory_counts; DROP INDEX memories_search; DROP TABLE activity; DROP INDEX memories_updated_at;
       UPDATE meta SET value = '2' WHERE key = 'schema_version';
     `);
     await s.close();
