@@ -10,6 +10,7 @@ import { MemoryPromptRequest } from '../../src/models/prompt.js';
 import { SearchRequest } from '../../src/models/search.js';
 import { WorkingMemoryInput } from '../../src/models/working-memory.js';
 import { TOOLS } from '../../tools/index.js';
+import { cleanup, connectMcp as connectStdio, type McpConnection, makeTempStore } from '../helpers/spawn.js';
 import { call, memory, startServer, type TestServer } from './helpers.js';
 import { connectMcp, toolText } from './mcp-client.js';
 import { arbitraryFor, type Hints } from './schema-arbitrary.js';
@@ -20,7 +21,16 @@ import { arbitraryFor, type Hints } from './schema-arbitrary.js';
  * namespace A, so the confinement layer sees the same garbage the core does.
  */
 
+/**
+ * Runs per property: 100 in `npm test`; `npm run fuzz` (the long bounded run) sets FUZZ_RUNS=11200 and
+ * FUZZ_MCP_RUNS=1340: about 100,000 REST requests and 20,000 MCP calls over each of HTTP and stdio.
+ */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+/** Runs per MCP tool (each transport); FUZZ_RUNS when not given. */
+const MCP_RUNS = Number(process.env.FUZZ_MCP_RUNS ?? RUNS);
+/** Long runs get time in proportion; the default run keeps vitest's timeout. */
+const TIMEOUT = Math.max(RUNS, MCP_RUNS) > 100 ? Math.max(RUNS, MCP_RUNS) * 100 : undefined;
+const counted = { rest: 0, mcpHttp: 0, mcpStdio: 0 };
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const hints: Hints = {
   namespace: fc.constantFrom('A', 'B', ' A ', ''),
@@ -35,11 +45,13 @@ const hints: Hints = {
 
 let server: TestServer;
 let token: string;
+let otherToken: string;
 
 beforeAll(async () => {
   server = await startServer({ AUTH_MODE: 'token', RATE_LIMIT_PER_MINUTE: '0' });
   token = server.tokens!.add({ namespace: 'A', access: 'write' }).token;
   const other = server.tokens!.add({ namespace: 'B', access: 'write' }).token;
+  otherToken = other;
   await call(server.url, 'POST', '/v1/long-term-memory', {
     token,
     body: { memories: [memory('fz-1', 'Alice likes tea')] },
@@ -52,6 +64,7 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 async function expectClientError(method: string, path: string, body: unknown) {
+  counted.rest++;
   const res = await call(server.url, method, path, { token, body });
   if (
     res.status >= 500 ||
@@ -103,94 +116,135 @@ const REST_BODIES: [string, string, fc.Arbitrary<unknown>][] = [
 
 describe('fuzzing REST bodies (generated from the zod models)', () => {
   for (const [method, template, body] of REST_BODIES) {
-    it(`${method} ${template}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(segment, body, (id, b) => expectClientError(method, template.replaceAll('{id}', id), b)),
-        { numRuns: RUNS },
-      );
-    });
+    it(
+      `${method} ${template}`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(segment, body, (id, b) => expectClientError(method, template.replaceAll('{id}', id), b)),
+          { numRuns: RUNS },
+        );
+      },
+      TIMEOUT,
+    );
   }
 
-  it('query strings and path segments', async () => {
-    const value = fc.oneof(
-      fc.string({ maxLength: 12 }),
-      fc.integer({ min: -5, max: 500 }).map(String),
-      fc.constantFrom('true', 'A', 'B'),
+  it(
+    'query strings and path segments',
+    async () => {
+      const value = fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.integer({ min: -5, max: 500 }).map(String),
+        fc.constantFrom('true', 'A', 'B'),
+      );
+      const params = fc.dictionary(
+        fc.constantFrom(
+          'limit',
+          'offset',
+          'namespace',
+          'user_id',
+          'model_name',
+          'context_window_max',
+          'recent_messages_limit',
+          'memory_ids',
+          'topics',
+          'pinned',
+          'memory_type',
+          'action',
+          'resource',
+          'since',
+          'cursor',
+          'last_n',
+        ),
+        value,
+        { maxKeys: 4 },
+      );
+      const routes = fc.constantFrom(
+        ['GET', '/v1/working-memory'],
+        ['GET', '/v1/working-memory/{id}'],
+        ['DELETE', '/v1/working-memory/{id}'],
+        ['GET', '/v1/long-term-memory'],
+        ['GET', '/v1/long-term-memory/{id}'],
+        ['DELETE', '/v1/long-term-memory'],
+        ['GET', '/v1/stats'],
+        ['GET', '/v1/activity'],
+        ['GET', '/v1/long-term-memory/{id}/history'],
+        ['DELETE', '/v1/users/{id}'],
+        ['GET', '/memory/{id}/{id}/window'],
+        ['GET', '/stream/{id}/filter'],
+      );
+      await fc.assert(
+        fc.asyncProperty(routes, segment, params, ([method, template], id, q) =>
+          expectClientError(method!, `${template!.replaceAll('{id}', id)}?${new URLSearchParams(q)}`, undefined),
+        ),
+        { numRuns: RUNS * 2 },
+      );
+    },
+    TIMEOUT,
+  );
+});
+
+/** Every tool, with arguments generated from its input schema, through `client()`. */
+function fuzzTools(client: () => Client, count: 'mcpHttp' | 'mcpStdio') {
+  for (const tool of TOOLS) {
+    it(
+      tool.name,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(arbitraryFor(z.object(tool.input), hints).filter(isObject), async (args) => {
+            counted[count]++;
+            try {
+              const res = await client().callTool({ name: tool.name, arguments: args as Record<string, unknown> });
+              if (res.isError) {
+                const text = toolText(res as never);
+                expect(text.length).toBeGreaterThan(0);
+                // Output validation failures would be server bugs, not bad input.
+                expect(text).not.toMatch(/Output validation error|failed: /);
+              }
+            } catch (err) {
+              // Our tools answer bad arguments with isError; only the SDK's own validation may throw, as InvalidParams.
+              expect(err).toBeInstanceOf(McpError);
+              expect((err as McpError).code).toBe(-32602);
+            }
+          }),
+          { numRuns: MCP_RUNS },
+        );
+      },
+      TIMEOUT,
     );
-    const params = fc.dictionary(
-      fc.constantFrom(
-        'limit',
-        'offset',
-        'namespace',
-        'user_id',
-        'model_name',
-        'context_window_max',
-        'recent_messages_limit',
-        'memory_ids',
-        'topics',
-        'pinned',
-        'memory_type',
-        'action',
-        'resource',
-        'since',
-        'cursor',
-        'last_n',
-      ),
-      value,
-      { maxKeys: 4 },
-    );
-    const routes = fc.constantFrom(
-      ['GET', '/v1/working-memory'],
-      ['GET', '/v1/working-memory/{id}'],
-      ['DELETE', '/v1/working-memory/{id}'],
-      ['GET', '/v1/long-term-memory'],
-      ['GET', '/v1/long-term-memory/{id}'],
-      ['DELETE', '/v1/long-term-memory'],
-      ['GET', '/v1/stats'],
-      ['GET', '/v1/activity'],
-      ['GET', '/v1/long-term-memory/{id}/history'],
-      ['DELETE', '/v1/users/{id}'],
-      ['GET', '/memory/{id}/{id}/window'],
-      ['GET', '/stream/{id}/filter'],
-    );
-    await fc.assert(
-      fc.asyncProperty(routes, segment, params, ([method, template], id, q) =>
-        expectClientError(method!, `${template!.replaceAll('{id}', id)}?${new URLSearchParams(q)}`, undefined),
-      ),
-      { numRuns: RUNS * 2 },
-    );
+  }
+}
+
+describe('fuzzing MCP tool arguments over stdio (generated from the tool input schemas)', () => {
+  const store = makeTempStore();
+  let stdio: McpConnection;
+  beforeAll(async () => {
+    stdio = await connectStdio(store.env());
+    await stdio.ok('create_long_term_memories', {
+      memories: [{ id: 'seed-stdio', text: 'The seed stays as it was', namespace: 'Z' }],
+    });
+  });
+  afterAll(async () => {
+    await stdio.close();
+    cleanup();
+  });
+  fuzzTools(() => stdio.client, 'mcpStdio');
+
+  it('left the stdio server running, with its seed intact', async () => {
+    const seed = await stdio.ok<{ text: string; namespace: string }>('get_long_term_memory', {
+      memory_id: 'seed-stdio',
+    });
+    expect(seed).toMatchObject({ text: 'The seed stays as it was', namespace: 'Z' });
+    expect(stdio.stderr()).not.toMatch(/uncaught|unhandled|RangeError/i);
   });
 });
 
-describe('fuzzing MCP tool arguments (generated from the tool input schemas)', () => {
+describe('fuzzing MCP tool arguments over HTTP (generated from the tool input schemas)', () => {
   let client: Client;
   beforeAll(async () => {
     client = await connectMcp(`${server.url}/mcp`, 'http', token);
   });
   afterAll(() => client.close());
-
-  for (const tool of TOOLS) {
-    it(tool.name, async () => {
-      await fc.assert(
-        fc.asyncProperty(arbitraryFor(z.object(tool.input), hints).filter(isObject), async (args) => {
-          try {
-            const res = await client.callTool({ name: tool.name, arguments: args as Record<string, unknown> });
-            if (res.isError) {
-              const text = toolText(res as never);
-              expect(text.length).toBeGreaterThan(0);
-              // Output validation failures would be server bugs, not bad input.
-              expect(text).not.toMatch(/Output validation error|failed: /);
-            }
-          } catch (err) {
-            // Our tools answer bad arguments with isError; only the SDK's own validation may throw, as InvalidParams.
-            expect(err).toBeInstanceOf(McpError);
-            expect((err as McpError).code).toBe(-32602);
-          }
-        }),
-        { numRuns: RUNS },
-      );
-    });
-  }
+  fuzzTools(() => client, 'mcpHttp');
 
   it('non-object arguments are refused by the protocol layer with a message', async () => {
     for (const args of [[], 'text', 0, false]) {
@@ -200,9 +254,14 @@ describe('fuzzing MCP tool arguments (generated from the tool input schemas)', (
     }
   });
 
-  it('left the server healthy', async () => {
+  it('left the server healthy, and namespace B as it was', async () => {
     expect((await call(server.url, 'GET', '/v1/health')).status).toBe(200);
     const b = await call(server.url, 'GET', '/v1/long-term-memory/fz-b', { token });
     expect(b.status).toBe(404);
+    const own = await call(server.url, 'GET', '/v1/long-term-memory/fz-b', { token: otherToken });
+    expect(own.body).toMatchObject({ text: 'Bob hides here', namespace: 'B' });
+    process.stderr.write(
+      `fuzz: ${counted.rest} REST requests, ${counted.mcpHttp} MCP calls over HTTP, ${counted.mcpStdio} over stdio\n`,
+    );
   });
 });
