@@ -3,41 +3,20 @@
  * the default configuration on a fresh SQLite file, BENCH_COLD_STARTS times (10); beside the same process spawn of
  * bare node that only answers one line (the floor this machine sets), alternated, medians.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopTime, untilToolsList } from './spawn-mcp.js';
 import { median } from './stats.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 const FLOOR = "process.stdin.once('data', () => process.stdout.write('{\"id\":2}\\n', () => process.exit(0)))";
 
-function firstReply(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('"id":2')) {
-        const ms = performance.now() - started;
-        child.stdin.end();
-        child.kill('SIGTERM');
-        child.once('close', () => resolve(ms));
-      }
-    });
-    child.on('error', reject);
-    const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
-    send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
-    });
-    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
-  });
+async function firstReply(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { child, ms } = await untilToolsList(args, env);
+  await stopTime(child);
+  return ms;
 }
 
 export async function measureColdStart(runs: number): Promise<string> {

@@ -4,13 +4,13 @@
  * how long one full and one scheduled (since the last run) pass take; and how long `agent-memory mcp` takes to
  * exit on SIGTERM with a compaction task due at start. Hashed embedder, so loading 100k memories takes minutes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { type Engine, openEngine } from '../src/core/engine.js';
+import { stopTime, untilToolsList } from './spawn-mcp.js';
 import { median } from './stats.js';
 import { makeCorpus, makeQueries } from './synthetic.js';
 
@@ -27,38 +27,12 @@ async function searchTimes(engine: Engine, queries: string[]): Promise<number[]>
   return times;
 }
 
-/** Time from SIGTERM to exit of an MCP server whose first task is a due compaction. */
-async function stopTime(env: Record<string, string>): Promise<{ ready: number; stop: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'mcp'], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('"id":2')) resolve();
-    });
-    child.on('error', reject);
-    const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
-    send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
-    });
-    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
-  });
-  const ready = performance.now() - started;
+/** Time to the first tools/list, then from SIGTERM to exit, of an MCP server whose first task is a due compaction. */
+async function startAndStop(env: Record<string, string>): Promise<{ ready: number; stop: number }> {
+  const { child, ms } = await untilToolsList([CLI, 'mcp'], { ...process.env, ...env });
   // Let the worker claim the due compaction before the signal.
   await new Promise((r) => setTimeout(r, 300));
-  const t = performance.now();
-  child.kill('SIGTERM');
-  await exited;
-  return { ready, stop: performance.now() - t };
+  return { ready: ms, stop: await stopTime(child) };
 }
 
 export async function measureCompaction(size: number): Promise<string> {
@@ -119,7 +93,7 @@ export async function measureCompaction(size: number): Promise<string> {
     await engine.close();
     engine = undefined as never;
     const stops = [];
-    for (let i = 0; i < 3; i++) stops.push(await stopTime(env));
+    for (let i = 0; i < 3; i++) stops.push(await startAndStop(env));
 
     return [
       `| ${size.toLocaleString('en')} memories (${MODEL}, SQLite file) | figure |`,

@@ -22,6 +22,15 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
   const wm = engine.workingMemory;
   const sessionQuery = <Q extends SessionQuery>(q: Q): Q => confineFields(scope, q, '');
 
+  // An id names one memory everywhere: re-sending an id from another namespace must not overwrite it.
+  const refuseForeignIds = async (items: unknown[], where: string) => {
+    const ids = items.flatMap((m) => (isObject(m) && typeof m.id === 'string' ? [m.id.trim()] : []));
+    if (!ids.length) return;
+    for (const record of await engine.store.getMemories(ids)) {
+      if (!canSee(scope, record)) throw conflict(`${where}: the id "${record.id}" is taken; choose another id.`);
+    }
+  };
+
   const visible = async (id: string) => {
     const record = await lt.get(id);
     if (!canSee(scope, record)) throw notFound(`No long-term memory with id "${id}".`);
@@ -34,13 +43,7 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
       async create(inputs: unknown[], opts: { deduplicate?: boolean; defaults?: RecordDefaults } = {}) {
         requireAccess(scope, 'write', 'Storing memories');
         const confined = inputs.map((m, i) => confineFields(scope, m, `memories[${i}].`));
-        // An id names one memory everywhere: re-sending an id from another namespace must not overwrite it.
-        const ids = confined.flatMap((m) => (isObject(m) && typeof m.id === 'string' ? [m.id.trim()] : []));
-        if (ids.length) {
-          for (const record of await engine.store.getMemories(ids)) {
-            if (!canSee(scope, record)) throw conflict(`memories: the id "${record.id}" is taken; choose another id.`);
-          }
-        }
+        await refuseForeignIds(confined, 'memories');
         const defaults = confineFields(scope, { ...opts.defaults }, 'defaults.');
         return lt.create(confined, { ...opts, defaults });
       },
@@ -88,7 +91,10 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
         requireAccess(scope, 'write', 'Writing working memory');
         let body = confineFields(scope, raw, '');
         if (isObject(body) && Array.isArray(body.memories)) {
-          body = { ...body, memories: body.memories.map((m, i) => confineFields(scope, m, `memories[${i}].`)) };
+          const memories = body.memories.map((m, i) => confineFields(scope, m, `memories[${i}].`));
+          // Promoted later, these would overwrite a memory with the same id: refused now, as create refuses it.
+          await refuseForeignIds(memories, 'memories');
+          body = { ...body, memories };
         }
         return wm.put(sessionId, body, opts);
       },

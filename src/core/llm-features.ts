@@ -175,13 +175,28 @@ export class LlmFeatures {
     const session = await this.store.getSession(key);
     if (!session) return { status: 'skipped', reason: 'the session no longer exists', promoted: 0 };
     const stored = new Map((await this.store.getMemories(session.memories.map((m) => m.id))).map((r) => [r.id, r]));
-    const todo = session.memories.filter((m) => stored.get(m.id)?.memory_hash !== m.memory_hash);
-    if (!todo.length) return { status: 'promoted', promoted: 0 };
+    // An id held by a memory of another namespace or user is not this session's to overwrite.
+    const foreign = session.memories.filter((m) => {
+      const r = stored.get(m.id);
+      return r !== undefined && (r.namespace !== key.namespace || r.user_id !== key.user_id);
+    });
+    if (foreign.length) {
+      log.warn('session memories not promoted: their ids belong to memories of another namespace or user', {
+        session_id: key.session_id,
+        ids: foreign.map((m) => m.id).join(','),
+      });
+    }
+    const todo = session.memories.filter(
+      (m) => !foreign.includes(m) && stored.get(m.id)?.memory_hash !== m.memory_hash,
+    );
+    const refused = foreign.length ? { refused_ids: foreign.map((m) => m.id) } : {};
+    if (!todo.length) return { status: 'promoted', promoted: 0, ...refused };
     const { outcomes } = await this.longTerm.create(todo, { deduplicate: true, defaults: key });
     return {
       status: 'promoted',
       promoted: outcomes.filter((o) => o.status !== 'duplicate').length,
       duplicates: outcomes.filter((o) => o.status === 'duplicate').length,
+      ...refused,
     };
   }
 

@@ -260,3 +260,37 @@ describe('token auth on MCP over HTTP', () => {
     }
   });
 });
+
+describe("a session's structured memories never overwrite another namespace's memory (found by npm run fuzz)", () => {
+  it('refuses a PUT whose memories reuse the id of a memory of another namespace, with 409', async () => {
+    const put = await call(url, 'PUT', '/v1/working-memory/steal-1', {
+      token: tok.writeA,
+      body: { messages: [], memories: [{ id: 'b-1', text: 'Overwritten by A' }] },
+    });
+    expect(put.status).toBe(409);
+    expect(put.body.detail).toMatch(/the id "b-1" is taken/);
+    const b = await call(url, 'GET', '/v1/long-term-memory/b-1', { token: tok.writeB });
+    expect(b.body).toMatchObject({ text: 'Beta team ships on Mondays', namespace: 'B' });
+  });
+
+  it('and promotion skips such a memory, saying so in the task, when the session holds one anyway', async () => {
+    // Written past the confinement (an unconfined caller, or an id taken after the PUT): promotion is the guard.
+    await server.engine.workingMemory.put('steal-2', {
+      namespace: 'A',
+      messages: [],
+      memories: [
+        { id: 'b-1', text: 'Overwritten by A', namespace: 'A' },
+        { id: 'a-own', text: 'A keeps its own notes', namespace: 'A' },
+      ],
+    });
+    await server.engine.runBackgroundTasks();
+    // The server's own worker may have claimed the promotion: wait for its result, not for a fixed time.
+    await expect
+      .poll(async () => (await call(url, 'GET', '/v1/long-term-memory/a-own', { token: tok.writeA })).body, {
+        timeout: 20_000,
+      })
+      .toMatchObject({ text: 'A keeps its own notes', namespace: 'A' });
+    const b = await call(url, 'GET', '/v1/long-term-memory/b-1', { token: tok.writeB });
+    expect(b.body).toMatchObject({ text: 'Beta team ships on Mondays', namespace: 'B' });
+  });
+});

@@ -220,7 +220,8 @@ describe('fuzzing MCP tool arguments over stdio (generated from the tool input s
   beforeAll(async () => {
     stdio = await connectStdio(store.env());
     await stdio.ok('create_long_term_memories', {
-      memories: [{ id: 'seed-stdio', text: 'The seed stays as it was', namespace: 'Z' }],
+      // Pinned: the unconfined stdio caller may legitimately forget store-wide, which never takes a pinned memory.
+      memories: [{ id: 'seed-stdio', text: 'The seed stays as it was', namespace: 'Z', pinned: true }],
     });
   });
   afterAll(async () => {

@@ -193,26 +193,7 @@ export class Search {
       return { items: items.slice(0, limit), total, ...(similarity ? { similarity } : {}) };
     }
     if (zero) return { items: [], total: 0 };
-    const range = `@${g.exactField}:[VECTOR_RANGE $R $B]=>{$YIELD_DISTANCE_AS: dist}`;
-    const reply = (await this.client.call(
-      'FT.SEARCH',
-      g.index,
-      f.empty ? range : `(${range}) ${f.query}`,
-      'PARAMS',
-      4,
-      'R',
-      String(maxDistance),
-      'B',
-      vectorBytes(query),
-      'SORTBY',
-      'dist',
-      ...RETURN_DIST_TIMES,
-      'LIMIT',
-      0,
-      limit,
-      'DIALECT',
-      2,
-    )) as unknown[];
+    const reply = await this.range(g, query, f, maxDistance, limit);
     return { items: this.hits(reply), total: Number(reply[0]) };
   }
 
@@ -273,8 +254,19 @@ export class Search {
     f: { query: string; empty: boolean },
     radius: number,
   ): Promise<VectorHit[]> {
+    return this.hits(await this.range(g, query, f, radius, TIE_SCAN_MAX));
+  }
+
+  /** The reply of an exact range query: filtered memories within `radius`, nearest first, at most `limit`. */
+  private async range(
+    g: { exactField: string; index: string },
+    query: Float32Array,
+    f: { query: string; empty: boolean },
+    radius: number,
+    limit: number,
+  ): Promise<unknown[]> {
     const range = `@${g.exactField}:[VECTOR_RANGE $R $B]=>{$YIELD_DISTANCE_AS: dist}`;
-    const reply = (await this.client.call(
+    return (await this.client.call(
       'FT.SEARCH',
       g.index,
       f.empty ? range : `(${range}) ${f.query}`,
@@ -289,11 +281,10 @@ export class Search {
       ...RETURN_DIST_TIMES,
       'LIMIT',
       0,
-      TIE_SCAN_MAX,
+      limit,
       'DIALECT',
       2,
     )) as unknown[];
-    return this.hits(reply);
   }
 
   private hits(reply: unknown[]): VectorHit[] {
