@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MemoryRecord } from '../src/models/memory-record.js';
+import { buildRecord } from '../src/core/records.js';
+import { MemoryRecordInput } from '../src/models/memory-record.js';
 import type { IndexedMemory } from '../src/store/port.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { median } from './stats.js';
@@ -21,31 +22,16 @@ const text = (i: number, v = 0) =>
   Array.from({ length: 30 }, (_, k) => `${WORDS[(i * 7 + k * 3 + v) % WORDS.length]}${(i + k) % 50}`).join(' ');
 
 function item(i: number, v = 0): IndexedMemory {
-  const at = new Date(1.7e12 + i).toISOString();
-  const record: MemoryRecord = {
+  const parsed = MemoryRecordInput.parse({
     id: `m${i}`,
     text: text(i, v),
-    session_id: null,
     user_id: `u${i % 100}`,
     namespace: 'ns',
-    memory_type: 'semantic',
     topics: ['a'],
     entities: ['X'],
-    event_date: null,
-    created_at: at,
-    updated_at: at,
-    last_accessed: at,
-    access_count: 0,
-    pinned: false,
-    importance: 0.5,
-    memory_hash: `h${i}-${v}`,
-    discrete_memory_extracted: 'f',
-    extraction_strategy: 'discrete',
-    extraction_strategy_config: {},
-    extracted_from: [],
-    persisted_at: null,
-    metadata: {},
-  };
+    created_at: 1.7e12 + i,
+  });
+  const record = { ...buildRecord(parsed, 1.7e12 + i, {}), memory_hash: `h${i}-${v}` };
   const vector = new Float32Array(DIM).map((_, j) => Math.sin(i * 7.1 + j + v));
   return { record, terms: record.text, contextTerms: '', vector };
 }

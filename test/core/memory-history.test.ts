@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withActor } from '../../src/util/actor.js';
-import { useLlmEngine } from '../helpers/llm-engine.js';
+import { fakeModelEnv, useLlmEngine } from '../helpers/llm-engine.js';
 
 const PEANUTS = 'Alice is allergic to peanuts';
 const EDITED = 'Alice is allergic to peanuts and walnuts';
@@ -15,12 +15,7 @@ const t = useLlmEngine('am-history-', (llm) => {
 
 const open = () =>
   t.open({
-    EMBEDDING_PROVIDER: 'openai',
-    EMBEDDING_MODEL: 'fake-embed',
-    OPENAI_API_BASE: t.llm.openaiUrl,
-    GENERATION_MODEL: 'local-model',
-    ENABLE_TOPIC_EXTRACTION: 'false',
-    ENABLE_NER: 'false',
+    ...fakeModelEnv(t.llm),
   });
 
 describe('the history of a memory', () => {

@@ -3,7 +3,7 @@ import { cohesiveGroup } from '../../src/core/dedup.js';
 import { cosineDistance } from '../../src/util/cosine.js';
 import compactTool from '../../tools/compact-long-term-memories.js';
 import type { ChatCall } from '../helpers/fake-llm.js';
-import { useLlmEngine } from '../helpers/llm-engine.js';
+import { fakeModelEnv, useLlmEngine } from '../helpers/llm-engine.js';
 
 const PEANUTS = 'Alice is allergic to peanuts';
 const PARAPHRASE = 'Alice has a peanut allergy';
@@ -35,12 +35,7 @@ function alwaysSame(call: ChatCall): string {
 
 const open = (env: Record<string, string> = {}) =>
   t.open({
-    EMBEDDING_PROVIDER: 'openai',
-    EMBEDDING_MODEL: 'fake-embed',
-    OPENAI_API_BASE: t.llm.openaiUrl,
-    GENERATION_MODEL: 'local-model',
-    ENABLE_TOPIC_EXTRACTION: 'false',
-    ENABLE_NER: 'false',
+    ...fakeModelEnv(t.llm),
     ...env,
   });
 const texts = async () => (await t.engine.longTerm.list({}, 100, 0)).memories.map((m) => m.text).sort();

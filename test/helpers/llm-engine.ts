@@ -57,3 +57,13 @@ export function useLlmEngine(prefix: string, onReset: (llm: FakeLlm) => void = (
     },
   };
 }
+
+/** Settings for an engine whose embeddings and chat both come from the fake LLM server, enrichment off. */
+export const fakeModelEnv = (llm: FakeLlm): Record<string, string> => ({
+  EMBEDDING_PROVIDER: 'openai',
+  EMBEDDING_MODEL: 'fake-embed',
+  OPENAI_API_BASE: llm.openaiUrl,
+  GENERATION_MODEL: 'local-model',
+  ENABLE_TOPIC_EXTRACTION: 'false',
+  ENABLE_NER: 'false',
+});
