@@ -357,8 +357,12 @@ function packageRoot(): string | null {
   return null;
 }
 
-/** Loads the `.env` files of dotEnvPaths that exist; returns the ones read. */
+/**
+ * Loads the `.env` files of dotEnvPaths that exist; returns the ones read. AGENT_MEMORY_NO_DOTENV=1 reads none
+ * (the test suite sets it, so a developer's own `.env`, with its keys, never reaches the processes it starts).
+ */
 export function loadDotEnv(paths = dotEnvPaths()): string[] {
+  if (process.env.AGENT_MEMORY_NO_DOTENV === '1') return [];
   const read: string[] = [];
   for (const path of paths) {
     if (!existsSync(path)) continue;

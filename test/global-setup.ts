@@ -10,6 +10,8 @@ export default async function setup(): Promise<void> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   const dir = resolve('node_modules', '.cache', 'agent-memory-test');
   process.env.OFFLINE_VECTORS_DIR = dir;
+  // Every process a test starts inherits this: a developer's .env files never reach them.
+  process.env.AGENT_MEMORY_NO_DOTENV = '1';
   const { findVectorSource, ensureVectorFile } = await import('../src/llm/word-vectors/vector-file-cache.js');
   const { loadRelatedWords } = await import('../src/text/related-words.js');
   const source = findVectorSource();

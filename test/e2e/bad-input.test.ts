@@ -235,7 +235,9 @@ describe('first mistakes on the command line (regression, issue 11)', () => {
     const config = join(store.dir, 'config');
     mkdirSync(join(config, 'agent-memory'), { recursive: true });
     writeFileSync(join(config, 'agent-memory', '.env'), 'DEFAULT_MCP_NAMESPACE=from-dotenv\n');
-    const env = { ...store.env({ SQLITE_PATH: '~/tilde.db', HOME: home, XDG_CONFIG_HOME: config }) };
+    const env = {
+      ...store.env({ SQLITE_PATH: '~/tilde.db', HOME: home, XDG_CONFIG_HOME: config, AGENT_MEMORY_NO_DOTENV: '0' }),
+    };
     const created = await runCli(['stats'], env);
     expect(created.code, created.stderr).toBe(0);
     expect(existsSync(join(home, 'tilde.db'))).toBe(true);

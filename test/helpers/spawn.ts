@@ -40,6 +40,8 @@ export function baseEnv(): Env {
     if (/^(OPENAI|ANTHROPIC)_/i.test(key) || SERVER_SETTINGS.has(key)) continue;
     env[key] = value;
   }
+  // A developer's .env files (with their API keys) must not reach the processes the tests start.
+  env.AGENT_MEMORY_NO_DOTENV = '1';
   return env;
 }
 
