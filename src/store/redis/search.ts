@@ -166,24 +166,7 @@ export class Search {
       if (limit === 0) return { items: [], total, ...(similarity ? { similarity } : {}) };
       // One more than asked tells whether the k-th place is tied with the next.
       const knn = `(${f.query})=>[KNN ${limit + 1} @${g.field} $B AS dist]`;
-      const reply = (await this.client.call(
-        'FT.SEARCH',
-        g.index,
-        knn,
-        'PARAMS',
-        2,
-        'B',
-        vectorBytes(query),
-        'SORTBY',
-        'dist',
-        ...RETURN_DIST_TIMES,
-        'LIMIT',
-        0,
-        limit + 1,
-        'DIALECT',
-        2,
-      )) as unknown[];
-      let items = this.hits(reply);
+      let items = this.hits(await this.nearest(g.index, knn, ['B', vectorBytes(query)], limit + 1));
       const kth = items[limit - 1];
       if (kth && items[limit] && items[limit]!.distance - kth.distance <= TIE_EPSILON) {
         // A tie across the cut: which of the tied memories make the page is settled by id over all of them, as
@@ -266,16 +249,19 @@ export class Search {
     limit: number,
   ): Promise<unknown[]> {
     const range = `@${g.exactField}:[VECTOR_RANGE $R $B]=>{$YIELD_DISTANCE_AS: dist}`;
+    const params = ['R', String(radius), 'B', vectorBytes(query)];
+    return this.nearest(g.index, f.empty ? range : `(${range}) ${f.query}`, params, limit);
+  }
+
+  /** A vector query's hits nearest first, with their distances and times, at most `limit`. */
+  private async nearest(index: string, query: string, params: (string | Buffer)[], limit: number): Promise<unknown[]> {
     return (await this.client.call(
       'FT.SEARCH',
-      g.index,
-      f.empty ? range : `(${range}) ${f.query}`,
+      index,
+      query,
       'PARAMS',
-      4,
-      'R',
-      String(radius),
-      'B',
-      vectorBytes(query),
+      params.length,
+      ...params,
       'SORTBY',
       'dist',
       ...RETURN_DIST_TIMES,
