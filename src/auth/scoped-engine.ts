@@ -1,10 +1,11 @@
 import type { CompactOptions } from '../core/compact.js';
 import type { Engine, MemoryEngine } from '../core/engine.js';
+import { placeIds, QUALIFIER_MARK, qualifiedId, resolveIds, unqualify } from '../core/memory-ids.js';
 import type { RecordDefaults } from '../core/records.js';
 import type { WindowOptions } from '../core/working-memory.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, invalid, MemoryError, notFound } from '../errors.js';
 import type { MemoryFilter } from '../models/filters.js';
-import type { MemoryRecordPatch } from '../models/memory-record.js';
+import type { MemoryRecord, MemoryRecordPatch } from '../models/memory-record.js';
 import type { SearchRequestInput } from '../models/search.js';
 import type { SessionKey, SessionQuery } from '../store/port.js';
 import { canSee, confineFields, confineFilters, confineValue, requireAccess } from './confine.js';
@@ -22,17 +23,50 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
   const wm = engine.workingMemory;
   const sessionQuery = <Q extends SessionQuery>(q: Q): Q => confineFields(scope, q, '');
 
-  // An id names one memory everywhere: re-sending an id from another namespace must not overwrite it.
-  const refuseForeignIds = async (items: unknown[], where: string) => {
+  const ns = scope.namespace;
+  const owns = (r: MemoryRecord) => canSee(scope, r);
+  const getMemories = (ids: string[]) => engine.store.getMemories(ids);
+  const out = <T>(value: T): T => unqualify(value, ns);
+  const refuseMark = (ids: string[], where: string) => {
+    const bad = ids.find((id) => id.includes(QUALIFIER_MARK));
+    if (bad !== undefined) throw invalid(`${where}: an id may not contain the control character U+001F.`);
+  };
+
+  // An id another namespace holds is stored under this namespace's qualified form (memory-ids.ts): the caller can
+  // use any id, and neither a refusal nor a later read tells it that the id exists elsewhere.
+  const placeForeignIds = async (items: unknown[], where: string) => {
     const ids = items.flatMap((m) => (isObject(m) && typeof m.id === 'string' ? [m.id.trim()] : []));
-    if (!ids.length) return;
-    for (const record of await engine.store.getMemories(ids)) {
-      if (!canSee(scope, record)) throw conflict(`${where}: the id "${record.id}" is taken; choose another id.`);
-    }
+    refuseMark(ids, where);
+    if (!ids.length) return items;
+    const places = await placeIds(getMemories, ids, ns, owns);
+    return items.map((m) => {
+      if (!isObject(m) || typeof m.id !== 'string') return m;
+      const place = places.get(m.id.trim());
+      if (!place || 'refused' in place) {
+        throw conflict(
+          `${where}: the id "${m.id.trim()}" is taken by another user of this namespace; choose another id.`,
+        );
+      }
+      return { ...m, id: place.stored };
+    });
+  };
+
+  const storedIds = async (ids: string[], where: string) => {
+    refuseMark(ids, where);
+    const resolved = await resolveIds(getMemories, ids, ns, owns);
+    return ids.map((id) => resolved.get(id) ?? id);
+  };
+
+  const activityFilter = async (raw: unknown) => {
+    const filter = confineFields(scope, raw ?? {}, '');
+    if (!isObject(filter) || typeof filter.target_id !== 'string') return filter;
+    const [target_id] = await storedIds([filter.target_id], 'target_id');
+    return { ...filter, target_id };
   };
 
   const visible = async (id: string) => {
-    const record = await lt.get(id);
+    const [stored] = await storedIds([id], 'memory_id');
+    const record = await lt.get(stored as string);
     if (!canSee(scope, record)) throw notFound(`No long-term memory with id "${id}".`);
     return record;
   };
@@ -43,39 +77,39 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
       async create(inputs: unknown[], opts: { deduplicate?: boolean; defaults?: RecordDefaults } = {}) {
         requireAccess(scope, 'write', 'Storing memories');
         const confined = inputs.map((m, i) => confineFields(scope, m, `memories[${i}].`));
-        await refuseForeignIds(confined, 'memories');
+        const placed = await placeForeignIds(confined, 'memories');
         const defaults = confineFields(scope, { ...opts.defaults }, 'defaults.');
-        return lt.create(confined, { ...opts, defaults });
+        return out(await lt.create(placed, { ...opts, defaults }));
       },
       async get(id: string) {
         requireAccess(scope, 'read', 'Reading memories');
-        return visible(id);
+        return out(await visible(id));
       },
       async edit(id: string, patch: MemoryRecordPatch) {
         requireAccess(scope, 'write', 'Editing memories');
-        await visible(id);
+        const { id: stored } = await visible(id);
         const confined = { ...patch };
         if (patch.namespace !== undefined)
           confined.namespace = confineValue(scope, 'namespace', patch.namespace) as string;
         if (patch.user_id !== undefined && scope.user_id)
           confined.user_id = confineValue(scope, 'user_id', patch.user_id) as string;
-        return lt.edit(id, confined);
+        return out(await lt.edit(stored, confined));
       },
       async delete(ids: string[]) {
         requireAccess(scope, 'write', 'Deleting memories');
         if (ids.length === 0) return lt.delete(ids);
-        const own = (await engine.store.getMemories([...new Set(ids)]))
+        const own = (await getMemories(await storedIds([...new Set(ids)], 'memory_ids')))
           .filter((r) => canSee(scope, r))
           .map((r) => r.id);
         return own.length ? lt.delete(own) : 0;
       },
       async list(filter: Partial<MemoryFilter>, limit: number, offset: number) {
         requireAccess(scope, 'read', 'Listing memories');
-        return lt.list(confineFilters(scope, filter), limit, offset);
+        return out(await lt.list(confineFilters(scope, filter), limit, offset));
       },
       async search(raw: SearchRequestInput, opts?: { touch?: boolean }) {
         requireAccess(scope, 'read', 'Searching memories');
-        return lt.search(confineFilters(scope, raw), opts);
+        return out(await lt.search(confineFilters(scope, raw), opts));
       },
     },
     workingMemory: {
@@ -92,8 +126,11 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
         let body = confineFields(scope, raw, '');
         if (isObject(body) && Array.isArray(body.memories)) {
           const memories = body.memories.map((m, i) => confineFields(scope, m, `memories[${i}].`));
-          // Promoted later, these would overwrite a memory with the same id: refused now, as create refuses it.
-          await refuseForeignIds(memories, 'memories');
+          // Promotion stores an id another namespace holds under its qualified form, as create does.
+          refuseMark(
+            memories.flatMap((m) => (isObject(m) && typeof m.id === 'string' ? [m.id] : [])),
+            'memories',
+          );
           body = { ...body, memories };
         }
         return wm.put(sessionId, body, opts);
@@ -119,21 +156,30 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
     activity: {
       async page(raw: unknown) {
         requireAccess(scope, 'read', 'Reading the activity stream');
-        return engine.activity.page(confineFields(scope, raw ?? {}, ''));
+        return out(await engine.activity.page(await activityFilter(raw)));
       },
       async follow(raw: unknown, lastId: string | undefined, signal: AbortSignal) {
         requireAccess(scope, 'read', 'Reading the activity stream');
-        return engine.activity.follow(confineFields(scope, raw ?? {}, ''), lastId, signal);
+        const events = await engine.activity.follow(await activityFilter(raw), lastId, signal);
+        return (async function* () {
+          for await (const event of events) yield out(event);
+        })();
       },
       async history(memoryId: string) {
         requireAccess(scope, 'read', 'Reading memory history');
-        const history = await engine.activity.history(memoryId);
-        // A memory of another namespace or user has no history for this caller, deleted or not.
-        const events = history.events.filter((e) => canSee(scope, e));
-        if (events.length === 0) {
-          await visible(memoryId);
+        refuseMark([memoryId], 'memory_id');
+        // The qualified form first: its history is this caller's even after the memory was deleted.
+        for (const id of [qualifiedId(memoryId, ns), memoryId]) {
+          const history = await engine.activity.history(id).catch((e: unknown) => {
+            if (e instanceof MemoryError && e.kind === 'not_found') return null;
+            throw e;
+          });
+          // A memory of another namespace or user has no history for this caller, deleted or not.
+          const events = history?.events.filter((e) => canSee(scope, e)) ?? [];
+          if (events.length) return out({ ...history, memory_id: memoryId, events });
         }
-        return { ...history, events };
+        await visible(memoryId);
+        return { memory_id: memoryId, events: [] };
       },
       async recordRead(key: SessionKey) {
         requireAccess(scope, 'read', 'Reading working memory');
@@ -152,11 +198,11 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
     },
     async memoryPrompt(raw: unknown) {
       requireAccess(scope, 'read', 'Building a memory prompt');
-      if (!isObject(raw)) return engine.memoryPrompt(raw);
+      if (!isObject(raw)) return out(await engine.memoryPrompt(raw));
       const req = { ...raw };
       if (isObject(req.session)) req.session = confineFields(scope, req.session, 'session.');
       if (isObject(req.long_term_search)) req.long_term_search = confineFilters(scope, req.long_term_search);
-      return engine.memoryPrompt(req);
+      return out(await engine.memoryPrompt(req));
     },
     async compact(opts: CompactOptions = {}) {
       requireAccess(scope, 'write', 'Compacting memories');
@@ -164,14 +210,23 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
     },
     async forget(body: unknown, opts: Record<string, unknown>) {
       requireAccess(scope, 'write', 'Forgetting memories');
-      return engine.forget(body, ownScope(scope, opts));
+      // A pinned id protects whichever form this caller's memory is stored under.
+      const pinned = isObject(body) && Array.isArray(body.pinned_ids) ? body.pinned_ids : null;
+      const withForms =
+        pinned && isObject(body)
+          ? {
+              ...body,
+              pinned_ids: pinned.flatMap((id) => (typeof id === 'string' ? [id, qualifiedId(id, ns)] : [id])),
+            }
+          : body;
+      return out(await engine.forget(withForms, ownScope(scope, opts)));
     },
     async getTask(id: string) {
       requireAccess(scope, 'read', 'Reading tasks');
       const task = await engine.getTask(id);
       // Tasks of other namespaces or users, and store-wide ones (scheduled compaction), do not exist for this caller.
       if (!canSee(scope, task)) throw notFound(`No task with id "${id}".`);
-      return task;
+      return out(task);
     },
     async optimizeQuery(text: string) {
       requireAccess(scope, 'read', 'Optimizing a search query');

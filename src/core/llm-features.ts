@@ -14,6 +14,7 @@ import { Enricher } from './enrich.js';
 import { Extractor, isVerbatim } from './extract.js';
 import { forgetLongTermMemories } from './forget.js';
 import type { LongTermMemory } from './long-term.js';
+import { placeIds } from './memory-ids.js';
 import { contextWindowFor } from './model-windows.js';
 import { Summarizer } from './summarizer.js';
 
@@ -174,21 +175,26 @@ export class LlmFeatures {
   private async promote(key: SessionKey) {
     const session = await this.store.getSession(key);
     if (!session) return { status: 'skipped', reason: 'the session no longer exists', promoted: 0 };
-    const stored = new Map((await this.store.getMemories(session.memories.map((m) => m.id))).map((r) => [r.id, r]));
-    // An id held by a memory of another namespace or user is not this session's to overwrite.
-    const foreign = session.memories.filter((m) => {
-      const r = stored.get(m.id);
-      return r !== undefined && (r.namespace !== key.namespace || r.user_id !== key.user_id);
-    });
+    // An id another namespace holds is promoted under this namespace's qualified form of it (see memory-ids.ts).
+    const owns = (r: MemoryRecord) => r.namespace === key.namespace && r.user_id === key.user_id;
+    const places = await placeIds(
+      (ids) => this.store.getMemories(ids),
+      session.memories.map((m) => m.id),
+      key.namespace,
+      owns,
+    );
+    const foreign = session.memories.filter((m) => 'refused' in (places.get(m.id) ?? { refused: true }));
     if (foreign.length) {
-      log.warn('session memories not promoted: their ids belong to memories of another namespace or user', {
+      log.warn('session memories not promoted: their ids belong to memories this session may not overwrite', {
         session_id: key.session_id,
         ids: foreign.map((m) => m.id).join(','),
       });
     }
-    const todo = session.memories.filter(
-      (m) => !foreign.includes(m) && stored.get(m.id)?.memory_hash !== m.memory_hash,
-    );
+    const todo = session.memories.flatMap((m) => {
+      const place = places.get(m.id);
+      if (!place || 'refused' in place || place.existing?.memory_hash === m.memory_hash) return [];
+      return [{ ...m, id: place.stored }];
+    });
     const refused = foreign.length ? { refused_ids: foreign.map((m) => m.id) } : {};
     if (!todo.length) return { status: 'promoted', promoted: 0, ...refused };
     const { outcomes } = await this.longTerm.create(todo, { deduplicate: true, defaults: key });

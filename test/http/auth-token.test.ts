@@ -109,11 +109,6 @@ describe('token auth on REST', () => {
     expect(patch.status).toBe(404);
     const del = await call(url, 'DELETE', '/v1/long-term-memory?memory_ids=b-1', { token: tok.writeA });
     expect(del.body).toEqual({ status: 'ok, deleted 0 memories' });
-    const overwrite = await call(url, 'POST', '/v1/long-term-memory', {
-      token: tok.writeA,
-      body: { memories: [memory('b-1', 'mine now')] },
-    });
-    expect(overwrite.status).toBe(409);
     const still = await call(url, 'GET', '/v1/long-term-memory/b-1', { token: tok.writeB });
     expect(still.body.text).toBe('Beta team ships on Mondays');
   });
@@ -261,36 +256,145 @@ describe('token auth on MCP over HTTP', () => {
   });
 });
 
+describe('an id held by another namespace: usable, and nothing tells the caller it exists (found by npm run fuzz)', () => {
+  const ids = (body: { memories: { id: string }[] }) => body.memories.map((m) => m.id);
+
+  it('stores a create under the caller namespace, which sees and names it by the plain id everywhere', async () => {
+    await call(url, 'POST', '/v1/long-term-memory', {
+      token: tok.writeB,
+      body: { memories: [memory('shared-1', 'Beta keeps the spare keys in the red drawer')] },
+    });
+    const create = await call(url, 'POST', '/v1/long-term-memory', {
+      token: tok.writeA,
+      body: { memories: [memory('shared-1', 'Alpha keeps the spare keys under the mat')] },
+    });
+    // The same answer as for a fresh id: nothing says that B holds "shared-1".
+    expect(create.status).toBe(200);
+    expect(create.body).toMatchObject({ created: 1, memories: [{ id: 'shared-1', outcome: 'created' }] });
+
+    const a = await call(url, 'GET', '/v1/long-term-memory/shared-1', { token: tok.writeA });
+    expect(a.body).toMatchObject({ id: 'shared-1', text: 'Alpha keeps the spare keys under the mat', namespace: 'A' });
+    const b = await call(url, 'GET', '/v1/long-term-memory/shared-1', { token: tok.writeB });
+    expect(b.body).toMatchObject({ id: 'shared-1', text: 'Beta keeps the spare keys in the red drawer' });
+
+    const search = await call(url, 'POST', '/v1/long-term-memory/search', {
+      token: tok.writeA,
+      body: { text: 'spare keys' },
+    });
+    expect(ids(search.body)[0]).toBe('shared-1');
+    expect(ids(search.body).filter((id) => id.startsWith('shared-1'))).toEqual(['shared-1']);
+    const list = await call(url, 'GET', '/v1/long-term-memory', { token: tok.writeA });
+    expect(ids(list.body)).toContain('shared-1');
+    expect(JSON.stringify(list.body)).not.toContain('\\u001f');
+    const prompt = await call(url, 'POST', '/v1/memory/prompt', {
+      token: tok.writeA,
+      body: { query: 'where are the spare keys?', long_term_search: { text: 'spare keys' } },
+    });
+    expect(JSON.stringify(prompt.body)).toContain('(ID: shared-1)');
+    expect(JSON.stringify(prompt.body)).not.toContain('\\u001f');
+    const history = await call(url, 'GET', '/v1/long-term-memory/shared-1/history', { token: tok.writeA });
+    expect(history.body.memory_id).toBe('shared-1');
+    expect(history.body.events.length).toBeGreaterThan(0);
+
+    // An admin sees both memories as they are stored.
+    const all = await call(url, 'POST', '/v1/long-term-memory/search', {
+      token: tok.admin,
+      body: { text: 'spare keys' },
+    });
+    expect(
+      ids(all.body)
+        .filter((id) => id.startsWith('shared-1'))
+        .sort(),
+    ).toEqual(['shared-1', expect.stringMatching(new RegExp(`^shared-1${String.fromCharCode(0x1f)}[0-9a-f]{12}$`))]);
+  });
+
+  it('edits and deletes the caller own memory by the plain id, never the other namespace one', async () => {
+    const patch = await call(url, 'PATCH', '/v1/long-term-memory/shared-1', {
+      token: tok.writeA,
+      body: { text: 'Alpha moved the spare keys to the key box' },
+    });
+    expect(patch.status).toBe(200);
+    expect(patch.body).toMatchObject({ id: 'shared-1', text: 'Alpha moved the spare keys to the key box' });
+    const again = await call(url, 'POST', '/v1/long-term-memory', {
+      token: tok.writeA,
+      body: { memories: [memory('shared-1', 'Alpha keeps the spare keys in the key box')] },
+    });
+    expect(again.status).toBe(200);
+    const a = await call(url, 'GET', '/v1/long-term-memory/shared-1', { token: tok.writeA });
+    expect(a.body.text).toBe('Alpha keeps the spare keys in the key box');
+
+    const del = await call(url, 'DELETE', '/v1/long-term-memory?memory_ids=shared-1', { token: tok.writeA });
+    expect(del.body).toEqual({ status: 'ok, deleted 1 memories' });
+    expect((await call(url, 'GET', '/v1/long-term-memory/shared-1', { token: tok.writeA })).status).toBe(404);
+    const b = await call(url, 'GET', '/v1/long-term-memory/shared-1', { token: tok.writeB });
+    expect(b.body.text).toBe('Beta keeps the spare keys in the red drawer');
+  });
+
+  it('works the same over MCP', async () => {
+    const client = await connectMcp(`${url}/mcp`, 'http', tok.writeA);
+    try {
+      const created = await callTool(client, 'create_long_term_memories', {
+        memories: [{ id: 'b-1', text: 'Alpha ships on Wednesdays now' }],
+      });
+      expect(created.isError).toBeFalsy();
+      expect(toolText(created)).not.toMatch(/taken|exists/);
+      const got = await callTool(client, 'get_long_term_memory', { memory_id: 'b-1' });
+      expect(got.structuredContent).toMatchObject({ id: 'b-1', text: 'Alpha ships on Wednesdays now' });
+      const del = await callTool(client, 'delete_long_term_memories', { memory_ids: ['b-1'] });
+      expect(del.structuredContent).toMatchObject({ deleted: 1 });
+    } finally {
+      await client.close();
+    }
+    const b = await call(url, 'GET', '/v1/long-term-memory/b-1', { token: tok.writeB });
+    expect(b.body.text).toBe('Beta team ships on Mondays');
+  });
+
+  it('refuses an id with U+001F from a confined caller, naming the field', async () => {
+    const res = await call(url, 'POST', '/v1/long-term-memory', {
+      token: tok.writeA,
+      body: { memories: [memory('x\u001fabc', 'sneaky')] },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/memories: an id may not contain the control character U\+001F/);
+  });
+});
+
 describe("a session's structured memories never overwrite another namespace's memory (found by npm run fuzz)", () => {
-  it('refuses a PUT whose memories reuse the id of a memory of another namespace, with 409', async () => {
+  it('promotes a memory whose id another namespace holds under the session namespace', async () => {
     const put = await call(url, 'PUT', '/v1/working-memory/steal-1', {
       token: tok.writeA,
-      body: { messages: [], memories: [{ id: 'b-1', text: 'Overwritten by A' }] },
+      body: { messages: [], memories: [{ id: 'b-1', text: 'Alpha notes that Beta ships on Mondays' }] },
     });
-    expect(put.status).toBe(409);
-    expect(put.body.detail).toMatch(/the id "b-1" is taken/);
+    expect(put.status).toBe(200);
+    await server.engine.runBackgroundTasks();
+    await expect
+      .poll(async () => (await call(url, 'GET', '/v1/long-term-memory/b-1', { token: tok.writeA })).body, {
+        timeout: 20_000,
+      })
+      .toMatchObject({ id: 'b-1', text: 'Alpha notes that Beta ships on Mondays', namespace: 'A' });
     const b = await call(url, 'GET', '/v1/long-term-memory/b-1', { token: tok.writeB });
     expect(b.body).toMatchObject({ text: 'Beta team ships on Mondays', namespace: 'B' });
   });
 
-  it('and promotion skips such a memory, saying so in the task, when the session holds one anyway', async () => {
-    // Written past the confinement (an unconfined caller, or an id taken after the PUT): promotion is the guard.
+  it('and so does a session written past the confinement (an unconfined caller)', async () => {
     await server.engine.workingMemory.put('steal-2', {
-      namespace: 'A',
+      namespace: 'B',
       messages: [],
       memories: [
-        { id: 'b-1', text: 'Overwritten by A', namespace: 'A' },
-        { id: 'a-own', text: 'A keeps its own notes', namespace: 'A' },
+        { id: 'a-1', text: 'Beta heard that Alpha ships on Fridays', namespace: 'B' },
+        { id: 'b-own', text: 'B keeps its own notes', namespace: 'B' },
       ],
     });
     await server.engine.runBackgroundTasks();
     // The server's own worker may have claimed the promotion: wait for its result, not for a fixed time.
     await expect
-      .poll(async () => (await call(url, 'GET', '/v1/long-term-memory/a-own', { token: tok.writeA })).body, {
+      .poll(async () => (await call(url, 'GET', '/v1/long-term-memory/a-1', { token: tok.writeB })).body, {
         timeout: 20_000,
       })
-      .toMatchObject({ text: 'A keeps its own notes', namespace: 'A' });
-    const b = await call(url, 'GET', '/v1/long-term-memory/b-1', { token: tok.writeB });
-    expect(b.body).toMatchObject({ text: 'Beta team ships on Mondays', namespace: 'B' });
+      .toMatchObject({ id: 'a-1', text: 'Beta heard that Alpha ships on Fridays', namespace: 'B' });
+    const own = await call(url, 'GET', '/v1/long-term-memory/b-own', { token: tok.writeB });
+    expect(own.body).toMatchObject({ text: 'B keeps its own notes' });
+    const a = await call(url, 'GET', '/v1/long-term-memory/a-1', { token: tok.writeA });
+    expect(a.body).toMatchObject({ text: 'Alpha team ships on Fridays', namespace: 'A' });
   });
 });

@@ -29,6 +29,21 @@ export function memoryBehaviour(ctx: StoreContext): void {
     expect(await ctx.store.getMemories([a.record.id])).toEqual([a.record]);
   });
 
+  it('keeps an id holding U+001F (a namespace-qualified id) apart from its plain form, in every operation', async () => {
+    const plain = mem({ text: 'plain', terms: 'spare keys', namespace: 'B' });
+    const qualified = mem({ text: 'qualified', terms: 'spare keys', namespace: 'A' });
+    qualified.record.id = `${plain.record.id}\u001f0123456789ab`;
+    expect(await put([plain, qualified])).toEqual([
+      { status: 'created', id: plain.record.id },
+      { status: 'created', id: qualified.record.id },
+    ]);
+    expect((await ctx.store.getMemories([qualified.record.id]))[0]?.text).toBe('qualified');
+    const hits = (await ctx.store.keywordSearch(['spare'], filter({ namespace: { eq: 'A' } }), 10)).items;
+    expect(hits.map((h) => h.id)).toEqual([qualified.record.id]);
+    expect(await ctx.store.deleteMemories([qualified.record.id])).toBe(1);
+    expect((await ctx.store.getMemories([plain.record.id]))[0]?.text).toBe('plain');
+  });
+
   it('overwrites an existing id and reports it as updated', async () => {
     const a = mem({ text: 'before', topics: ['old'] });
     await put([a]);
