@@ -19,6 +19,8 @@ export class AccessRecorder {
   constructor(private readonly store: MemoryStore) {}
 
   record(ids: string[], atMs: number): void {
+    // A read-only store keeps no access counts: the search itself must still answer.
+    if (this.store.readOnly) return;
     for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
     this.latestMs = Math.max(this.latestMs, atMs);
     this.scheduled ??= setImmediate(() => void this.flush());

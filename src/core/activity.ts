@@ -103,7 +103,8 @@ export class ActivityLog {
   ) {}
 
   async record(drafts: ActivityDraft[]): Promise<void> {
-    if (drafts.length === 0) return;
+    // Reads of a read-only store leave no trace (writes fail before they get here).
+    if (drafts.length === 0 || this.store.readOnly) return;
     const at = Date.now();
     const actor = currentActor();
     try {

@@ -194,8 +194,12 @@ export class Engine implements MemoryEngine {
     const s = this.llm.status();
     if (s.available) log.info('LLM features on', { generation: s.generation_model, fast: s.fast_model });
     else log.info(`LLM features off (${s.reason}); summarization trims without a summary, extraction needs an LLM`);
-    await this.llm.background.start();
-    this.scheduleActivityPruning();
+    if (this.store.readOnly) {
+      log.warn('no background work (extraction, promotion, compaction, activity retention): the store is read-only');
+    } else {
+      await this.llm.background.start();
+      this.scheduleActivityPruning();
+    }
     // The offline word vectors and related words load (or are built, on the very first start) while the client is
     // still connecting, rather than in its first call.
     this.embedder.warmUp?.();

@@ -2,7 +2,7 @@ import type { MemoryStore } from '../store/port.js';
 import { contentHash } from '../util/content-hash.js';
 import type { Embedder } from './embedder.js';
 
-export type VectorCache = Pick<MemoryStore, 'getCachedVectors' | 'putCachedVectors'>;
+export type VectorCache = Pick<MemoryStore, 'getCachedVectors' | 'putCachedVectors' | 'readOnly'>;
 
 export { contentHash };
 
@@ -75,7 +75,8 @@ export class CachedEmbedder implements Embedder {
       if (toEmbed.length > 0) {
         const vectors = await this.inner.embed(toEmbed.map((h) => textOf.get(h)!));
         const entries = toEmbed.map((h, i): [string, Float32Array] => [h, vectors[i]!]);
-        await this.cache.putCachedVectors(this.model, entries);
+        // A read-only store keeps what it has; the vectors stay in the in-process cache.
+        if (!this.cache.readOnly) await this.cache.putCachedVectors(this.model, entries);
         for (const [h, v] of entries) {
           found.set(h, v);
           this.recentPut(h, v);

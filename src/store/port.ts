@@ -179,6 +179,11 @@ export interface MemoryStore {
   readonly kind: 'sqlite' | 'memory' | 'redis';
   /** The durable background queue living in the same database. */
   readonly tasks: TaskStore;
+  /**
+   * Set when the store can only be read (a database on read-only media): what every write answers. Reads work;
+   * the engine then records no accesses or activity and runs no background work.
+   */
+  readonly readOnly?: string;
 
   /**
    * Records the embedding model and dimension on first use; afterwards a different model or dimension throws a

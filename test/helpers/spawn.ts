@@ -92,10 +92,11 @@ export interface McpConnection {
 const connections = new Set<McpConnection>();
 
 /** Spawns `node dist/src/cli.js mcp` with `env` and connects an SDK client over stdio. */
-export async function connectMcp(env: Env, opts: { cwd?: string } = {}): Promise<McpConnection> {
+export async function connectMcp(env: Env, opts: { cwd?: string; prefix?: string[] } = {}): Promise<McpConnection> {
+  const [command, ...args] = [...(opts.prefix ?? []), process.execPath, CLI, 'mcp'];
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, 'mcp'],
+    command: command as string,
+    args,
     env,
     cwd: opts.cwd ?? env.XDG_DATA_HOME ?? tmpdir(),
     stderr: 'pipe',

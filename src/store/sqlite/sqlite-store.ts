@@ -1,8 +1,10 @@
+import { rmSync } from 'node:fs';
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
 import type { MemoryMessage } from '../../models/message.js';
 import type { WorkingMemory } from '../../models/working-memory.js';
+import { log } from '../../util/log.js';
 import type {
   ActivityFilter,
   AppendResult,
@@ -29,7 +31,14 @@ import { countStore, eraseUser } from './erase-and-count.js';
 import { MemoryRepo } from './memories.js';
 import { Meta } from './meta.js';
 import { migrate } from './migrations.js';
-import { type Db, DEFAULT_BUSY_TIMEOUT_MS, isInMemoryPath, openDatabase } from './open.js';
+import {
+  type Db,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  isInMemoryPath,
+  isWriteRefusal,
+  openDatabase,
+  type ReadOnlyOpen,
+} from './open.js';
 import {
   DEFAULT_VECTOR_TUNING,
   keywordCeiling,
@@ -78,6 +87,8 @@ export class SqliteStore implements MemoryStore {
     private readonly thread: SearchThread | null = null,
     /** The database file, null in memory (storage statistics). */
     private readonly path: string | null = null,
+    /** Set when the database could only be opened read-only (see openDatabase). */
+    private readonly readOnlyOpen: ReadOnlyOpen | null = null,
   ) {
     this.kind = kind;
     this.stmts = new StatementCache(db);
@@ -292,24 +303,76 @@ export class SqliteStore implements MemoryStore {
     return countStore(this.db, this.stmts, this.path, scope);
   }
 
+  get readOnly(): string | undefined {
+    return this.readOnlyOpen ? readOnlyMessage(this.path ?? '', this.readOnlyOpen) : undefined;
+  }
+
   async close(): Promise<void> {
     await this.thread?.close();
     if (this.db.open) this.db.close();
+    if (this.readOnlyOpen?.copyDir) rmSync(this.readOnlyOpen.copyDir, { recursive: true, force: true });
   }
 }
 
+const readOnlyMessage = (path: string, open: ReadOnlyOpen) =>
+  `The database SQLITE_PATH=${path} is open read-only (${open.reason}): search, list, get and export work, ` +
+  'writes are refused. To write, give this user write access to the file and its folder, or copy it somewhere ' +
+  'writable and point SQLITE_PATH there, then restart.';
+
+/**
+ * The store with every SQLite "read-only" failure turned into the message saying why and what to do, so that a
+ * write to a read-only database is a clear 503 on every route and tool rather than a raw SqliteError.
+ */
+function refusingWrites<T extends object>(target: T, message: string): T {
+  const translate = (err: unknown) => (isWriteRefusal(err) ? new MemoryError('unavailable', message) : err);
+  return new Proxy(target, {
+    get(t, key) {
+      const value = Reflect.get(t, key, t);
+      if (key === 'tasks' && value !== null && typeof value === 'object') return refusingWrites(value, message);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const result = value.apply(t, args);
+          return result instanceof Promise
+            ? result.catch((err: unknown) => {
+                throw translate(err);
+              })
+            : result;
+        } catch (err) {
+          throw translate(err);
+        }
+      };
+    },
+  });
+}
+
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
-  const db = openDatabase(opts.path, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+  const { db, readOnly } = openDatabase(opts.path, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   try {
-    migrate(db);
+    try {
+      migrate(db);
+    } catch (err) {
+      if (!(readOnly && isWriteRefusal(err))) throw err;
+      throw new MemoryError(
+        'unavailable',
+        `The database SQLITE_PATH=${opts.path} was written by an older version of agent-memory and cannot be ` +
+          `upgraded where it is (${readOnly.reason}): open it once where it can be written, or copy it somewhere writable.`,
+      );
+    }
     const inMemory = isInMemoryPath(opts.path);
     const busy = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    const thread = !inMemory && (opts.searchThread ?? true) ? new SearchThread(opts.path, busy) : null;
-    const store = new SqliteStore(db, inMemory ? 'memory' : 'sqlite', thread, inMemory ? null : opts.path);
-    if (opts.dimension !== undefined) store.ensureVectorTables(opts.dimension);
-    return store;
+    const threadPath = readOnly?.path ?? opts.path;
+    const thread = !inMemory && (opts.searchThread ?? true) ? new SearchThread(threadPath, busy) : null;
+    const store = new SqliteStore(db, inMemory ? 'memory' : 'sqlite', thread, inMemory ? null : opts.path, readOnly);
+    if (!readOnly) {
+      if (opts.dimension !== undefined) store.ensureVectorTables(opts.dimension);
+      return store;
+    }
+    log.warn(store.readOnly ?? '');
+    return refusingWrites(store, store.readOnly ?? '');
   } catch (err) {
     db.close();
+    if (readOnly?.copyDir) rmSync(readOnly.copyDir, { recursive: true, force: true });
     throw err;
   }
 }
