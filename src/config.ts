@@ -83,6 +83,10 @@ const Settings = z.object({
   OPENAI_API_KEY: optionalText,
   OPENAI_API_BASE: httpUrl('http://localhost:11434/v1').optional(),
   MAX_TEXT_BYTES: int(1).default(16_384),
+  // What one namespace may hold when written by tokens confined to it (0: no limit; docs/http.md).
+  QUOTA_MEMORIES_PER_NAMESPACE: int(0).default(0),
+  QUOTA_SESSIONS_PER_NAMESPACE: int(0).default(0),
+  QUOTA_MESSAGES_PER_NAMESPACE: int(0).default(0),
   DEFAULT_MCP_NAMESPACE: optionalText,
   DEFAULT_MCP_USER_ID: optionalText,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -167,6 +171,12 @@ export interface MemoryFeaturesConfig {
   activityRetentionDays: number;
 }
 
+export interface NamespaceLimits {
+  memories: number;
+  sessions: number;
+  messages: number;
+}
+
 export interface Config {
   backend: 'sqlite' | 'memory' | 'redis';
   /** MEMORY_BACKEND=redis: the server and the key prefix (several stores can share one Redis). */
@@ -188,6 +198,8 @@ export interface Config {
   neighbourContext: boolean;
   relatedWords: boolean;
   maxTextBytes: number;
+  /** QUOTA_*_PER_NAMESPACE: what confined callers may store per namespace; 0 is no limit. */
+  quotas: NamespaceLimits;
   defaultNamespace?: string;
   defaultUserId?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -264,6 +276,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     neighbourContext: s.NEIGHBOUR_CONTEXT,
     relatedWords: s.RELATED_WORDS,
     maxTextBytes: s.MAX_TEXT_BYTES,
+    quotas: {
+      memories: s.QUOTA_MEMORIES_PER_NAMESPACE,
+      sessions: s.QUOTA_SESSIONS_PER_NAMESPACE,
+      messages: s.QUOTA_MESSAGES_PER_NAMESPACE,
+    },
     defaultNamespace: s.DEFAULT_MCP_NAMESPACE,
     defaultUserId: s.DEFAULT_MCP_USER_ID,
     logLevel: s.LOG_LEVEL,

@@ -10,6 +10,7 @@ import type { SearchRequestInput } from '../models/search.js';
 import type { SessionKey, SessionQuery } from '../store/port.js';
 import { canSee, confineFields, confineFilters, confineValue, requireAccess } from './confine.js';
 import { type AccessScope, isUnconfined } from './identity.js';
+import { quotasOf } from './quotas.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -24,6 +25,7 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
   const sessionQuery = <Q extends SessionQuery>(q: Q): Q => confineFields(scope, q, '');
 
   const ns = scope.namespace;
+  const quotas = quotasOf(engine);
   const owns = (r: MemoryRecord) => canSee(scope, r);
   const getMemories = (ids: string[]) => engine.store.getMemories(ids);
   const out = <T>(value: T): T => unqualify(value, ns);
@@ -37,9 +39,13 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
   const placeForeignIds = async (items: unknown[], where: string) => {
     const ids = items.flatMap((m) => (isObject(m) && typeof m.id === 'string' ? [m.id.trim()] : []));
     refuseMark(ids, where);
-    if (!ids.length) return items;
+    if (!ids.length) return { items, fresh: items.length };
     const places = await placeIds(getMemories, ids, ns, owns);
-    return items.map((m) => {
+    const fresh = items.filter((m) => {
+      const place = isObject(m) && typeof m.id === 'string' ? places.get(m.id.trim()) : undefined;
+      return !place || ('stored' in place && !place.existing);
+    }).length;
+    const placed = items.map((m) => {
       if (!isObject(m) || typeof m.id !== 'string') return m;
       const place = places.get(m.id.trim());
       if (!place || 'refused' in place) {
@@ -49,6 +55,19 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
       }
       return { ...m, id: place.stored };
     });
+    return { items: placed, fresh };
+  };
+
+  // A session that already exists may always be written; a new one, or more messages, need room in the quota.
+  const admitSessionWrite = async (key: unknown, messages: number, opts: { count?: boolean } = {}) => {
+    if (!quotas.active) return;
+    try {
+      await quotas.admit(ns, { sessions: 1 });
+    } catch (err) {
+      const query = isObject(key) && typeof key.session_id === 'string' ? (key as unknown as SessionQuery) : null;
+      if (!query || !(await engine.store.getSession(sessionQuery(query), { touch: false }))) throw err;
+    }
+    if (messages > 0) await quotas.admit(ns, { messages }, opts);
   };
 
   const storedIds = async (ids: string[], where: string) => {
@@ -78,8 +97,9 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
         requireAccess(scope, 'write', 'Storing memories');
         const confined = inputs.map((m, i) => confineFields(scope, m, `memories[${i}].`));
         const placed = await placeForeignIds(confined, 'memories');
+        await quotas.admit(ns, { memories: placed.fresh });
         const defaults = confineFields(scope, { ...opts.defaults }, 'defaults.');
-        return out(await lt.create(placed, { ...opts, defaults }));
+        return out(await lt.create(placed.items, { ...opts, defaults }));
       },
       async get(id: string) {
         requireAccess(scope, 'read', 'Reading memories');
@@ -101,7 +121,9 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
         const own = (await getMemories(await storedIds([...new Set(ids)], 'memory_ids')))
           .filter((r) => canSee(scope, r))
           .map((r) => r.id);
-        return own.length ? lt.delete(own) : 0;
+        const deleted = own.length ? await lt.delete(own) : 0;
+        if (deleted) quotas.release(ns);
+        return deleted;
       },
       async list(filter: Partial<MemoryFilter>, limit: number, offset: number) {
         requireAccess(scope, 'read', 'Listing memories');
@@ -132,21 +154,32 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
             'memories',
           );
           body = { ...body, memories };
+          await quotas.admit(ns, { memories: memories.length }, { count: false });
         }
-        return wm.put(sessionId, body, opts);
+        const messages = isObject(body) && Array.isArray(body.messages) ? body.messages.length : 0;
+        await admitSessionWrite({ ...(isObject(body) ? body : {}), session_id: sessionId }, messages, { count: false });
+        const written = await wm.put(sessionId, body, opts);
+        quotas.settle(ns);
+        return written;
       },
       async append(key: SessionKey, messages: unknown, opts?: Parameters<Engine['workingMemory']['append']>[2]) {
         requireAccess(scope, 'write', 'Appending messages');
+        await admitSessionWrite(key, Array.isArray(messages) ? messages.length : 0);
         return wm.append(sessionQuery(key), messages, opts);
       },
       async fork(query: SessionQuery, opts?: Parameters<Engine['workingMemory']['fork']>[1]) {
         requireAccess(scope, 'write', 'Forking working memory');
         // The copy lands in the source's namespace and user, which the query has confined.
-        return wm.fork(sessionQuery(query), opts);
+        await quotas.admit(ns, { sessions: 1, messages: 1 });
+        const fork = await wm.fork(sessionQuery(query), opts);
+        quotas.settle(ns);
+        return fork;
       },
       async delete(query: SessionQuery) {
         requireAccess(scope, 'write', 'Deleting working memory');
-        return wm.delete(sessionQuery(query));
+        const deleted = await wm.delete(sessionQuery(query));
+        quotas.release(ns);
+        return deleted;
       },
       async list(filter: { namespace?: string | null; user_id?: string | null }, limit: number, offset: number) {
         requireAccess(scope, 'read', 'Listing sessions');
