@@ -35,7 +35,7 @@ const cli = (args: string[], extra: Record<string, string> = {}) =>
 function startApi(
   extra: Record<string, string>,
   args: string[] = [],
-): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
+): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
   const child = spawn(process.execPath, [CLI, 'api', '--port', '0', ...args], {
     env: { ...env, ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +46,7 @@ function startApi(
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, stdout: () => out });
+      if (m) resolve({ child, url: m[1]!, stdout: () => out, stderr: () => err });
     });
     child.stderr!.on('data', (d) => {
       err += d;
@@ -105,7 +105,7 @@ describe('agent-memory token and api commands', () => {
     const { token } = JSON.parse(
       (await cli(['token', 'add', '--namespace', 'team', '--scope', 'write', '--json'])).stdout,
     );
-    const { child, url, stdout } = await startApi({ AUTH_MODE: 'token' });
+    const { child, url, stdout, stderr } = await startApi({ AUTH_MODE: 'token', LOG_LEVEL: 'info' });
     try {
       expect(stdout()).toContain(`${url}/mcp`);
       expect(stdout()).toContain('"mcpServers"');
@@ -126,20 +126,22 @@ describe('agent-memory token and api commands', () => {
       socket.on('data', (d) => {
         response += d;
       });
+      // `Expect: 100-continue` makes the server say when it has the request: readiness, not a guessed delay.
       socket.write(
         `POST /v1/long-term-memory/search HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n` +
+          body.slice(0, 5),
       );
-      await new Promise((r) => setTimeout(r, 200));
+      await expect.poll(() => response, { timeout: 20_000 }).toMatch(/^HTTP\/1\.1 100 Continue/);
       const exit = exited(child);
       child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 300));
+      await expect.poll(stderr, { timeout: 20_000 }).toMatch(/SIGTERM: draining in-flight requests/);
       // The rest is written without half-closing: a client that sends FIN before its answer cannot receive one once
       // the answer needs asynchronous work (here the sentence encoder's worker thread). The draining server closes
       // the socket itself once the response is out.
       socket.write(body.slice(5));
       await new Promise((r) => socket.once('close', r));
-      expect(response).toMatch(/^HTTP\/1\.1 200/);
+      expect(response).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200/);
       expect(response).toContain('from the CLI test');
       expect(await exit).toBe(0);
     } finally {

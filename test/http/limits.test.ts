@@ -61,6 +61,10 @@ describe('limits', () => {
 
   it('times out slow requests with a detail', async () => {
     // A slow OpenAI-compatible embedding server on loopback: the search waits on it past the request timeout.
+    let slowAnswered!: () => void;
+    const slowDone = new Promise<void>((r) => {
+      slowAnswered = r;
+    });
     const slow = createServer((req, res) => {
       let body = '';
       req.on('data', (d) => {
@@ -79,6 +83,7 @@ describe('limits', () => {
           res.end(
             JSON.stringify({ object: 'list', data, model: 'fake', usage: { prompt_tokens: 1, total_tokens: 1 } }),
           );
+          if (delay) slowAnswered();
         }, delay);
       });
     });
@@ -96,7 +101,8 @@ describe('limits', () => {
       const res = await call(server.url, 'POST', '/v1/long-term-memory/search', { body: { text: 'a slow question' } });
       expect(res.status).toBe(503);
       expect(res.body.detail).toMatch(/HTTP_REQUEST_TIMEOUT_MS/);
-      await new Promise((r) => setTimeout(r, 1500));
+      // The timed-out search's embedding call ends before the server stops (it would log a closed store otherwise).
+      await slowDone;
     } finally {
       await server?.stop();
       server = undefined;
