@@ -24,11 +24,20 @@ function timeBounds(field: string, f: TimeFilter): TimeBounds {
   if (f.between) {
     const [a, b] = [bound(field, 'between', f.between[0]), bound(field, 'between', f.between[1])];
     if (a > b) throw invalid(`${field}.between: the first date must not be after the second`);
-    out.gte = Math.max(out.gte ?? a, a);
-    out.lte = Math.min(out.lte ?? b, b);
+    addBetween(out, a, b, f.inclusive);
   }
   return out;
 }
+
+/** `between` as bounds, its ends included or not as `inclusive` says (both by default, as the reference). */
+function addBetween(out: TimeBounds, a: number, b: number, inclusive: Inclusive = 'both'): void {
+  const low = inclusive === 'both' || inclusive === 'left' ? 'gte' : 'gt';
+  const high = inclusive === 'both' || inclusive === 'right' ? 'lte' : 'lt';
+  out[low] = Math.max(out[low] ?? a, a);
+  out[high] = Math.min(out[high] ?? b, b);
+}
+
+type Inclusive = 'both' | 'neither' | 'left' | 'right';
 
 /** The request's filter fields, normalised for the stores (times to epoch ms, `between` to gte+lte). */
 export function toStoreFilter(req: Partial<MemoryFilter>): StoreFilter {
@@ -42,10 +51,9 @@ export function toStoreFilter(req: Partial<MemoryFilter>): StoreFilter {
     if (f) out.times[field] = timeBounds(field, f);
   }
   if (req.importance) {
-    const { between, ...ops } = req.importance;
-    out.importance = between
-      ? { ...ops, gte: Math.max(ops.gte ?? between[0], between[0]), lte: Math.min(ops.lte ?? between[1], between[1]) }
-      : ops;
+    const { between, inclusive, ...ops } = req.importance;
+    out.importance = ops;
+    if (between) addBetween(out.importance, between[0], between[1], inclusive);
   }
   if (req.pinned !== undefined) out.pinned = req.pinned;
   return out;

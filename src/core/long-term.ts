@@ -228,7 +228,8 @@ export class LongTermMemory {
 
   /** `how` names the removal in the history: deleted, forgotten by a policy, or merged into another memory. */
   async delete(ids: string[], how: RemovalKind = { action: 'delete' }): Promise<number> {
-    if (ids.length === 0) throw invalid('memory_ids: give at least one id');
+    // No ids deletes nothing, as the reference answers "ok, deleted 0 memories".
+    if (ids.length === 0) return 0;
     const unique = [...new Set(ids)];
     // Read first: the history keeps the text that goes, and listeners confine by the owners.
     const gone = await this.store.getMemories(unique);

@@ -11,6 +11,9 @@ export const MEMORIES_HEADER = "## Long term memories related to the user's quer
 
 const text = (role: PromptMessage['role'], t: string): PromptMessage => ({ role, content: { type: 'text', text: t } });
 
+/** A prompt speaks as user, assistant or system: tool, function and any other role speak as assistant. */
+const promptRole = (role: string): PromptMessage['role'] => (role === 'user' || role === 'system' ? role : 'assistant');
+
 export interface MemoryPromptResult {
   messages: PromptMessage[];
   long_term_memories: MemoryRecordResults | null;
@@ -59,7 +62,7 @@ export async function composeMemoryPrompt(
           trimmed = i + 1;
           break;
         }
-        kept.push(text(m.role === 'tool' ? 'assistant' : m.role, m.content));
+        kept.push(text(promptRole(m.role), m.content));
       }
       conversation.push(...kept.reverse());
       trimmed += wm.total_messages - wm.messages.length;

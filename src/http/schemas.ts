@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
-import { Identifier, JsonObject } from '../models/common.js';
+import { Identifier, JsonObject, laxBoolean, laxNumber } from '../models/common.js';
 import { ForgetBody as ForgetBodyModel, ForgetReport as ForgetReportModel } from '../models/forget.js';
 import {
   MemoryRecordInput as MemoryRecordInputModel,
   MemoryRecord as MemoryRecordModel,
+  MemoryRecordPatchBody as MemoryRecordPatchBodyModel,
   MemoryRecordPatch as MemoryRecordPatchModel,
   MemoryRecordResult as MemoryRecordResultModel,
   MemoryRecordResults as MemoryRecordResultsModel,
@@ -27,6 +28,7 @@ import {
 export const MemoryRecord = MemoryRecordModel.meta({ id: 'MemoryRecord' });
 export const MemoryRecordInput = MemoryRecordInputModel.meta({ id: 'MemoryRecordInput' });
 export const MemoryRecordPatch = MemoryRecordPatchModel.meta({ id: 'EditMemoryRecordRequest' });
+export const MemoryRecordPatchBody = MemoryRecordPatchBodyModel.meta({ id: 'EditMemoryRecordBody' });
 export const MemoryRecordResult = MemoryRecordResultModel.meta({ id: 'MemoryRecordResult' });
 export const MemoryRecordResults = MemoryRecordResultsModel.meta({ id: 'MemoryRecordResultsResponse' });
 export const WorkingMemoryInput = WorkingMemoryInputModel.meta({ id: 'UpdateWorkingMemory' });
@@ -43,7 +45,7 @@ export const AckResponse = z.object({ status: z.string().meta({ example: 'ok' })
 export const CreateMemoryRecordRequest = z
   .object({
     memories: z.array(MemoryRecordInput).min(1, 'give at least one memory').max(1000),
-    deduplicate: z.boolean().default(true),
+    deduplicate: laxBoolean(z.boolean().default(true)),
   })
   .meta({ id: 'CreateMemoryRecordRequest' });
 
@@ -59,7 +61,9 @@ export const AppendMessagesRequest = z
     messages: z.array(MemoryMessageInputModel).min(1, 'give at least one message').max(1000),
     namespace: Identifier.nullish(),
     user_id: Identifier.nullish(),
-    ttl_seconds: z.number().int().positive().nullish().describe('Refresh the session expiry to this many seconds.'),
+    ttl_seconds: laxNumber(z.number().int().positive().nullish()).describe(
+      'Refresh the session expiry to this many seconds.',
+    ),
   })
   .meta({ id: 'AppendMessagesRequest' });
 
@@ -93,6 +97,10 @@ export const HealthResponse = z
 
 export const CompactionReport = z
   .object({
+    status: z
+      .string()
+      .describe("The reference server's answer, kept for its clients.")
+      .meta({ example: 'ok, 42 memories remaining after compaction' }),
     scanned: z.number().int().describe('Memories looked at.'),
     duplicates_removed: z
       .number()

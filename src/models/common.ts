@@ -28,6 +28,24 @@ export const Timestamp = TimeInput.refine((v) => toEpochMs(v) !== null, {
 
 export const isoOf = (ms: number) => new Date(ms).toISOString();
 
+const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+/**
+ * A request number that may arrive as a numeric string ("4000"), as the reference server's pydantic models take it
+ * (its Python client sends some that way). Anything else still fails `schema` with its own message.
+ */
+export const laxNumber = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && NUMERIC.test(v) ? Number(v) : v), schema);
+
+/** A request boolean that may arrive as "true"/"false" (also 1/0, yes/no, on/off), as pydantic takes it. */
+export const laxBoolean = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => {
+    const k = typeof v === 'string' ? v.trim().toLowerCase() : typeof v === 'number' ? String(v) : null;
+    return k !== null && TRUE.has(k) ? true : k !== null && FALSE.has(k) ? false : v;
+  }, schema);
+
 export const Identifier = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 
 /** Topic and entity values: commas would break the tag encoding of search indexes. */

@@ -33,11 +33,24 @@ export const TagFilterInput = z.union([
 /** A range filter on one value type: operators combine with AND; unknown operators are refused. */
 const rangeFilter = <T extends z.ZodType>(value: T, what: string) =>
   z
-    .object({ gt: value, gte: value, lt: value, lte: value, eq: value, ne: value, between: z.tuple([value, value]) })
+    .object({
+      gt: value,
+      gte: value,
+      lt: value,
+      lte: value,
+      eq: value,
+      ne: value,
+      between: z.tuple([value, value]),
+      // The reference's (redisvl's) ends of `between`; its Python client always sends the default "both".
+      inclusive: z.enum(['both', 'neither', 'left', 'right']),
+    })
     .partial()
     .strict()
-    .refine((f) => Object.keys(f).length > 0, {
+    .refine((f) => Object.keys(f).some((k) => k !== 'inclusive'), {
       message: `${what} filter needs one of gt, gte, lt, lte, eq, ne, between`,
+    })
+    .refine((f) => f.inclusive === undefined || f.inclusive === 'both' || f.between !== undefined, {
+      message: 'inclusive says which ends of `between` are included: give it with between',
     });
 
 export const TimeFilter = rangeFilter(Timestamp, 'a time');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Identifier } from './common.js';
+import { Identifier, laxBoolean } from './common.js';
 import { MemoryType } from './memory-record.js';
 
 /**
@@ -53,7 +53,7 @@ export const ForgetScope = z.object({
     .min(1)
     .nullish()
     .describe('Look at no more than this many memories, oldest first (default: every memory in scope).'),
-  dry_run: z.boolean().default(true).describe('Only report what would be forgotten (the default).'),
+  dry_run: laxBoolean(z.boolean().default(true)).describe('Only report what would be forgotten (the default).'),
 });
 export type ForgetScope = z.input<typeof ForgetScope>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Identifier, JsonObject, TagValue, Timestamp } from './common.js';
+import { Identifier, JsonObject, laxBoolean, laxNumber, TagValue, Timestamp } from './common.js';
 
 export const MemoryType = z.enum(['episodic', 'semantic', 'message']);
 export type MemoryType = z.infer<typeof MemoryType>;
@@ -18,8 +18,8 @@ export const MemoryRecordInput = z.object({
   topics: z.array(TagValue).nullish(),
   entities: z.array(TagValue).nullish(),
   event_date: Timestamp.nullish().describe('When the remembered event happened (absolute date).'),
-  pinned: z.boolean().default(false),
-  importance: z.number().min(0).max(1).nullish().describe('0–1; defaults to 0.5.'),
+  pinned: laxBoolean(z.boolean().default(false)),
+  importance: laxNumber(z.number().min(0).max(1).nullish()).describe('0–1; defaults to 0.5.'),
   metadata: JsonObject.nullish(),
   discrete_memory_extracted: z.enum(['t', 'f']).nullish(),
   extraction_strategy: z.string().max(64).nullish(),
@@ -85,10 +85,34 @@ export const MemoryRecordPatch = z
     user_id: Identifier.nullable(),
     session_id: Identifier.nullable(),
     event_date: Timestamp.nullable(),
-    pinned: z.boolean(),
-    importance: z.number().min(0).max(1),
+    pinned: laxBoolean(z.boolean()),
+    importance: laxNumber(z.number().min(0).max(1)),
     metadata: JsonObject,
   })
   .partial()
   .strict();
 export type MemoryRecordPatch = z.infer<typeof MemoryRecordPatch>;
+
+/**
+ * A PATCH body as the reference's clients send it after a GET: the whole record (or search result) with some
+ * fields changed. Fields a PATCH cannot change are accepted only as an unchanged copy (see core/record-copy.ts).
+ */
+export const MemoryRecordPatchBody = MemoryRecordPatch.extend({
+  id: z.string(),
+  created_at: z.union([z.string(), z.number()]),
+  extraction_strategy: z.string(),
+  extraction_strategy_config: JsonObject,
+  extracted_from: z.array(z.string()),
+  discrete_memory_extracted: z.enum(['t', 'f']),
+  updated_at: z.union([z.string(), z.number()]).nullable(),
+  last_accessed: z.union([z.string(), z.number()]).nullable(),
+  access_count: z.number(),
+  memory_hash: z.string(),
+  persisted_at: z.union([z.string(), z.number()]).nullable(),
+  dist: z.number(),
+  score: z.number(),
+  score_type: z.string(),
+})
+  .partial()
+  .strict();
+export type MemoryRecordPatchBody = z.infer<typeof MemoryRecordPatchBody>;

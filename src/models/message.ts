@@ -4,7 +4,16 @@ import { Identifier, Timestamp, toEpochMs } from './common.js';
 /** Messages dated further ahead than this are rejected, as in the reference server. */
 export const MAX_FUTURE_SKEW_MS = 300_000;
 
-export const MessageRole = z.enum(['user', 'assistant', 'system', 'tool']);
+/**
+ * Any role name, as in the reference server (its clients send user, assistant, system, tool, function, …). Only
+ * `user` messages are mined for memories; in a memory prompt, roles other than user and system speak as assistant.
+ */
+export const MessageRole = z
+  .string()
+  .trim()
+  .min(1, 'role must not be empty')
+  .max(64, 'role must be at most 64 characters')
+  .describe('user, assistant, system, tool, function, … (any name)');
 
 export const MemoryMessageInput = z.object({
   role: MessageRole,

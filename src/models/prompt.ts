@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Identifier } from './common.js';
+import { Identifier, laxNumber } from './common.js';
 import { SearchRequest } from './search.js';
 
 export const PromptSession = z.object({
@@ -7,8 +7,8 @@ export const PromptSession = z.object({
   namespace: Identifier.nullish(),
   user_id: Identifier.nullish(),
   model_name: z.string().nullish(),
-  context_window_max: z.number().int().positive().nullish(),
-  recent_messages_limit: z.number().int().positive().nullish(),
+  context_window_max: laxNumber(z.number().int().positive().nullish()),
+  recent_messages_limit: laxNumber(z.number().int().positive().nullish()),
 });
 
 export const MemoryPromptRequest = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Identifier, JsonObject } from './common.js';
+import { Identifier, JsonObject, laxNumber } from './common.js';
 import { MemoryRecord, MemoryRecordInput } from './memory-record.js';
 import { MemoryMessage, MemoryMessageInput } from './message.js';
 
@@ -17,10 +17,14 @@ export const WorkingMemoryInput = z.object({
   memories: z.array(MemoryRecordInput).default([]),
   context: z.string().nullish().describe('Running summary of older messages.'),
   data: JsonObject.nullish().describe('Free JSON object kept with the session.'),
-  tokens: z.number().int().min(0).optional(),
-  ttl_seconds: z.number().int().positive().nullish().describe('Seconds until the session expires; null keeps it.'),
+  tokens: laxNumber(z.number().int().min(0).optional()),
+  ttl_seconds: laxNumber(z.number().int().positive().nullish()).describe(
+    'Seconds until the session expires; null keeps it.',
+  ),
   long_term_memory_strategy: LongTermMemoryStrategy.nullish(),
-  version: z.number().int().min(0).optional().describe('If given, the write fails with 409 unless it matches.'),
+  version: laxNumber(z.number().int().min(0).optional()).describe(
+    'If given, the write fails with 409 unless it matches.',
+  ),
 });
 export type WorkingMemoryInput = z.input<typeof WorkingMemoryInput>;
 export type WorkingMemoryParsed = z.output<typeof WorkingMemoryInput>;

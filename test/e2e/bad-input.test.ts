@@ -107,7 +107,7 @@ describe('bad input over MCP stdio', () => {
       memories: [{ text: 'Hal likes tea', memory_type: 'fact' }],
     });
     expect(badType).toContain('memory_type');
-    const badRole = await fails('append_messages', { session_id: 's', messages: [{ role: 'robot', content: 'hi' }] });
+    const badRole = await fails('append_messages', { session_id: 's', messages: [{ role: 42, content: 'hi' }] });
     expect(badRole).toContain('role');
     const hugeLimit = await fails('search_memory', { query: 'anything', limit: 1000 });
     expect(hugeLimit).toContain('limit');

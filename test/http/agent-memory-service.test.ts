@@ -132,7 +132,7 @@ describe('agent-memory-service routes', () => {
       expect(res.body.error).toBe('session_not_found');
       expect(res.body.detail).toContain('nope');
     }
-    for (const body of [{ role: 'user' }, { role: 'robot', content: 'x' }, { role: 'user', content: 'x', extra: 1 }]) {
+    for (const body of [{ role: 'user' }, { role: 42, content: 'x' }, { role: 'user', content: 'x', extra: 1 }]) {
       const res = await call(server.url, 'POST', '/memory/bot/s/append', { body });
       expect(res.status, JSON.stringify(body)).toBe(422);
       expect(res.body.error).toBe('validation_error');

@@ -153,6 +153,7 @@ describe('POST /v1/long-term-memory/compact with an LLM', () => {
     const res = await call(url, 'POST', '/v1/long-term-memory/compact?namespace=merge');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      status: 'ok, 2 memories remaining after compaction',
       scanned: 3,
       duplicates_removed: 0,
       merged_groups: 1,

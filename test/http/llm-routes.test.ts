@@ -96,6 +96,7 @@ describe('POST /v1/long-term-memory/compact without an LLM', () => {
     const res = await call(url, 'POST', '/v1/long-term-memory/compact', { token: tok.writeA });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      status: 'ok, 3 memories remaining after compaction',
       scanned: 4,
       duplicates_removed: 1,
       merged_groups: 0,

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { patchFromCopy } from '../../core/record-copy.js';
 import { invalid } from '../../errors.js';
 import { Identifier } from '../../models/common.js';
 import { MemoryType } from '../../models/memory-record.js';
@@ -12,7 +13,7 @@ import {
   ForgetReport,
   MemoryListResponse,
   MemoryRecord,
-  MemoryRecordPatch,
+  MemoryRecordPatchBody,
   MemoryRecordResults,
   queryBool,
   queryInt,
@@ -148,7 +149,7 @@ const editMemory = createRoute({
   tags,
   security: bearerAuth,
   summary: 'Edit one long-term memory (only the fields given)',
-  request: { params: MemoryPath, body: jsonBody(MemoryRecordPatch) },
+  request: { params: MemoryPath, body: jsonBody(MemoryRecordPatchBody) },
   responses: { 200: jsonContent(MemoryRecord, 'The edited memory'), ...badRequest, ...commonErrors, ...notFound },
 });
 
@@ -160,9 +161,10 @@ const deleteMemories = createRoute({
   summary: 'Delete long-term memories by id',
   request: {
     query: z.object({
-      memory_ids: queryList(Identifier, 'memory_ids').meta({
-        description: 'Repeat for each id: ?memory_ids=a&memory_ids=b',
-      }),
+      // None deletes nothing and answers "ok, deleted 0 memories", as the reference does.
+      memory_ids: z
+        .preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(Identifier))
+        .meta({ description: 'Repeat for each id: ?memory_ids=a&memory_ids=b (none deletes nothing)' }),
     }),
   },
   responses: { 200: jsonContent(AckResponse, '"ok, deleted N memories"'), ...badRequest, ...commonErrors },
@@ -201,7 +203,14 @@ export function longTermRoutes(app: OpenAPIHono<AppEnv>, opts: OptimizeOptions):
 
   app.openapi(compactMemories, async (c) => {
     const { namespace, user_id } = c.req.valid('query');
-    return c.json(await c.get('api').compact({ namespace, user_id }), 200);
+    const api = c.get('api');
+    const report = await api.compact({ namespace, user_id });
+    const scope = {
+      ...(namespace ? { namespace: { eq: namespace } } : {}),
+      ...(user_id ? { user_id: { eq: user_id } } : {}),
+    };
+    const { total } = await api.longTerm.list(scope, 1, 0);
+    return c.json({ status: `ok, ${total} memories remaining after compaction`, ...report }, 200);
   });
 
   app.openapi(forgetMemories, async (c) => {
@@ -230,9 +239,15 @@ export function longTermRoutes(app: OpenAPIHono<AppEnv>, opts: OptimizeOptions):
   app.openapi(getMemory, async (c) => c.json(await c.get('api').longTerm.get(c.req.valid('param').memory_id), 200));
 
   app.openapi(editMemory, async (c) => {
-    const patch = c.req.valid('json');
-    if (Object.keys(patch).length === 0) throw invalid('No fields provided for update');
-    return c.json(await c.get('api').longTerm.edit(c.req.valid('param').memory_id, patch), 200);
+    const body = c.req.valid('json');
+    const id = c.req.valid('param').memory_id;
+    if (Object.keys(body).length === 0) throw invalid('No fields provided for update');
+    // The whole record after a GET, as the reference's clients send it: unchanged fixed fields pass.
+    const { patch, readOnly } = patchFromCopy(body, await c.get('api').longTerm.get(id));
+    if (Object.keys(patch).length === 0) throw invalid('No editable fields provided for update');
+    const edited = await c.get('api').longTerm.edit(id, patch);
+    if (readOnly.length) c.header('Agent-Memory-Read-Only-Fields', readOnly.join(', '));
+    return c.json(edited, 200);
   });
 
   app.openapi(deleteMemories, async (c) => {
