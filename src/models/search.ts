@@ -30,6 +30,14 @@ export const SearchRequest = z.object({
   hybrid_alpha: laxNumber(z.number().min(0).max(1).optional()).describe(
     'Weight of vector similarity in hybrid mode (0.7).',
   ),
+  text_scorer: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || ['BM25STD', 'BM25'].includes(v.trim().toUpperCase()), {
+      message:
+        'keyword search here always ranks by BM25 (send BM25STD or BM25, or leave text_scorer out); the other Redis scorers (TFIDF, DISMAX, …) are not available',
+    })
+    .describe("The reference's Redis scorer name: only BM25STD / BM25, which is how keyword search here ranks."),
   ...MemoryFilterShape,
   distance_threshold: laxNumber(z.number().min(0).max(2).nullish()).describe(
     'Maximum cosine distance (semantic part only).',

@@ -158,4 +158,34 @@ describe('leniency the reference clients rely on', () => {
     expect(res.body.messages.map((m: { id: string }) => m.id)).toEqual(['w2', 'w3']);
     expect(res.body.total_messages).toBe(3);
   });
+
+  it('honours the namespace the reference TypeScript client sends beside ids, on create, get and delete', async () => {
+    const create = await call(url, 'POST', '/v1/long-term-memory?namespace=team', {
+      body: {
+        memories: [memory('ns-1', 'The team retro is on Thursdays'), memory('ns-2', 'Solo note', { namespace: 'me' })],
+      },
+    });
+    expect(create.status).toBe(200);
+    expect((await call(url, 'GET', '/v1/long-term-memory/ns-1')).body.namespace).toBe('team');
+    expect((await call(url, 'GET', '/v1/long-term-memory/ns-2')).body.namespace).toBe('me');
+    expect((await call(url, 'GET', '/v1/long-term-memory/ns-1?namespace=team')).status).toBe(200);
+    const elsewhere = await call(url, 'GET', '/v1/long-term-memory/ns-1?namespace=other');
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body.detail).toBe('No long-term memory with id "ns-1" in namespace "other".');
+    const del = await call(url, 'DELETE', '/v1/long-term-memory?memory_ids=ns-1&memory_ids=ns-2&namespace=team');
+    expect(del.body).toEqual({ status: 'ok, deleted 1 memories' });
+    expect((await call(url, 'GET', '/v1/long-term-memory/ns-2')).status).toBe(200);
+  });
+
+  it('takes the reference text_scorer when it names BM25, and refuses the scorers it cannot honour', async () => {
+    const bm25 = await call(url, 'POST', '/v1/long-term-memory/search', {
+      body: { text: 'meeting', search_mode: 'keyword', text_scorer: 'BM25STD' },
+    });
+    expect(bm25.status).toBe(200);
+    const tfidf = await call(url, 'POST', '/v1/long-term-memory/search', {
+      body: { text: 'meeting', text_scorer: 'TFIDF' },
+    });
+    expect(tfidf.status).toBe(422);
+    expect(tfidf.body.detail).toMatch(/text_scorer: keyword search here always ranks by BM25/);
+  });
 });

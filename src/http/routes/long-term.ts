@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { patchFromCopy } from '../../core/record-copy.js';
-import { invalid } from '../../errors.js';
+import { invalid, notFound as notFoundError } from '../../errors.js';
 import { Identifier } from '../../models/common.js';
 import { MemoryType } from '../../models/memory-record.js';
 import type { AppEnv } from '../env.js';
@@ -23,6 +23,9 @@ import {
 import { badRequest, bearerAuth, commonErrors, conflict, jsonBody, jsonContent, notFound } from './openapi-helpers.js';
 import { type OptimizeOptions, optimizedText } from './optimize.js';
 
+/** `?namespace=` beside an id: the reference's clients send their default namespace with every call. */
+const NamespaceInScope = Identifier.optional();
+
 const tags = ['Long-term memory'];
 const MemoryPath = z.object({
   memory_id: Identifier.meta({ example: '01JZ8K3Q4T5V6W7X8Y9Z0A1B2C' }),
@@ -38,7 +41,10 @@ const createMemories = createRoute({
     'Every record needs an `id` (re-sending an id overwrites that memory) and non-empty `text`. Returns once ' +
     'the memories are searchable: the very next search finds them. With `deduplicate`, a memory equal to one ' +
     'already stored (same text, namespace, user, session and type) is not stored twice.',
-  request: { body: jsonBody(CreateMemoryRecordRequest) },
+  request: {
+    query: z.object({ namespace: NamespaceInScope.meta({ description: 'Namespace of memories that name none.' }) }),
+    body: jsonBody(CreateMemoryRecordRequest),
+  },
   responses: { 200: jsonContent(CreateMemoryResponse, 'Stored'), ...badRequest, ...commonErrors, ...conflict },
 });
 
@@ -139,7 +145,10 @@ const getMemory = createRoute({
   tags,
   security: bearerAuth,
   summary: 'Read one long-term memory',
-  request: { params: MemoryPath },
+  request: {
+    params: MemoryPath,
+    query: z.object({ namespace: NamespaceInScope.meta({ description: 'Not found unless the memory is in it.' }) }),
+  },
   responses: { 200: jsonContent(MemoryRecord, 'The memory'), ...commonErrors, ...notFound },
 });
 
@@ -165,6 +174,7 @@ const deleteMemories = createRoute({
       memory_ids: z
         .preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(Identifier))
         .meta({ description: 'Repeat for each id: ?memory_ids=a&memory_ids=b (none deletes nothing)' }),
+      namespace: NamespaceInScope.meta({ description: 'Only memories of this namespace are deleted.' }),
     }),
   },
   responses: { 200: jsonContent(AckResponse, '"ok, deleted N memories"'), ...badRequest, ...commonErrors },
@@ -178,7 +188,12 @@ export function longTermRoutes(app: OpenAPIHono<AppEnv>, opts: OptimizeOptions):
     // As the reference server: clients name their memories, so a retried request overwrites instead of duplicating.
     const missing = memories.findIndex((m) => !m.id);
     if (missing >= 0) throw invalid(`memories[${missing}].id: id is required for all memory records`);
-    const { outcomes } = await c.get('api').longTerm.create(memories, { deduplicate });
+    // The reference's TypeScript client sends its default namespace here: memories naming none go there.
+    const { namespace } = c.req.valid('query');
+    const { outcomes } = await c.get('api').longTerm.create(memories, {
+      deduplicate,
+      ...(namespace ? { defaults: { namespace } } : {}),
+    });
     const count = (s: string) => outcomes.filter((o) => o.status === s).length;
     return c.json(
       {
@@ -236,7 +251,15 @@ export function longTermRoutes(app: OpenAPIHono<AppEnv>, opts: OptimizeOptions):
     return c.json(page, 200);
   });
 
-  app.openapi(getMemory, async (c) => c.json(await c.get('api').longTerm.get(c.req.valid('param').memory_id), 200));
+  app.openapi(getMemory, async (c) => {
+    const id = c.req.valid('param').memory_id;
+    const record = await c.get('api').longTerm.get(id);
+    const { namespace } = c.req.valid('query');
+    if (namespace !== undefined && record.namespace !== namespace) {
+      throw notFoundError(`No long-term memory with id "${id}" in namespace "${namespace}".`);
+    }
+    return c.json(record, 200);
+  });
 
   app.openapi(editMemory, async (c) => {
     const body = c.req.valid('json');
@@ -251,7 +274,21 @@ export function longTermRoutes(app: OpenAPIHono<AppEnv>, opts: OptimizeOptions):
   });
 
   app.openapi(deleteMemories, async (c) => {
-    const deleted = await c.get('api').longTerm.delete(c.req.valid('query').memory_ids);
+    const { memory_ids, namespace } = c.req.valid('query');
+    const api = c.get('api');
+    let ids = memory_ids;
+    if (namespace !== undefined && ids.length) {
+      const inNamespace = await Promise.all(
+        ids.map((id) =>
+          api.longTerm.get(id).then(
+            (r) => r.namespace === namespace,
+            () => false,
+          ),
+        ),
+      );
+      ids = ids.filter((_, i) => inNamespace[i]);
+    }
+    const deleted = ids.length ? await api.longTerm.delete(ids) : 0;
     return c.json({ status: `ok, deleted ${deleted} memories` }, 200);
   });
 }
