@@ -13,6 +13,9 @@ export const RecencyParams = {
   recency_novelty_weight: laxNumber(z.number().min(0).max(1).optional()),
   recency_half_life_last_access_days: laxNumber(z.number().positive().optional()),
   recency_half_life_created_days: laxNumber(z.number().positive().optional()),
+  server_side_recency: laxBoolean(z.boolean().optional()).describe(
+    "The reference's switch for re-ranking inside Redis: the recency re-rank always runs in the server here, so true and false rank the same.",
+  ),
   recency_importance_weight: laxNumber(z.number().min(0).max(1).optional()).describe(
     "Weight of each memory's importance in the re-rank (default 0.1; 0 ranks as the reference server).",
   ),

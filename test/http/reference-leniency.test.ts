@@ -188,4 +188,21 @@ describe('leniency the reference clients rely on', () => {
     expect(tfidf.status).toBe(422);
     expect(tfidf.body.detail).toMatch(/text_scorer: keyword search here always ranks by BM25/);
   });
+
+  it("takes the session's user and namespace from the PUT query, as the Python client sends them", async () => {
+    const put = await call(url, 'PUT', '/v1/working-memory/py-1?user_id=u-py&namespace=py', {
+      body: { messages: [{ role: 'user', content: 'hello' }] },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ user_id: 'u-py', namespace: 'py' });
+    const clash = await call(url, 'PUT', '/v1/working-memory/py-1?user_id=u-py', {
+      body: { user_id: 'someone-else', messages: [] },
+    });
+    expect(clash.status).toBe(400);
+    expect(clash.body.detail).toMatch(/user_id: the query says "u-py" and the body "someone-else"/);
+    const search = await call(url, 'POST', '/v1/long-term-memory/search', {
+      body: { text: 'meeting', server_side_recency: true },
+    });
+    expect(search.status).toBe(200);
+  });
 });

@@ -88,7 +88,12 @@ const putSession = createRoute({
     '`version` in the body (409). `If-None-Match: *` creates the session only if it does not exist yet (else 412).',
   request: {
     params: SessionPath,
-    query: z.object(WriteWindowQuery),
+    query: z.object({
+      ...WriteWindowQuery,
+      // The reference's Python client sends the user here, beside the body.
+      user_id: UserQuery,
+      namespace: NamespaceQuery,
+    }),
     headers: z.object({
       'if-match': z.string().optional().meta({ description: 'An ETag from a read ("3"), or *.' }),
       'if-none-match': z.string().optional().meta({ description: '* to create only.' }),
@@ -189,7 +194,8 @@ export function workingMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(putSession, async (c) => {
     const { session_id } = c.req.valid('param');
-    const body = c.req.valid('json');
+    const { user_id, namespace, ...window } = c.req.valid('query');
+    const body = withQueryKey(c.req.valid('json'), { user_id, namespace });
     const ifMatch = parseTagCondition(c.req.header('if-match'), 'If-Match');
     const ifNoneMatch = parseTagCondition(c.req.header('if-none-match'), 'If-None-Match');
     if (ifMatch && ifNoneMatch) throw invalid('Send If-Match or If-None-Match, not both.');
@@ -215,7 +221,7 @@ export function workingMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
     const result = await wm.put(
       session_id,
       { ...body, version: expected ?? body.version },
-      { ...c.req.valid('query'), precondition: ifNoneMatch !== undefined || ifMatch?.any === false },
+      { ...window, precondition: ifNoneMatch !== undefined || ifMatch?.any === false },
     );
     return c.json(result, 200, { ETag: etagOf(result.version) });
   });
@@ -250,4 +256,22 @@ export function workingMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
       });
     return c.json(result, 200, { ETag: etagOf(result.version) });
   });
+}
+
+/** The session's user and namespace given as query parameters: they fill the body's, and may not contradict it. */
+function withQueryKey<T extends { user_id?: string | null; namespace?: string | null }>(
+  body: T,
+  query: { user_id?: string; namespace?: string },
+): T {
+  const out = { ...body };
+  for (const field of ['user_id', 'namespace'] as const) {
+    const q = query[field];
+    if (q === undefined) continue;
+    const b = body[field];
+    if (b !== undefined && b !== null && b !== q) {
+      throw invalid(`${field}: the query says "${q}" and the body "${b}"; send one, or the same in both.`);
+    }
+    out[field] = q;
+  }
+  return out;
 }
