@@ -8,6 +8,7 @@ import {
   AppendMessagesRequest,
   AppendMessagesResponse,
   NamespaceQuery,
+  queryBool,
   queryInt,
   SessionListResponse,
   UserQuery,
@@ -93,6 +94,13 @@ const putSession = createRoute({
       // The reference's Python client sends the user here, beside the body.
       user_id: UserQuery,
       namespace: NamespaceQuery,
+      background: queryBool
+        .optional()
+        .refine((v) => v !== true, {
+          message:
+            'background=true is not supported: summarization runs within the PUT, so its answer holds the summary (leave background out, or send false)',
+        })
+        .meta({ description: "The reference TypeScript client's flag; only false (the behaviour here) is taken." }),
     }),
     headers: z.object({
       'if-match': z.string().optional().meta({ description: 'An ETag from a read ("3"), or *.' }),
@@ -194,7 +202,7 @@ export function workingMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(putSession, async (c) => {
     const { session_id } = c.req.valid('param');
-    const { user_id, namespace, ...window } = c.req.valid('query');
+    const { user_id, namespace, background: _background, ...window } = c.req.valid('query');
     const body = withQueryKey(c.req.valid('json'), { user_id, namespace });
     const ifMatch = parseTagCondition(c.req.header('if-match'), 'If-Match');
     const ifNoneMatch = parseTagCondition(c.req.header('if-none-match'), 'If-None-Match');
