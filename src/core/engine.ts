@@ -155,7 +155,9 @@ export class Engine implements MemoryEngine {
   }
 
   eraseUser(raw: unknown): Promise<EraseReport> {
-    return eraseUser(this.store, this.embedder, this.activityLog, raw);
+    return eraseUser(this.store, this.embedder, this.activityLog, raw, (user, ns) =>
+      this.llm.summaryViews.eraseUser(user, ns),
+    );
   }
 
   stats(raw: unknown): Promise<MemoryStats> {

@@ -242,6 +242,32 @@ export class SummaryViews implements SummaryViewsApi {
     return { status: 'done', partitions: groups.size, empty_partitions: empty, memories };
   }
 
+  /**
+   * Erasing a user: views pinned to them go, and every stored partition summary that may hold their memories
+   * (grouped by them, or not grouped by user at all, in the namespace erased in) is deleted; a later run recomputes
+   * what remains. Returns the counts.
+   */
+  async eraseUser(userId: string, namespace: string | undefined) {
+    let views = 0;
+    let partitions = 0;
+    for (const view of await this.store.listViews()) {
+      const pinned = viewScope(view);
+      const inNamespace = (ns: string | null | undefined) => namespace === undefined || !ns || ns === namespace;
+      if (pinned.user_id !== null && pinned.user_id !== userId) continue;
+      if (!inNamespace(pinned.namespace)) continue;
+      if (pinned.user_id === userId && (namespace === undefined || pinned.namespace === namespace)) {
+        partitions += (await this.store.listPartitions(view.id, {})).length;
+        if (await this.store.deleteView(view.id)) views += 1;
+        continue;
+      }
+      const doomed = (await this.store.listPartitions(view.id, {}))
+        .filter((p) => (p.group.user_id === undefined || p.group.user_id === userId) && inNamespace(p.group.namespace))
+        .map((p) => p.group);
+      partitions += await this.store.deletePartitions(view.id, doomed);
+    }
+    return { summary_views: views, summary_partitions: partitions };
+  }
+
   private async stored(id: string): Promise<StoredSummaryView> {
     const view = await this.store.getView(id);
     if (!view) throw notFound(`No summary view with id "${id}".`);

@@ -53,6 +53,8 @@ export interface SummaryViewStore {
    * view no longer exists, so a run that outlives a delete leaves no result behind.
    */
   putPartition(result: StoredPartition): Promise<boolean>;
+  /** Deletes the view's stored results for these groups; returns how many there were. */
+  deletePartitions(viewId: string, groups: Record<string, string>[]): Promise<number>;
   /** The view's stored results whose group holds every value of `filter`, ordered by partitionKey. */
   listPartitions(viewId: string, filter: Record<string, string | undefined>): Promise<StoredPartition[]>;
 }

@@ -290,6 +290,35 @@ describe('running partitions', () => {
   });
 });
 
+describe('erasing a user', () => {
+  it('deletes the partition summaries that may hold their memories, and views pinned to them', async () => {
+    const { body: byUser } = await post('/v1/summary-views', { source: 'long_term', group_by: ['user_id'] });
+    const { body: byNs } = await post('/v1/summary-views', { source: 'long_term', group_by: ['namespace'] });
+    const { body: pinned } = await post('/v1/summary-views', { source: 'long_term', filters: { user_id: 'erin' } });
+    for (const user_id of ['erin', 'dave']) {
+      expect((await post(`/v1/summary-views/${byUser.id}/partitions/run`, { group: { user_id } })).status).toBe(200);
+    }
+    for (const namespace of ['A', 'B']) {
+      expect((await post(`/v1/summary-views/${byNs.id}/partitions/run`, { group: { namespace } })).status).toBe(200);
+    }
+    expect((await post(`/v1/summary-views/${pinned.id}/partitions/run`, { group: {} })).status).toBe(200);
+
+    // Erin is in namespace B only: B's namespace summary goes, A's stays.
+    const erased = await call(url, 'DELETE', '/v1/users/erin?namespace=B', { token: tok.admin });
+    expect(erased.status).toBe(200);
+    expect(erased.body).toMatchObject({ memories: 1, summary_views: 0, summary_partitions: 3 });
+    const users = (await get(`/v1/summary-views/${byUser.id}/partitions`)).body;
+    expect(users.map((p: { group: { user_id: string } }) => p.group.user_id)).toEqual(['dave']);
+    const namespaces = (await get(`/v1/summary-views/${byNs.id}/partitions`)).body;
+    expect(namespaces.map((p: { group: { namespace: string } }) => p.group.namespace)).toEqual(['A']);
+    expect((await get(`/v1/summary-views/${pinned.id}/partitions`)).body).toEqual([]);
+
+    const everywhere = await call(url, 'DELETE', '/v1/users/erin', { token: tok.admin });
+    expect(everywhere.body).toMatchObject({ summary_views: 1 });
+    expect((await get(`/v1/summary-views/${pinned.id}`)).status).toBe(404);
+  });
+});
+
 describe('token confinement', () => {
   let viewA: string;
   beforeAll(async () => {

@@ -82,6 +82,11 @@ export class RedisSummaryViewStore implements SummaryViewStore {
     });
   }
 
+  deletePartitions(viewId: string, groups: Record<string, string>[]): Promise<number> {
+    if (!groups.length) return Promise.resolve(0);
+    return this.guard(() => this.client.hdel(this.keys.summaryViewPartitions(viewId), ...groups.map(partitionKey)));
+  }
+
   listPartitions(viewId: string, filter: Record<string, string | undefined>): Promise<StoredPartition[]> {
     return this.guard(async () => {
       const all = await this.client.hgetall(this.keys.summaryViewPartitions(viewId));

@@ -12,6 +12,7 @@ import type { StatementCache } from './statements.js';
 export class SqliteSummaryViewStore implements SummaryViewStore {
   private readonly deleteTx;
   private readonly putPartitionTx;
+  private readonly deletePartitionsTx;
 
   constructor(
     db: Db,
@@ -20,6 +21,10 @@ export class SqliteSummaryViewStore implements SummaryViewStore {
     this.deleteTx = db.transaction((id: string) => {
       this.stmts.get('DELETE FROM summary_view_partitions WHERE view_id = ?').run(id);
       return this.stmts.get('DELETE FROM summary_views WHERE id = ?').run(id).changes > 0;
+    });
+    this.deletePartitionsTx = db.transaction((viewId: string, groups: Record<string, string>[]) => {
+      const del = this.stmts.get('DELETE FROM summary_view_partitions WHERE view_id = ? AND partition_key = ?');
+      return groups.reduce((n, g) => n + del.run(viewId, partitionKey(g)).changes, 0);
     });
     this.putPartitionTx = db.transaction((p: StoredPartition) => {
       if (!this.stmts.get('SELECT 1 FROM summary_views WHERE id = ?').get(p.view_id)) return false;
@@ -58,6 +63,10 @@ export class SqliteSummaryViewStore implements SummaryViewStore {
 
   async putPartition(result: StoredPartition): Promise<boolean> {
     return this.putPartitionTx.immediate(result);
+  }
+
+  async deletePartitions(viewId: string, groups: Record<string, string>[]): Promise<number> {
+    return this.deletePartitionsTx.immediate(viewId, groups);
   }
 
   async listPartitions(viewId: string, filter: Record<string, string | undefined>): Promise<StoredPartition[]> {

@@ -79,6 +79,15 @@ export function summaryViewBehaviour(ctx: StoreContext): void {
     expect(await sv.listPartitions('w', {})).toHaveLength(1);
   });
 
+  it('deletes chosen partition results and counts those that existed', async () => {
+    const sv = ctx.store.summaryViews;
+    await sv.putView(view('v', 1_000));
+    for (const user_id of ['alice', 'bob', 'carol']) await sv.putPartition(partition('v', { user_id }));
+    expect(await sv.deletePartitions('v', [{ user_id: 'alice' }, { user_id: 'nobody' }, { user_id: 'carol' }])).toBe(2);
+    expect(await sv.deletePartitions('v', [])).toBe(0);
+    expect((await sv.listPartitions('v', {})).map((p) => p.group.user_id)).toEqual(['bob']);
+  });
+
   it('refuses a partition result for a view that does not exist', async () => {
     const sv = ctx.store.summaryViews;
     expect(await sv.putPartition(partition('gone', { user_id: 'alice' }))).toBe(false);
