@@ -89,6 +89,7 @@ export class LlmFeatures {
       store,
       chat,
       modelNames: { fast: config.llm.fast.model, generation: config.llm.generation.model },
+      refreshEveryMinutes: f.summaryViewRefreshMinutes,
       prompts: this.prompts,
       enqueue: (opts) => this.background.enqueue(opts),
     });
@@ -155,7 +156,7 @@ export class LlmFeatures {
           return report;
         },
       ],
-      [TASK.summaryView, (t, { signal }) => this.summaryViews.runAll(String(t.payload.view_id), signal)],
+      [TASK.summaryView, (t, { signal }) => this.summaryViews.runTask(t, signal)],
       [
         TASK.forget,
         async () => {

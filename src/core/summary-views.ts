@@ -57,6 +57,8 @@ export interface SummaryViewDeps {
   modelNames: { fast: string; generation: string };
   prompts: PromptLibrary;
   enqueue: (opts: Omit<EnqueueOptions, 'maxAttempts'>) => Promise<TaskRecord>;
+  /** SUMMARY_VIEW_REFRESH_EVERY_MINUTES: the period of continuous views. */
+  refreshEveryMinutes: number;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -124,12 +126,6 @@ export class SummaryViews implements SummaryViewsApi {
         'source: only "long_term" is supported; summary views over working memory are not available in this server.',
       );
     }
-    if (req.continuous) {
-      throw invalid(
-        'continuous: periodic refresh by the server is not supported; create the view with continuous: false and ' +
-          'call POST /v1/summary-views/{id}/run whenever its partitions should be recomputed.',
-      );
-    }
     const prompt = req.prompt ?? null;
     if (prompt) {
       const findings = promptInjectionFindings(prompt);
@@ -152,12 +148,15 @@ export class SummaryViews implements SummaryViewsApi {
       group_by: req.group_by,
       filters,
       time_window_days: req.time_window_days ?? null,
-      continuous: false,
+      continuous: req.continuous,
       prompt,
       model_name: model,
       created_at: Date.now(),
     };
+    // A view the server is to refresh by itself needs an LLM now: a 503 rather than a schedule that only fails.
+    if (view.continuous) this.model(view);
     await this.store.putView(view);
+    if (view.continuous) await this.scheduleRefresh(view, Date.now());
     return toView(view);
   }
 
@@ -206,6 +205,41 @@ export class SummaryViews implements SummaryViewsApi {
       runAt: Date.now(),
     });
     return taskView(task);
+  }
+
+  /** Queues the next refresh of a continuous view (at most one pending, whatever the number of servers). */
+  private scheduleRefresh(view: StoredSummaryView, runAt: number) {
+    const scope = viewScope(view);
+    return this.deps.enqueue({
+      kind: TASK.summaryView,
+      payload: { view_id: view.id, namespace: scope.namespace, user_id: scope.user_id, continuous: true },
+      runAt,
+      dedupeKey: `${TASK.summaryView}:continuous:${view.id}`,
+      onDuplicate: 'keep',
+    });
+  }
+
+  /**
+   * The task handler: a run asked for by POST …/run, or a continuous view's refresh, which queues the next one
+   * SUMMARY_VIEW_REFRESH_EVERY_MINUTES later (after its last attempt too, so a failing model does not end the
+   * schedule) and stops quietly once the view is gone.
+   */
+  async runTask(task: TaskRecord, signal?: AbortSignal) {
+    const viewId = String(task.payload.view_id);
+    if (task.payload.continuous !== true) return this.runAll(viewId, signal);
+    const view = await this.store.getView(viewId);
+    if (!view?.continuous) return { status: 'skipped', reason: 'the view was deleted; its refresh schedule ends' };
+    // From the later of now and when this run was due: no burst of catch-up runs after a stop.
+    const next = () =>
+      this.scheduleRefresh(view, Math.max(Date.now(), task.run_at) + this.deps.refreshEveryMinutes * 60_000);
+    try {
+      const report = await this.runAll(viewId, signal);
+      await next();
+      return report;
+    } catch (err) {
+      if (task.attempts >= task.max_attempts && !signal?.aborted) await next();
+      throw err;
+    }
   }
 
   /**

@@ -33,7 +33,8 @@ export const CreateSummaryViewRequest = z
       description: 'Only memories created within the last N days (counted at each run).',
     }),
     continuous: z.boolean().default(false).meta({
-      description: 'Periodic refresh by the server is not supported: true is refused with a 400.',
+      description:
+        'true: the server recomputes every partition now and every SUMMARY_VIEW_REFRESH_EVERY_MINUTES (60) after; needs an LLM (503 otherwise).',
     }),
     prompt: z.string().trim().min(1, 'must not be empty').max(MAX_VIEW_PROMPT_CHARS).nullish().meta({
       description: 'Extra summarization instructions, added to the server prompt (prompts/summary-view.txt).',

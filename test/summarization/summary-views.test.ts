@@ -90,4 +90,32 @@ describe('summary views over a small model window', () => {
     expect(task).toMatchObject({ status: 'failed', view_id: view.id });
     expect(task.error_message).toContain('deleted before its run');
   });
+
+  it('refreshes a continuous view every SUMMARY_VIEW_REFRESH_EVERY_MINUTES until it is deleted', async () => {
+    const engine = await t.open({
+      ...fakeModelEnv(t.llm),
+      SUMMARY_VIEW_REFRESH_EVERY_MINUTES: '30',
+      DEDUPLICATION_DISTANCE_THRESHOLD: '0',
+    });
+    await engine.longTerm.create([{ id: 'y1', text: 'Alice likes tea', user_id: 'alice' }], { deduplicate: false });
+    const view = await engine.summaryViews.create({ source: 'long_term', group_by: ['user_id'], continuous: true });
+    expect(view.continuous).toBe(true);
+    await engine.runBackgroundTasks();
+    const groups = async () => (await engine.summaryViews.partitions(view.id, {})).map((p) => p.group.user_id).sort();
+    expect(await groups()).toEqual(['alice']);
+    const next = await engine.store.tasks.nextDue();
+    expect(next).not.toBeNull();
+    expect(next! - Date.now()).toBeGreaterThan(29 * 60_000);
+    expect(next! - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+
+    await engine.longTerm.create([{ id: 'y2', text: 'Bob likes coffee', user_id: 'bob' }], { deduplicate: false });
+    await engine.runBackgroundTasks(); // the new memory's own tasks; the refresh is not due yet
+    expect(await groups()).toEqual(['alice']);
+    await engine.runBackgroundTasks(Date.now() + 31 * 60_000);
+    expect(await groups()).toEqual(['alice', 'bob']);
+
+    await engine.summaryViews.delete(view.id);
+    await engine.runBackgroundTasks(Date.now() + 62 * 60_000);
+    expect(await engine.store.tasks.nextDue()).toBeNull();
+  });
 });

@@ -46,10 +46,11 @@ const createView = createRoute({
   description:
     'A view groups long-term memories by `group_by` (any of user_id, namespace, session_id, memory_type), keeps ' +
     'those its `filters` (search-filter shapes) and `time_window_days` select, and summarizes each group with ' +
-    'the LLM when run. `source: "working_memory"` and `continuous: true` are refused with a 400. A confined token ' +
+    'the LLM when run; `continuous: true` has the server recompute them now and periodically. ' +
+    '`source: "working_memory"` is refused with a 400. A confined token ' +
     'creates views pinned to its own namespace (and user); filters naming another are a 403. Needs write access.',
   request: { body: jsonBody(CreateSummaryViewRequest) },
-  responses: { 200: jsonContent(SummaryView, 'The new view'), ...badRequest, ...commonErrors },
+  responses: { 200: jsonContent(SummaryView, 'The new view'), ...badRequest, ...commonErrors, ...unavailable },
 });
 
 const getView = createRoute({
