@@ -124,6 +124,7 @@ const Settings = z.object({
   FORGETTING_MAX_INACTIVE_DAYS: decimal(0.001, 1e6, 'days').optional(),
   FORGETTING_BUDGET_KEEP_TOP_N: int(0).optional(),
   ACTIVITY_RETENTION_DAYS: decimal(0, 1e6, 'days').default(90),
+  SUMMARY_VIEW_REFRESH_EVERY_MINUTES: int(1).default(60),
   TASK_LEASE_SECONDS: int(1).default(120),
   TASK_MAX_ATTEMPTS: int(1).default(5),
   TASK_POLL_MS: int(10).default(1000),
@@ -162,6 +163,8 @@ export interface MemoryFeaturesConfig {
   };
   dedup: { distance: number; compactionDistance: number; compactionEveryMinutes: number };
   /** Scheduled forgetting (FORGETTING_*): null when off. The policy is POST /v1/long-term-memory/forget's. */
+  /** How often a continuous summary view is recomputed (SUMMARY_VIEW_REFRESH_EVERY_MINUTES). */
+  summaryViewRefreshMinutes: number;
   forgetting: {
     everyMinutes: number;
     policy: { max_age_days?: number; max_inactive_days?: number; budget?: number };
@@ -348,6 +351,7 @@ function featuresConfig(s: z.output<typeof Settings>): MemoryFeaturesConfig {
       compactionEveryMinutes: s.COMPACTION_EVERY_MINUTES,
     },
     forgetting: s.FORGETTING_ENABLED ? { everyMinutes: s.FORGETTING_EVERY_MINUTES, policy: forgetPolicy } : null,
+    summaryViewRefreshMinutes: s.SUMMARY_VIEW_REFRESH_EVERY_MINUTES,
     tasks: { leaseSeconds: s.TASK_LEASE_SECONDS, maxAttempts: s.TASK_MAX_ATTEMPTS, pollMs: s.TASK_POLL_MS },
     activityRetentionDays: s.ACTIVITY_RETENTION_DAYS,
   };

@@ -2,6 +2,7 @@ import type { CompactOptions } from '../core/compact.js';
 import type { Engine, MemoryEngine } from '../core/engine.js';
 import { placeIds, QUALIFIER_MARK, qualifiedId, resolveIds, unqualify } from '../core/memory-ids.js';
 import type { RecordDefaults } from '../core/records.js';
+import { viewScope } from '../core/summary-views.js';
 import type { WindowOptions } from '../core/working-memory.js';
 import { conflict, invalid, MemoryError, notFound } from '../errors.js';
 import type { MemoryFilter } from '../models/filters.js';
@@ -90,8 +91,70 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
     return record;
   };
 
+  // A view is this caller's when its filters pin it to the caller's namespace (and user): every partition of it
+  // then lies in the scope. Any other view does not exist for this caller.
+  const views = engine.summaryViews;
+  const visibleView = async (id: string) => {
+    const view = await views.get(id);
+    if (!canSee(scope, viewScope(view))) throw notFound(`No summary view with id "${id}".`);
+    return view;
+  };
+  // Group values and partition queries may name only the caller's own namespace and user.
+  const confineGroup = <T>(raw: T, where: string): T => {
+    if (!isObject(raw)) return raw;
+    const out: Record<string, unknown> = { ...raw };
+    if (raw.namespace !== undefined)
+      out.namespace = confineValue(scope, 'namespace', raw.namespace, `${where}namespace`);
+    if (raw.user_id !== undefined && scope.user_id) {
+      out.user_id = confineValue(scope, 'user_id', raw.user_id, `${where}user_id`);
+    }
+    return out as T;
+  };
+
   return {
     config: engine.config,
+    summaryViews: {
+      async create(raw: unknown) {
+        requireAccess(scope, 'write', 'Creating summary views');
+        if (!isObject(raw)) return views.create(raw);
+        const filters = raw.filters === undefined || raw.filters === null ? {} : raw.filters;
+        return views.create({ ...raw, filters: confineFilters(scope, filters) });
+      },
+      async list() {
+        requireAccess(scope, 'read', 'Listing summary views');
+        return (await views.list()).filter((v) => canSee(scope, viewScope(v)));
+      },
+      async get(id: string) {
+        requireAccess(scope, 'read', 'Reading summary views');
+        return visibleView(id);
+      },
+      async delete(id: string) {
+        requireAccess(scope, 'write', 'Deleting summary views');
+        try {
+          await visibleView(id);
+        } catch (err) {
+          if (err instanceof MemoryError && err.kind === 'not_found') return false;
+          throw err;
+        }
+        return views.delete(id);
+      },
+      async runPartition(id: string, raw: unknown) {
+        requireAccess(scope, 'write', 'Running a summary view');
+        await visibleView(id);
+        const body = isObject(raw) ? { ...raw, group: confineGroup(raw.group, 'group.') } : raw;
+        return views.runPartition(id, body);
+      },
+      async partitions(id: string, query: unknown) {
+        requireAccess(scope, 'read', 'Reading summary view partitions');
+        await visibleView(id);
+        return views.partitions(id, confineGroup(query, ''));
+      },
+      async run(id: string, raw: unknown) {
+        requireAccess(scope, 'write', 'Running a summary view');
+        await visibleView(id);
+        return views.run(id, raw);
+      },
+    },
     longTerm: {
       async create(inputs: unknown[], opts: { deduplicate?: boolean; defaults?: RecordDefaults } = {}) {
         requireAccess(scope, 'write', 'Storing memories');

@@ -38,7 +38,8 @@ export async function eraseUserCommand(args: string[]): Promise<void> {
     }
     process.stdout.write(
       `erased user "${userId}" in ${where}: ${report.memories} memories, ${report.sessions} sessions, ` +
-        `${report.activity_events} activity events, ${report.tasks} tasks, ${report.cached_embeddings} cached vectors\n`,
+        `${report.activity_events} activity events, ${report.tasks} tasks, ${report.cached_embeddings} cached vectors, ` +
+        `${report.summary_partitions} summary-view partitions, ${report.summary_views} summary views\n`,
     );
   } finally {
     await engine.close();

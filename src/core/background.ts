@@ -14,6 +14,8 @@ export const TASK = {
   enrich: 'enrich_memories',
   compact: 'compact_memories',
   forget: 'forget_memories',
+  /** The reference server's name for a run over every partition of a summary view. */
+  summaryView: 'summary_view_full_run',
 } as const;
 
 /** A task as `/v1/tasks/{id}` shows it; field names follow the reference server's Task. */
@@ -32,6 +34,8 @@ export interface TaskView {
   /** The namespace and user the task works on, for callers that confine access. */
   namespace: string | null;
   user_id: string | null;
+  /** The summary view a summary_view_full_run works on (the reference's Task field); null for other kinds. */
+  view_id: string | null;
   result: unknown;
 }
 
@@ -52,6 +56,7 @@ export function taskView(t: TaskRecord): TaskView {
     run_at: new Date(t.run_at).toISOString(),
     namespace: text(t.payload.namespace),
     user_id: text(t.payload.user_id),
+    view_id: text(t.payload.view_id),
     result: t.result,
   };
 }

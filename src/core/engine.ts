@@ -24,6 +24,7 @@ import { composeMemoryPrompt, type MemoryPromptResult } from './memory-prompt.js
 import { setModelContextWindows } from './model-windows.js';
 import { type OptimizedQuery, optimizeQuery } from './optimize-query.js';
 import { memoryStats } from './stats.js';
+import type { SummaryViewsApi } from './summary-views.js';
 import { WorkingMemoryService } from './working-memory.js';
 
 /** The activity stream and memory histories, as callers reach them. */
@@ -44,6 +45,8 @@ export interface MemoryEngine {
   readonly longTerm: Pick<LongTermMemory, 'create' | 'get' | 'edit' | 'delete' | 'list' | 'search'>;
   readonly workingMemory: Pick<WorkingMemoryService, 'get' | 'find' | 'put' | 'append' | 'fork' | 'delete' | 'list'>;
   readonly activity: ActivityApi;
+  /** Summary views (/v1/summary-views…): LLM summaries of long-term memories grouped by user, namespace… */
+  readonly summaryViews: SummaryViewsApi;
   memoryPrompt(raw: unknown): Promise<MemoryPromptResult>;
   /** DELETE /v1/users/{id}: `raw` is `{user_id, namespace?}`. */
   eraseUser(raw: unknown): Promise<EraseReport>;
@@ -81,6 +84,7 @@ export class Engine implements MemoryEngine {
   /** Every write, kept in the store (history, activity stream). */
   readonly activityLog: ActivityLog;
   readonly activity: ActivityApi;
+  readonly summaryViews: SummaryViewsApi;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -113,6 +117,7 @@ export class Engine implements MemoryEngine {
     });
     const chat = opts.chat ?? makeChatModels(config.llm);
     this.llm = new LlmFeatures(config, store, embedder, this.longTerm, chat, opts.autoStartWorker ?? true);
+    this.summaryViews = this.llm.summaryViews;
     this.workingMemory = new WorkingMemoryService(store, {
       maxTextBytes: config.maxTextBytes,
       summarization: config.features.summarization,
@@ -150,7 +155,9 @@ export class Engine implements MemoryEngine {
   }
 
   eraseUser(raw: unknown): Promise<EraseReport> {
-    return eraseUser(this.store, this.embedder, this.activityLog, raw);
+    return eraseUser(this.store, this.embedder, this.activityLog, raw, (user, ns) =>
+      this.llm.summaryViews.eraseUser(user, ns),
+    );
   }
 
   stats(raw: unknown): Promise<MemoryStats> {

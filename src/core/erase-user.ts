@@ -5,7 +5,8 @@ import type { MemoryStore } from '../store/port.js';
 import type { ActivityLog } from './activity.js';
 
 /**
- * Erases a user: their sessions, memories, activity and tasks, and the cached vectors of their memories' texts.
+ * Erases a user: their sessions, memories, activity and tasks, the cached vectors of their memories' texts, and the
+ * summary-view partition summaries that may hold them.
  * One event stays in the activity stream, naming the user id and the counts (no text), so an operator can show
  * the erasure happened.
  */
@@ -14,11 +15,20 @@ export async function eraseUser(
   embedder: Embedder,
   activity: ActivityLog,
   raw: unknown,
+  /** What else holds the user's data outside the store's own erase (summary views' partition summaries). */
+  eraseDerived: (
+    userId: string,
+    namespace: string | undefined,
+  ) => Promise<{
+    summary_views: number;
+    summary_partitions: number;
+  }> = async () => ({ summary_views: 0, summary_partitions: 0 }),
 ): Promise<EraseReport> {
   const r = EraseUserRequest.safeParse(raw);
   if (!r.success) throw invalid(describeZodIssues(r.error.issues));
   const { user_id, namespace } = r.data;
-  const { hashes, ...counts } = await store.eraseUser(user_id, namespace);
+  const { hashes, ...stored } = await store.eraseUser(user_id, namespace);
+  const counts = { ...stored, ...(await eraseDerived(user_id, namespace)) };
   embedder.forget?.(hashes);
   await activity.record([
     {

@@ -17,6 +17,7 @@ import type { LongTermMemory } from './long-term.js';
 import { placeIds } from './memory-ids.js';
 import { contextWindowFor } from './model-windows.js';
 import { Summarizer } from './summarizer.js';
+import { SummaryViews } from './summary-views.js';
 
 /** What the LLM features can do in this process, for health output and the startup log. */
 export interface LlmStatus {
@@ -42,6 +43,7 @@ export class LlmFeatures {
   readonly extractor: Extractor;
   readonly enricher: Enricher;
   readonly background: BackgroundWork;
+  readonly summaryViews: SummaryViews;
 
   constructor(
     private readonly config: Config,
@@ -82,6 +84,14 @@ export class LlmFeatures {
       prompts: this.prompts,
       topics: f.extraction.topics,
       entities: f.extraction.entities,
+    });
+    this.summaryViews = new SummaryViews({
+      store,
+      chat,
+      modelNames: { fast: config.llm.fast.model, generation: config.llm.generation.model },
+      refreshEveryMinutes: f.summaryViewRefreshMinutes,
+      prompts: this.prompts,
+      enqueue: (opts) => this.background.enqueue(opts),
     });
     this.background = new BackgroundWork(store, this.handlers(), {
       features: f,
@@ -146,6 +156,7 @@ export class LlmFeatures {
           return report;
         },
       ],
+      [TASK.summaryView, (t, { signal }) => this.summaryViews.runTask(t, signal)],
       [
         TASK.forget,
         async () => {

@@ -26,8 +26,8 @@ import { RateLimiter } from './rate-limit.js';
 import { ACTIVITY_STREAM_PATH, activityRoutes } from './routes/activity.js';
 import { agentMemoryServiceRoutes } from './routes/agent-memory-service.js';
 import { longTermRoutes } from './routes/long-term.js';
-import { notImplementedRoutes } from './routes/not-implemented.js';
 import { promptRoutes } from './routes/prompt.js';
+import { summaryViewRoutes } from './routes/summary-views.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
 import { workingMemoryRoutes } from './routes/working-memory.js';
@@ -203,7 +203,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   longTermRoutes(app, optimize);
   promptRoutes(app, optimize);
   taskRoutes(app);
-  notImplementedRoutes(app);
+  summaryViewRoutes(app);
   agentMemoryServiceRoutes(app, engine);
 
   app.get('/metrics', async (c) => {

@@ -16,6 +16,13 @@ import {
 } from '../models/prompt.js';
 import { SearchRequest as SearchRequestModel } from '../models/search.js';
 import {
+  CreateSummaryViewRequest as CreateSummaryViewRequestModel,
+  RunSummaryViewPartitionRequest as RunSummaryViewPartitionRequestModel,
+  RunSummaryViewRequest as RunSummaryViewRequestModel,
+  SummaryView as SummaryViewModel,
+  SummaryViewPartitionResult as SummaryViewPartitionResultModel,
+} from '../models/summary-view.js';
+import {
   WorkingMemoryInput as WorkingMemoryInputModel,
   WorkingMemoryResponse as WorkingMemoryResponseModel,
 } from '../models/working-memory.js';
@@ -35,6 +42,13 @@ export const WorkingMemoryInput = WorkingMemoryInputModel.meta({ id: 'UpdateWork
 export const WorkingMemoryResponse = WorkingMemoryResponseModel.meta({ id: 'WorkingMemoryResponse' });
 export const SearchRequest = SearchRequestModel.meta({ id: 'SearchRequest' });
 export const PromptMessage = PromptMessageModel.meta({ id: 'PromptMessage' });
+export const CreateSummaryViewRequest = CreateSummaryViewRequestModel.meta({ id: 'CreateSummaryViewRequest' });
+export const SummaryView = SummaryViewModel.meta({ id: 'SummaryView' });
+export const RunSummaryViewPartitionRequest = RunSummaryViewPartitionRequestModel.meta({
+  id: 'RunSummaryViewPartitionRequest',
+});
+export const RunSummaryViewRequest = RunSummaryViewRequestModel.meta({ id: 'RunSummaryViewRequest' });
+export const SummaryViewPartitionResult = SummaryViewPartitionResultModel.meta({ id: 'SummaryViewPartitionResult' });
 
 export const ErrorBody = z
   .object({ detail: z.string().meta({ example: 'memories[0].text: text must not be empty' }) })
@@ -119,7 +133,8 @@ export const TaskResponse = z
   .object({
     id: z.string(),
     type: z.string().meta({
-      description: 'extract_memories, promote_memories, enrich_memories or compact_memories.',
+      description:
+        'extract_memories, promote_memories, enrich_memories, compact_memories, forget_memories or summary_view_full_run.',
       example: 'extract_memories',
     }),
     status: z.enum(['pending', 'running', 'success', 'failed']),
@@ -132,6 +147,7 @@ export const TaskResponse = z
     run_at: z.string().describe('When a pending task runs (next).'),
     namespace: z.string().nullable().describe('The namespace the task works on; null for store-wide tasks.'),
     user_id: z.string().nullable(),
+    view_id: z.string().nullable().describe('The summary view of a summary_view_full_run; null for other kinds.'),
     result: z.unknown().describe('What the task reported when it finished (kind-specific); null before.'),
   })
   .meta({ id: 'Task' });

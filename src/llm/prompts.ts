@@ -15,7 +15,8 @@ export type PromptName =
   | 'extract-custom'
   | 'enrich'
   | 'merge'
-  | 'rewrite-query';
+  | 'rewrite-query'
+  | 'summary-view';
 
 export interface RenderedPrompt {
   system: string;

@@ -17,6 +17,13 @@ export const EraseReport = z
     activity_events: z.number().int().describe('Activity events and memory-history entries deleted.'),
     tasks: z.number().int().describe('Background tasks about this user deleted, pending ones included.'),
     cached_embeddings: z.number().int().describe("Cached vectors of this user's memory texts deleted."),
+    summary_views: z.number().int().describe('Summary views pinned to this user (their filters name them) deleted.'),
+    summary_partitions: z
+      .number()
+      .int()
+      .describe(
+        'Stored summary-view partition summaries that may hold their memories deleted (a run recomputes them).',
+      ),
   })
   .meta({ id: 'EraseReport' });
 export type EraseReport = z.infer<typeof EraseReport>;

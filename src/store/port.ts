@@ -3,6 +3,7 @@ import type { StoreFilter } from '../models/filters.js';
 import type { MemoryRecord } from '../models/memory-record.js';
 import type { MemoryMessage } from '../models/message.js';
 import type { WorkingMemory } from '../models/working-memory.js';
+import type { SummaryViewStore } from './summary-views.js';
 import type { TaskStore } from './tasks.js';
 
 /**
@@ -179,6 +180,8 @@ export interface MemoryStore {
   readonly kind: 'sqlite' | 'memory' | 'redis';
   /** The durable background queue living in the same database. */
   readonly tasks: TaskStore;
+  /** Summary views and their partition results (core/summary-views.ts). */
+  readonly summaryViews: SummaryViewStore;
   /**
    * Set when the store can only be read (a database on read-only media): what every write answers. Reads work;
    * the engine then records no accesses or activity and runs no background work.

@@ -27,6 +27,8 @@ export interface TaskRecord {
 }
 
 export interface EnqueueOptions {
+  /** The task's id (a client-chosen one); generated when absent. A taken id is a MemoryError('conflict'). */
+  id?: string;
   kind: string;
   payload: Record<string, unknown>;
   runAt: number;

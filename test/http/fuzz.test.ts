@@ -8,6 +8,7 @@ import { MemoryRecordInput, MemoryRecordPatch } from '../../src/models/memory-re
 import { MemoryMessageInput } from '../../src/models/message.js';
 import { MemoryPromptRequest } from '../../src/models/prompt.js';
 import { SearchRequest } from '../../src/models/search.js';
+import { CreateSummaryViewRequest } from '../../src/models/summary-view.js';
 import { WorkingMemoryInput } from '../../src/models/working-memory.js';
 import { TOOLS } from '../../tools/index.js';
 import { cleanup, connectMcp as connectStdio, type McpConnection, makeTempStore } from '../helpers/spawn.js';
@@ -99,6 +100,15 @@ const REST_BODIES: [string, string, fc.Arbitrary<unknown>][] = [
   ],
   ['POST', '/v1/long-term-memory/search', arbitraryFor(SearchRequest, hints)],
   ['PATCH', '/v1/long-term-memory/{id}', arbitraryFor(MemoryRecordPatch, hints)],
+  [
+    'POST',
+    '/v1/summary-views',
+    fc.oneof(
+      // This server has no LLM: a continuous view is a 503 by design (test/http/summary-views.test.ts).
+      arbitraryFor(CreateSummaryViewRequest, hints).map((b) => (isObject(b) ? { ...b, continuous: false } : b)),
+      fc.anything(),
+    ),
+  ],
   [
     'POST',
     '/memory/{id}/{id}/append',

@@ -214,7 +214,7 @@ describe('REST /v1 (reference-server dialect)', () => {
       ['GET', '/v1/working-memory?limit=abc', {}, 422, /limit/],
       ['GET', '/v1/nothing-here', {}, 404, /No route/],
       ['POST', '/v1/long-term-memory/forget', { body: { policy: {} } }, 422, /at least one of max_age_days/],
-      ['GET', '/v1/summary-views', {}, 501, /not available/],
+      ['GET', '/v1/summary-views/nope', {}, 404, /No summary view with id "nope"/],
       ['GET', '/v1/tasks/123', {}, 404, /No task with id "123"/],
       ['POST', '/v1/long-term-memory/compact?namespace=', {}, 422, /namespace/],
     ];

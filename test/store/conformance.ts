@@ -9,6 +9,7 @@ import { modelBehaviour } from './conformance/model.js';
 import { neighbourBehaviour } from './conformance/neighbours.js';
 import { searchBehaviour } from './conformance/search.js';
 import { sessionBehaviour } from './conformance/sessions.js';
+import { summaryViewBehaviour } from './conformance/summary-views.js';
 import { DIM, MODEL } from './records.js';
 
 /** Groups that need long-term search (on Redis: the search module). */
@@ -65,6 +66,7 @@ export function describeStoreConformance(
     describe('working memory', () => sessionBehaviour(ctx));
     group('embedding cache and export', () => exportBehaviour(ctx));
     describe('activity stream', () => activityBehaviour(ctx));
+    describe('summary views', () => summaryViewBehaviour(ctx));
     describe('erasing and counting sessions', () => eraseSessionBehaviour(ctx));
     group('erasing and counting memories', () => eraseMemoryBehaviour(ctx));
   });

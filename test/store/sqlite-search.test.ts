@@ -234,6 +234,7 @@ describe('schema upgrade from float vector indexes (version 2)', () => {
       INSERT INTO memory_vec_g1 (rowid, embedding) SELECT memory_rowid, embedding FROM memory_vectors_g1;
       DROP TRIGGER memory_counts_insert; DROP TRIGGER memory_counts_delete; DROP TRIGGER memory_counts_move;
       DROP TABLE memory_counts; DROP INDEX memories_search; DROP TABLE activity; DROP INDEX memories_updated_at;
+      DROP TABLE summary_views; DROP TABLE summary_view_partitions;
       UPDATE meta SET value = '2' WHERE key = 'schema_version';
     `);
     await s.close();

@@ -25,6 +25,9 @@ export const commonErrors = {
 export const badRequest = { 400: err('The request is well-formed but cannot be carried out as given') } as const;
 export const notFound = { 404: err('Not found') } as const;
 export const conflict = { 409: err('Version or id conflict') } as const;
+export const unavailable = {
+  503: err('Needs something this server lacks (an LLM); the detail names the setting'),
+} as const;
 export const preconditionFailed = { 412: err('If-Match or If-None-Match does not hold') } as const;
 
 /** Security requirement for the OpenAPI document (bearer token or JWT). */

@@ -85,6 +85,17 @@ export class Keys {
   sessionsByNamespaceUser(ns: string | null, user: string | null) {
     return `${this.base}sessions:nsuser:${keyPart(ns)}:${keyPart(user)}`;
   }
+  // Summary views: a view is a JSON string, listed by a sorted set (score created_at); its partition results are
+  // one hash per view, field = partition key.
+  get summaryViews() {
+    return `${this.base}views`;
+  }
+  summaryView(id: string) {
+    return `${this.base}view:${encodeURIComponent(id)}`;
+  }
+  summaryViewPartitions(id: string) {
+    return `${this.base}view-parts:${encodeURIComponent(id)}`;
+  }
   /** Session suffixes by expires_at, so listing can drop expired sessions from the sets above. */
   get sessionExpiry() {
     return `${this.base}sessions:expiry`;

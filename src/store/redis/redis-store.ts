@@ -31,6 +31,7 @@ import { ScriptRunner } from './scripts.js';
 import { Search } from './search.js';
 import { detectSearch, MIN_SEARCH_VERSION, NO_SEARCH_MESSAGE, SearchIndex } from './search-index.js';
 import { SessionRepo } from './sessions.js';
+import { RedisSummaryViewStore } from './summary-views.js';
 import { RedisTaskStore } from './tasks.js';
 
 export const DEFAULT_KEY_PREFIX = 'agent-memory';
@@ -63,6 +64,7 @@ export class RedisStore implements MemoryStore {
   private readonly searcher: Search;
   private readonly activity: ActivityRepo;
   readonly tasks: RedisTaskStore;
+  readonly summaryViews: RedisSummaryViewStore;
 
   constructor(
     /** Exposed for diagnostics and tests; the store owns it. */
@@ -80,6 +82,7 @@ export class RedisStore implements MemoryStore {
     this.searcher = new Search(client, keys, index, this.memories);
     this.tasks = new RedisTaskStore(client, keys, this.scripts, (fn) => this.guard(fn));
     this.activity = new ActivityRepo(client, keys, this.scripts);
+    this.summaryViews = new RedisSummaryViewStore(client, keys, this.scripts, (fn) => this.guard(fn));
   }
 
   private get parts() {

@@ -60,9 +60,11 @@ local function requeue(id, run_at, now, error)
 end
 `;
 
-/** ARGV: base, id, kind, payload, dedupe key ('' none), max attempts, run_at, now, on duplicate. */
+/** ARGV: base, id, kind, payload, dedupe key ('' none), max attempts, run_at, now, on duplicate, id chosen ('1'). */
 export const ENQUEUE = `${COMMON}
 local id, dedupe, run_at, now = ARGV[2], ARGV[5], tonumber(ARGV[7]), ARGV[8]
+-- A client-chosen id (ARGV[10] = '1') that is taken: nothing is written.
+if ARGV[10] == '1' and redis.call('EXISTS', task_key(id)) == 1 then return false end
 if dedupe ~= '' then
   local existing = redis.call('GET', ref_key(dedupe))
   if existing and redis.call('HGET', task_key(existing), 'status') == 'pending' then

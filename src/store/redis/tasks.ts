@@ -1,3 +1,4 @@
+import { conflict } from '../../errors.js';
 import { ulid } from '../../util/ulid.js';
 import type { EnqueueOptions, TaskRecord, TaskStatus, TaskStore } from '../tasks.js';
 import type { RedisClient } from './client.js';
@@ -53,8 +54,8 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async enqueue(o: EnqueueOptions, now: number): Promise<TaskRecord> {
-    const flat = await this.run<string[]>(ENQUEUE, [
-      ulid(now),
+    const flat = await this.run<string[] | null>(ENQUEUE, [
+      o.id ?? ulid(now),
       o.kind,
       JSON.stringify(o.payload),
       o.dedupeKey ?? '',
@@ -62,7 +63,9 @@ export class RedisTaskStore implements TaskStore {
       o.runAt,
       now,
       o.onDuplicate ?? 'postpone',
+      o.id === undefined ? '0' : '1',
     ]);
+    if (!flat) throw conflict(`A task with id "${o.id}" already exists; choose another task_id.`);
     return toRecord(flat);
   }
 

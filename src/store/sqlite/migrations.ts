@@ -188,6 +188,21 @@ CREATE INDEX activity_at ON activity (at);
 // Scheduled compaction looks only at memories changed since its previous run.
 const V6 = `CREATE INDEX memories_updated_at ON memories (updated_at);`;
 
+// Summary views and their partition results (core/summary-views.ts); the JSON bodies are the store port's records.
+const V7 = `
+CREATE TABLE summary_views (
+  id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE TABLE summary_view_partitions (
+  view_id TEXT NOT NULL,
+  partition_key TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (view_id, partition_key)
+) WITHOUT ROWID;
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
@@ -204,6 +219,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 4, description: 'search: importance in the covering index', sql: V4 },
   { version: 5, description: 'activity stream and memory history', sql: V5 },
   { version: 6, description: 'index on updated_at (incremental compaction)', sql: V6 },
+  { version: 7, description: 'summary views and their partition results', sql: V7 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

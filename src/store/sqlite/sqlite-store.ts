@@ -50,6 +50,7 @@ import {
 import { SearchThread } from './search-thread.js';
 import { SessionRepo } from './sessions.js';
 import { StatementCache } from './statements.js';
+import { SqliteSummaryViewStore } from './summary-views.js';
 import { SqliteTaskStore } from './tasks.js';
 import { VectorIndex } from './vectors.js';
 
@@ -77,6 +78,7 @@ export class SqliteStore implements MemoryStore {
   private readonly cache: EmbeddingCache;
   private readonly activity: ActivityRepo;
   readonly tasks: SqliteTaskStore;
+  readonly summaryViews: SqliteSummaryViewStore;
   /** When vector search scans exactly rather than by binary codes; tests and benchmarks change it. */
   vectorTuning: VectorSearchTuning = DEFAULT_VECTOR_TUNING;
 
@@ -99,6 +101,7 @@ export class SqliteStore implements MemoryStore {
     this.cache = new EmbeddingCache(db, this.stmts);
     this.activity = new ActivityRepo(db, this.stmts);
     this.tasks = new SqliteTaskStore(db, this.stmts);
+    this.summaryViews = new SqliteSummaryViewStore(db, this.stmts);
   }
 
   /** Creates the vector tables with `dimension` if the database has none yet (the model is recorded later). */
@@ -328,7 +331,8 @@ function refusingWrites<T extends object>(target: T, message: string): T {
   return new Proxy(target, {
     get(t, key) {
       const value = Reflect.get(t, key, t);
-      if (key === 'tasks' && value !== null && typeof value === 'object') return refusingWrites(value, message);
+      if ((key === 'tasks' || key === 'summaryViews') && value !== null && typeof value === 'object')
+        return refusingWrites(value, message);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         try {

@@ -1,3 +1,4 @@
+import { conflict } from '../../errors.js';
 import { ulid } from '../../util/ulid.js';
 import type { EnqueueOptions, TaskRecord, TaskStatus, TaskStore } from '../tasks.js';
 import type { Db } from './open.js';
@@ -55,8 +56,11 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   private enqueueNow(o: EnqueueOptions, now: number): TaskRecord {
+    if (o.id !== undefined && this.stmts.get('SELECT 1 FROM tasks WHERE id = ?').get(o.id)) {
+      throw conflict(`A task with id "${o.id}" already exists; choose another task_id.`);
+    }
     const values = {
-      id: ulid(now),
+      id: o.id ?? ulid(now),
       kind: o.kind,
       payload: JSON.stringify(o.payload),
       dedupe_key: o.dedupeKey ?? null,
