@@ -3,7 +3,14 @@ import { invalid } from '../src/errors.js';
 import type { TagFilter } from '../src/models/filters.js';
 import { PromptMessage } from '../src/models/prompt.js';
 import { RecencyParams, SearchMode } from '../src/models/search.js';
-import { nullable, orNull, referenceFilter, referenceFilters, ServerSideRecencyArg } from './reference-args.js';
+import {
+  modeArgsError,
+  nullable,
+  orNull,
+  referenceFilter,
+  referenceFilters,
+  ServerSideRecencyArg,
+} from './reference-args.js';
 import { FilterArgs } from './shared.js';
 import { defineTool } from './types.js';
 
@@ -110,6 +117,8 @@ export default defineTool({
     } else if (sessionId === undefined && (model_name !== undefined || context_window_max !== undefined)) {
       throw invalid('model_name and context_window_max size the session part: give session_id with them.');
     }
+    const refused = include_long_term_search ? modeArgsError(search) : undefined;
+    if (refused) throw invalid(refused);
     let text = query;
     if (include_long_term_search && optimize_query) text = (await ctx.engine.optimizeQuery(query)).text;
     const result = await ctx.engine.memoryPrompt({

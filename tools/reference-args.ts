@@ -89,3 +89,23 @@ export const ServerSideRecencyArg = orNull(
       'Accepted for compatibility with the reference server: the recency re-rank always runs in the server here.',
     ),
 );
+
+/**
+ * Search arguments that only one search mode reads are refused in the others, as the reference refuses
+ * distance_threshold outside semantic search, instead of being ignored: distance_threshold bounds the vector part
+ * (semantic or hybrid), hybrid_alpha weighs the two parts of hybrid search.
+ */
+export function modeArgsError(args: {
+  search_mode?: string;
+  distance_threshold?: number;
+  hybrid_alpha?: number;
+}): string | undefined {
+  const mode = args.search_mode ?? 'hybrid';
+  if (args.distance_threshold !== undefined && mode === 'keyword') {
+    return 'distance_threshold bounds the vector search: it applies to search_mode semantic or hybrid, not keyword';
+  }
+  if (args.hybrid_alpha !== undefined && mode !== 'hybrid') {
+    return `hybrid_alpha weighs the two halves of hybrid search: it does not apply to search_mode ${mode}`;
+  }
+  return undefined;
+}

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { invalid } from '../src/errors.js';
 import { MemoryRecordResults } from '../src/models/memory-record.js';
 import { RecencyParams, SearchMode } from '../src/models/search.js';
-import { nullable, orNull, referenceFilters, ServerSideRecencyArg } from './reference-args.js';
+import { modeArgsError, nullable, orNull, referenceFilters, ServerSideRecencyArg } from './reference-args.js';
 import { FilterArgs, withDefaultScope } from './shared.js';
 import { defineTool } from './types.js';
 
@@ -42,6 +43,8 @@ function searchTool(name: string, title: string, text: string) {
     output: MemoryRecordResults.shape,
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run({ query, text, optimize_query, server_side_recency: _sameRanking, ...rest }, ctx) {
+      const refused = modeArgsError(rest);
+      if (refused) throw invalid(refused);
       let search = query || text || '';
       // Never fails the search: without an LLM, or when it fails, the text is searched as given.
       if (optimize_query && search.trim()) search = (await ctx.engine.optimizeQuery(search)).text;

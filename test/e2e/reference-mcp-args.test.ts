@@ -132,6 +132,11 @@ describe('search_long_term_memory over stdio', () => {
       [{ text: 'x', created_at: { gte: '2020-01-01T00:00:00Z', inclusive: 'left' } }, /inclusive applies to between/],
       [{ text: 'x', hybrid_beta: 0.5 }, /Unrecognized key.*hybrid_beta/],
       [{ text: 'x', topics: { regex: 'fo+' } }, /regex/],
+      [{ text: 'x', search_mode: 'keyword', distance_threshold: 0.5 }, /distance_threshold bounds the vector search/],
+      [
+        { text: 'x', search_mode: 'semantic', hybrid_alpha: 0.5 },
+        /hybrid_alpha .* does not apply to search_mode semantic/,
+      ],
     ] as const;
     for (const [args, message] of bad) {
       const r = await mcp.call('search_long_term_memory', args);
@@ -211,6 +216,7 @@ describe('memory_prompt with the reference arguments', () => {
       [{ query: 'q', model_name: 'gpt-4o' }, /give session_id with them/],
       [{ query: 'q', session_id: { field: 'namespace', eq: 'x' } }, /session_id\.field/],
       [{ query: 'q', text_scorer: 'BM25' }, /Unrecognized key.*text_scorer/],
+      [{ query: 'q', search_mode: 'keyword', distance_threshold: 0.3 }, /distance_threshold bounds the vector search/],
     ] as const;
     for (const [args, message] of cases) {
       const r = await mcp.call('memory_prompt', args);
