@@ -17,12 +17,23 @@ const HELP = `agent-memory ${VERSION} — working and long-term memory for AI ag
 Usage: agent-memory <command> [options]
 
 Commands:
-  mcp                         Serve MCP on stdio (for Claude Desktop, Cursor, the MCP Inspector)
+  mcp [--mode stdio|sse|streamable-http] [--port 9000] [--host 127.0.0.1] [--task-backend asyncio|docket]
+                              Serve MCP: on stdio (the default; Claude Desktop, the MCP Inspector), or over HTTP
+                              (sse or streamable-http: the api server on --port, else MCP_PORT, 9000, with /mcp,
+                              /sse and REST); --task-backend docket leaves background tasks to worker processes
   api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth] [--no-worker]
                               Serve REST (/v1), MCP over HTTP (/mcp, /sse), docs (/docs) and metrics;
                               --no-worker leaves background tasks to \`agent-memory worker\` processes
   worker [--grace 10]         Run only the background task worker (extraction, enrichment, compaction) on the
                               configured store, beside any number of api processes; stops on SIGTERM/SIGINT
+  task-worker [--concurrency 10] [--redelivery-timeout S] [--grace 10]
+                              The worker under the reference server's name and flags: --concurrency tasks at once,
+                              --redelivery-timeout seconds before a dead worker's task is taken over (the lease)
+  schedule-task <task> [--args key=value ...] [--json]
+                              Queue a background task by the reference's name: compact_long_term_memories
+                              (namespace, user_id), promote_working_memory_to_long_term and run_delayed_extraction
+                              (session_id, namespace, user_id), periodic_forget_long_term_memories; a running
+                              api, mcp or worker process runs it
   token add --namespace N [--user U] --scope read|write|admin [--expires 30d] [--json]
                               Create an API token for AUTH_MODE=token (printed once)
   token list [--json]         List tokens (ids, scopes, expiry; never the tokens)
@@ -40,7 +51,10 @@ Commands:
                               Counts of memories (by namespace, user, type, pinned), sessions, messages, storage
   history <memory_id>         A memory's history: create, edit, merge, delete, forget, with the old texts
   reembed                     Re-embed every memory with the configured EMBEDDING_MODEL
-  rebuild-index               Rebuild the Redis search index from the stored memories (MEMORY_BACKEND=redis)
+  rebuild-index               Rebuild the search indexes from the stored memories: on SQLite the vector index and
+                              the FTS5 keyword index with tags, on Redis its search index (progress on stderr)
+  migrate-memories            The reference's data migrations: nothing to do here (says why); opening the store
+                              applies this server's own schema migrations
   compact [--namespace N] [--user-id U] [--json]
                               Remove duplicate memories and merge near-duplicates (merging needs an LLM)
   forget [--max-age-days D] [--max-inactive-days D] [--budget N] [--type semantic ...] [--pin ID ...]
@@ -151,13 +165,20 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${VERSION}\n`);
       return;
     case 'mcp':
-      await serveStdio(await openEngine(loadConfig()));
-      return;
+      // Without flags, straight to stdio: this is the start a desktop client waits for.
+      if (rest.length === 0) return serveStdio(await openEngine(loadConfig()));
+      return (await import('./cli/mcp-command.js')).mcpCommand(rest, loadConfig(), loadHttpConfig);
     // Loaded per command, so `mcp` starts without the HTTP stack (its cold start is what a client waits for).
     case 'api':
       return (await import('./http/api-command.js')).apiCommand(rest, loadConfig(), loadHttpConfig());
     case 'worker':
       return (await import('./cli/worker.js')).workerCommand(rest, loadConfig());
+    case 'task-worker':
+      return (await import('./cli/worker.js')).taskWorkerCommand(rest, loadConfig());
+    case 'schedule-task':
+      return (await import('./cli/schedule-task.js')).scheduleTaskCommand(rest, loadConfig());
+    case 'migrate-memories':
+      return (await import('./cli/migrate-memories.js')).migrateMemoriesCommand(rest, loadConfig());
     case 'token':
       return (await import('./auth/token-command.js')).tokenCommand(rest, loadConfig());
     case 'search':
@@ -196,7 +217,7 @@ async function main(argv: string[]): Promise<void> {
     case 'reembed':
       return reembed();
     case 'rebuild-index':
-      return (await import('./store/redis/rebuild-index-command.js')).rebuildIndexCommand(loadConfig());
+      return (await import('./cli/rebuild-index.js')).rebuildIndexCommand(rest, loadConfig());
     default:
       throw new MemoryError('invalid', `Unknown command "${command}". Run agent-memory --help.`);
   }
@@ -204,7 +225,7 @@ async function main(argv: string[]): Promise<void> {
 
 const argv = process.argv.slice(2);
 // One-shot commands act as "cli" in the activity stream; servers name each request's caller themselves.
-const servers = new Set(['mcp', 'api', 'worker']);
+const servers = new Set(['mcp', 'api', 'worker', 'task-worker']);
 (servers.has(argv[0] ?? '') ? main(argv) : withActor('cli', () => main(argv))).catch((err: unknown) => {
   // parseArgs reports unknown or malformed options as TypeErrors with this code: a usage error, not a crash.
   const usage = (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');

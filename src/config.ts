@@ -169,7 +169,8 @@ export interface MemoryFeaturesConfig {
     everyMinutes: number;
     policy: { max_age_days?: number; max_inactive_days?: number; budget?: number };
   } | null;
-  tasks: { leaseSeconds: number; maxAttempts: number; pollMs: number };
+  /** `concurrency`: tasks one worker runs at once (1 unless `agent-memory task-worker --concurrency N`). */
+  tasks: { leaseSeconds: number; maxAttempts: number; pollMs: number; concurrency?: number };
   /** ACTIVITY_RETENTION_DAYS: how long the activity stream and memory histories keep events; 0 keeps them all. */
   activityRetentionDays: number;
 }
@@ -407,6 +408,8 @@ const csv = z
 /** Settings of the HTTP server (`agent-memory api`); read only by the commands that need them. */
 const HttpSettings = z.object({
   PORT: int(0).pipe(z.number().max(65_535)).default(8000),
+  /** `agent-memory mcp --mode sse|streamable-http` listens here, as the reference server's MCP_PORT. */
+  MCP_PORT: int(0).pipe(z.number().max(65_535)).default(9000),
   API_HOST: optionalText,
   AUTH_MODE: z
     .enum(['disabled', 'token', 'oauth2'], { message: "expected 'disabled', 'token' or 'oauth2'" })
@@ -434,6 +437,8 @@ export type AuthMode = 'disabled' | 'token' | 'oauth2';
 
 export interface HttpConfig {
   port: number;
+  /** MCP_PORT: the port of `agent-memory mcp --mode sse|streamable-http` without --port (9000). */
+  mcpPort: number;
   /** Bind address; 127.0.0.1 unless API_HOST or --host says otherwise. */
   host: string;
   auth: {
@@ -476,6 +481,7 @@ export function loadHttpConfig(env: NodeJS.ProcessEnv = process.env): HttpConfig
   }
   return {
     port: s.PORT,
+    mcpPort: s.MCP_PORT,
     host: s.API_HOST ?? '127.0.0.1',
     auth: { mode: s.AUTH_MODE, oauth2 },
     publicUrl: s.PUBLIC_URL?.replace(/\/+$/, ''),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalid } from '../src/errors.js';
 import { NamespaceArg, UserArg } from './shared.js';
 import { defineTool } from './types.js';
 
@@ -9,7 +10,14 @@ export default defineTool({
     'Cleans up long-term memory: deletes exact duplicates and, when the server has an LLM, merges memories that ' +
     'state the same fact into one (memories that merely share a subject are never merged). Limit it to a ' +
     'namespace and/or user. Returns what was removed and merged.',
-  input: { namespace: NamespaceArg, user_id: UserArg },
+  input: {
+    namespace: NamespaceArg,
+    user_id: UserArg,
+    session_id: z
+      .string()
+      .optional()
+      .describe('Not supported here (the reference server takes it): compaction works per namespace and user.'),
+  },
   output: {
     scanned: z.number().int(),
     duplicates_removed: z.number().int(),
@@ -20,6 +28,13 @@ export default defineTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
+    // The reference server's tool takes session_id; our duplicate index is per namespace and user, so a session
+    // scope cannot be honoured and is refused rather than widened silently to the whole namespace.
+    if (args.session_id !== undefined) {
+      throw invalid(
+        'compact_long_term_memories cannot be limited to a session on this server: give namespace and/or user_id.',
+      );
+    }
     await ctx.progress(0, 1, 'compacting');
     const report = await ctx.engine.compact({
       namespace: args.namespace ?? ctx.defaults.namespace ?? null,

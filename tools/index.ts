@@ -11,7 +11,7 @@ import getMemoryHistory from './get-memory-history.js';
 import getWorkingMemory from './get-working-memory.js';
 import memoryPrompt from './memory-prompt.js';
 import memoryStats from './memory-stats.js';
-import searchMemory from './search-memory.js';
+import searchMemory, { searchLongTermMemory } from './search-memory.js';
 import setWorkingMemory from './set-working-memory.js';
 import type { MemoryTool } from './types.js';
 
@@ -19,6 +19,7 @@ import type { MemoryTool } from './types.js';
 export const TOOLS: MemoryTool[] = [
   createLongTermMemories,
   searchMemory,
+  searchLongTermMemory,
   memoryPrompt,
   setWorkingMemory,
   getWorkingMemory,

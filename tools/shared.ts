@@ -5,7 +5,7 @@ import { MemoryFilterShape } from '../src/models/filters.js';
 import { MemoryRecordInput } from '../src/models/memory-record.js';
 import type { ToolContext } from './types.js';
 
-/** The part of a memory an agent writes; the server fills in the rest. */
+/** The part of a memory an agent writes; the server fills in the rest (updated_at, persisted_at, memory_hash). */
 export const ToolMemoryInput = MemoryRecordInput.pick({
   id: true,
   text: true,
@@ -19,6 +19,13 @@ export const ToolMemoryInput = MemoryRecordInput.pick({
   pinned: true,
   importance: true,
   metadata: true,
+  // The reference server's records carry these too (its MCP tool takes whole records); all are honoured.
+  discrete_memory_extracted: true,
+  extraction_strategy: true,
+  extraction_strategy_config: true,
+  extracted_from: true,
+  created_at: true,
+  last_accessed: true,
 }).strict();
 
 export const NamespaceArg = Identifier.optional().describe('Namespace; defaults to the server default namespace.');

@@ -97,7 +97,11 @@ export class BackgroundWork {
     private readonly opts: BackgroundOptions,
   ) {
     const t = opts.features.tasks;
-    this.worker = new TaskWorker(store.tasks, handlers, { leaseMs: t.leaseSeconds * 1000, pollMs: t.pollMs });
+    this.worker = new TaskWorker(store.tasks, handlers, {
+      leaseMs: t.leaseSeconds * 1000,
+      pollMs: t.pollMs,
+      concurrency: t.concurrency ?? 1,
+    });
   }
 
   /** Starts the worker and the compaction schedule; for long-running commands (api, mcp). */

@@ -18,7 +18,7 @@ import { AccessRecorder } from './access-recorder.js';
 import { type ActivityDraft, type ActivityLog, memoryEvent } from './activity.js';
 import type { Change, ChangeFeed } from './changes.js';
 import { toStoreFilter } from './filters.js';
-import { ownContext, planNeighbourContext } from './neighbour-context.js';
+import { indexTermsForAll, ownContext, planNeighbourContext } from './neighbour-context.js';
 import {
   byScore,
   type Candidate,
@@ -170,6 +170,19 @@ export class LongTermMemory {
       contextTerms: contexts?.get(record.id) ?? ownContext(record, related),
       vector: vectors[i]!,
     }));
+  }
+
+  /**
+   * Rebuilds the keyword index (terms, neighbour context, related words) and tags of every memory from the stored
+   * records, as writes would have left them (`agent-memory rebuild-index` on SQLite).
+   */
+  async rebuildKeywordIndex(onProgress?: (done: number, total: number) => void): Promise<number> {
+    if (!this.store.rebuildKeywordIndex) {
+      throw invalid(`the ${this.store.kind} store rebuilds its index another way`);
+    }
+    const related = await this.related();
+    const enabled = this.opts.neighbourContext ?? true;
+    return this.store.rebuildKeywordIndex((records) => indexTermsForAll(records, enabled, related), onProgress);
   }
 
   /** Restores exported records as they were (ids, times, counters), re-indexing them for this server. */

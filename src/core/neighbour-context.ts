@@ -86,3 +86,34 @@ export async function planNeighbourContext(
   }
   return plan;
 }
+
+/**
+ * Keyword-index terms of every memory from scratch (`agent-memory rebuild-index`), `records` in insertion order:
+ * each conversation turn gets the words of its neighbours on both sides in its session, as the incremental writes
+ * above leave them; every other memory its own context.
+ */
+export function indexTermsForAll(
+  records: MemoryRecord[],
+  enabled = true,
+  related: RelatedWords | null = null,
+): IndexTerms[] {
+  const out: IndexTerms[] = [];
+  const groups = new Map<string, MemoryRecord[]>();
+  for (const r of records) {
+    if (!enabled || !isTurn(r)) {
+      out.push({ id: r.id, terms: analyzeToString(r.text), contextTerms: ownContext(r, related) });
+      continue;
+    }
+    const key = JSON.stringify([r.namespace, r.session_id, r.user_id]);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  for (const seq of groups.values()) {
+    const terms = seq.map((r) => analyzeToString(r.text));
+    seq.forEach((r, i) => {
+      out.push({ id: r.id, terms: terms[i]!, contextTerms: contextAt(seq, terms, i, related) });
+    });
+  }
+  return out;
+}

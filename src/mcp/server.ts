@@ -1,6 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { TOOLS } from '../../tools/index.js';
+import { nullable } from '../../tools/reference-args.js';
 import type { ToolContext } from '../../tools/types.js';
 import type { AccessScope } from '../auth/identity.js';
 import { scopeEngine } from '../auth/scoped-engine.js';
@@ -58,7 +60,9 @@ export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): Mc
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.input,
+        // Strict: an argument this server does not know is refused with its name, never dropped unread. A null
+        // argument means "not given", as the reference server's clients (pydantic `X | None`) send it.
+        inputSchema: z.object(nullable(tool.input as Record<string, z.ZodType>)).strict(),
         outputSchema: tool.output,
         annotations: { title: tool.title, ...tool.annotations },
       },
@@ -78,7 +82,9 @@ export function createMcpServer(engine: Engine, opts: McpServerOptions = {}): Mc
         };
         const started = performance.now();
         try {
-          const out = (await withActor(mcpActor(server), () => tool.run(args as never, ctx))) as Record<
+          // A null that became "not given" leaves no key behind: `{...current, ...patch}` must not clear a field.
+          const given = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+          const out = (await withActor(mcpActor(server), () => tool.run(given as never, ctx))) as Record<
             string,
             unknown
           >;

@@ -3,8 +3,11 @@ import { log } from '../util/log.js';
 import { createMcpServer } from './server.js';
 import { LineStdioTransport } from './stdio-transport.js';
 
-/** Serves MCP on stdin/stdout until the client closes the pipe or a signal arrives. */
-export async function serveStdio(engine: Engine): Promise<void> {
+/**
+ * Serves MCP on stdin/stdout until the client closes the pipe or a signal arrives. `backgroundWork: false` only
+ * queues background tasks, for `agent-memory worker` processes to run (`mcp --task-backend docket`).
+ */
+export async function serveStdio(engine: Engine, opts: { backgroundWork?: boolean } = {}): Promise<void> {
   const server = createMcpServer(engine);
   const transport = new LineStdioTransport();
   let closing = false;
@@ -20,6 +23,7 @@ export async function serveStdio(engine: Engine): Promise<void> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   await server.connect(transport);
-  await engine.startBackgroundWork();
+  if (opts.backgroundWork ?? true) await engine.startBackgroundWork();
+  else log.info('task worker off (--task-backend docket): tasks wait for an `agent-memory worker` process');
   log.info('MCP server ready on stdio', { store: engine.store.kind, embedder: engine.embedder.model });
 }

@@ -265,6 +265,15 @@ export interface MemoryStore {
   sessionTail(namespace: string | null, sessionId: string, n: number): Promise<MemoryRecord[]>;
   /** Rewrites the keyword-index terms of existing memories (not the records); unknown ids are ignored. */
   setIndexTerms(entries: IndexTerms[]): Promise<void>;
+  /**
+   * Rebuilds the keyword and tag indexes of every memory from the stored records (`agent-memory rebuild-index`);
+   * `termsOf` gets all records in insertion order. Stores whose index is rebuilt otherwise (Redis: rebuildIndex)
+   * leave it out.
+   */
+  rebuildKeywordIndex?(
+    termsOf: (records: MemoryRecord[]) => IndexTerms[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number>;
 
   // Working memory.
   /**

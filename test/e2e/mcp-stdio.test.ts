@@ -25,6 +25,7 @@ const TOOL_NAMES = [
   'get_working_memory',
   'memory_prompt',
   'memory_stats',
+  'search_long_term_memory',
   'search_memory',
   'set_working_memory',
 ];
@@ -78,7 +79,7 @@ afterEach(() => {
 afterAll(cleanup);
 
 describe('MCP over stdio', () => {
-  it('lists exactly the 15 tools, each with input and output schemas and annotations', async () => {
+  it('lists exactly the 16 tools, each with input and output schemas and annotations', async () => {
     const { tools } = await main.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     for (const tool of tools) {
@@ -365,9 +366,11 @@ describe('MCP over stdio', () => {
   it('answers a frame that is not JSON with -32700 and one that is not JSON-RPC with -32600, and goes on', async () => {
     const child = spawnTracked(process.execPath, [CLI, 'mcp'], store.env());
     let stdout = '';
+    // Only complete lines: a long reply (tools/list) arrives in several chunks.
     const replies = () =>
       stdout
         .split('\n')
+        .slice(0, -1)
         .filter((l) => l.length > 0)
         .map((l) => JSON.parse(l) as { id?: unknown; error?: { code: number; message: string }; result?: unknown });
     const gotAll = new Promise<void>((resolve) => {

@@ -28,7 +28,7 @@ export class MemoryRepo {
   private readonly contextTx;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly stmts: StatementCache,
     private readonly vectors: VectorIndex,
   ) {
@@ -171,6 +171,41 @@ export class MemoryRepo {
       .get('SELECT * FROM memories WHERE session_id = ? AND namespace IS ? ORDER BY pk DESC LIMIT ?')
       .all(sessionId, namespace, Math.max(0, n)) as MemoryRow[];
     return rows.reverse().map(rowToRecord);
+  }
+
+  /**
+   * Rebuilds the full-text index and the tag index of every memory from the stored records, in one IMMEDIATE
+   * transaction: writers wait (up to the busy timeout) instead of adding a memory the rebuild would miss, and readers
+   * keep seeing the old index until it commits. `termsOf` gets the records in insertion order.
+   */
+  rebuildKeywordIndex(
+    termsOf: (records: MemoryRecord[]) => IndexTerms[],
+    onProgress?: (done: number, total: number) => void,
+  ): number {
+    return this.db
+      .transaction(() => {
+        const rows = this.stmts.get('SELECT * FROM memories ORDER BY pk').all() as MemoryRow[];
+        const records = rows.map(rowToRecord);
+        const pkOf = new Map(rows.map((r) => [r.id, r.pk]));
+        const entries = termsOf(records);
+        this.db.exec("INSERT INTO memories_fts (memories_fts) VALUES ('delete-all'); DELETE FROM memory_tags;");
+        const fts = this.stmts.get('INSERT INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
+        const tag = this.stmts.get('INSERT OR IGNORE INTO memory_tags (memory_rowid, field, value) VALUES (?, ?, ?)');
+        const byId = new Map(records.map((r) => [r.id, r]));
+        let done = 0;
+        for (const e of entries) {
+          const pk = pkOf.get(e.id);
+          const record = byId.get(e.id);
+          if (pk === undefined || !record) continue;
+          fts.run(pk, e.terms, e.contextTerms);
+          for (const [field, value] of tagsOf(record)) tag.run(pk, field, value);
+          done += 1;
+          if (done % 500 === 0 || done === entries.length) onProgress?.(done, records.length);
+        }
+        if (records.length === 0) onProgress?.(0, 0);
+        return done;
+      })
+      .immediate();
   }
 
   setIndexTerms(entries: IndexTerms[]): void {

@@ -216,6 +216,13 @@ export class SqliteStore implements MemoryStore {
     return this.memories.sessionTail(namespace, sessionId, n);
   }
 
+  async rebuildKeywordIndex(
+    termsOf: (records: MemoryRecord[]) => IndexTerms[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number> {
+    return this.memories.rebuildKeywordIndex(termsOf, onProgress);
+  }
+
   async setIndexTerms(entries: IndexTerms[]): Promise<void> {
     this.memories.setIndexTerms(entries);
   }
