@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { exportJsonl, importJsonl } from './cli/backup.js';
-import { ProgressBar } from './cli/progress.js';
+import { lazyBar } from './cli/progress.js';
 import { ConfigError, loadConfig, loadDotEnv, loadHttpConfig } from './config.js';
 import { openEngine } from './core/engine.js';
 import { MemoryError } from './errors.js';
@@ -129,17 +129,9 @@ async function reembed() {
   try {
     embedder = await makeEmbedder(config.embedding);
     const e = embedder;
-    let bar: ProgressBar | undefined;
-    const n = await store.reembedAll(
-      e.model,
-      e.dimension,
-      (texts) => e.embed(texts),
-      (done, total) => {
-        bar ??= new ProgressBar('reembed', total);
-        bar.update(done, `${done}/${total}`);
-      },
-    );
-    (bar ?? new ProgressBar('reembed', n)).done(`re-embedded ${n} memories with ${e.model}`);
+    const bar = lazyBar('reembed');
+    const n = await store.reembedAll(e.model, e.dimension, (texts) => e.embed(texts), bar.report);
+    bar.finish(n, `re-embedded ${n} memories with ${e.model}`);
   } finally {
     // The sentence encoder's worker thread would otherwise outlive the command.
     await embedder?.close?.();

@@ -25,3 +25,18 @@ export class ProgressBar {
     process.stderr.write(`${summary}\n`);
   }
 }
+
+/**
+ * A bar for work whose total is only known at its first progress report: `report` is the work's progress callback,
+ * `finish` prints the summary (with a bar of `total` when no report came).
+ */
+export function lazyBar(label: string) {
+  let bar: ProgressBar | undefined;
+  return {
+    report: (done: number, total: number) => {
+      bar ??= new ProgressBar(label, total);
+      bar.update(done, `${done}/${total}`);
+    },
+    finish: (total: number, summary: string) => (bar ?? new ProgressBar(label, total)).done(summary),
+  };
+}

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { openEngine } from '../core/engine.js';
-import { ProgressBar } from './progress.js';
+import { lazyBar } from './progress.js';
 
 /**
  * `agent-memory rebuild-index`, on every store. Redis: drops the search index and builds it again from the memory
@@ -19,27 +19,17 @@ export async function rebuildIndexCommand(args: string[], config: Config): Promi
   const engine = await openEngine(config, { autoStartWorker: false });
   try {
     const { embedder, store } = engine;
-    let vectorBar: ProgressBar | undefined;
+    const vectorBar = lazyBar('rebuild-index: vectors');
     const vectors = await store.reembedAll(
       embedder.model,
       embedder.dimension,
       (texts) => embedder.embed(texts),
-      (done, total) => {
-        vectorBar ??= new ProgressBar('rebuild-index: vectors', total);
-        vectorBar.update(done, `${done}/${total}`);
-      },
+      vectorBar.report,
     );
-    (vectorBar ?? new ProgressBar('rebuild-index: vectors', vectors)).done(
-      `vector index: ${vectors} memories (${embedder.model})`,
-    );
-    let keywordBar: ProgressBar | undefined;
-    const keywords = await engine.longTerm.rebuildKeywordIndex((done, total) => {
-      keywordBar ??= new ProgressBar('rebuild-index: keywords', total);
-      keywordBar.update(done, `${done}/${total}`);
-    });
-    (keywordBar ?? new ProgressBar('rebuild-index: keywords', keywords)).done(
-      `keyword index (FTS5) and tags: ${keywords} memories`,
-    );
+    vectorBar.finish(vectors, `vector index: ${vectors} memories (${embedder.model})`);
+    const keywordBar = lazyBar('rebuild-index: keywords');
+    const keywords = await engine.longTerm.rebuildKeywordIndex(keywordBar.report);
+    keywordBar.finish(keywords, `keyword index (FTS5) and tags: ${keywords} memories`);
     process.stderr.write(
       `rebuilt the indexes of ${keywords} memories in ${config.backend === 'sqlite' ? config.sqlitePath : 'memory'}\n`,
     );
