@@ -60,7 +60,12 @@ describe('limits', () => {
   });
 
   it('times out slow requests with a detail', async () => {
-    // A slow OpenAI-compatible embedding server on loopback: the search waits on it past the request timeout.
+    // A slow OpenAI-compatible embedding server on loopback: it holds a "slow" request until the test has seen the
+    // timeout, so the outcome does not depend on how busy the machine is.
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
     let slowAnswered!: () => void;
     const slowDone = new Promise<void>((r) => {
       slowAnswered = r;
@@ -70,27 +75,25 @@ describe('limits', () => {
       req.on('data', (d) => {
         body += d;
       });
-      req.on('end', () => {
+      req.on('end', async () => {
         const input: string[] = [JSON.parse(body).input].flat();
         const data = input.map((_, index) => ({
           object: 'embedding',
           index,
           embedding: Array.from({ length: 8 }, (_, k) => (k + 1) / 8),
         }));
-        const delay = input.some((t) => t.includes('slow')) ? 1500 : 0;
-        setTimeout(() => {
-          res.writeHead(200, { 'Content-Type': 'application/json' });
-          res.end(
-            JSON.stringify({ object: 'list', data, model: 'fake', usage: { prompt_tokens: 1, total_tokens: 1 } }),
-          );
-          if (delay) slowAnswered();
-        }, delay);
+        const isSlow = input.some((t) => t.includes('slow'));
+        if (isSlow) await released;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', data, model: 'fake', usage: { prompt_tokens: 1, total_tokens: 1 } }));
+        if (isSlow) slowAnswered();
       });
     });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     try {
       server = await startServer({
-        HTTP_REQUEST_TIMEOUT_MS: '300',
+        // Long enough for the quick search on a busy machine; the slow one never answers before it.
+        HTTP_REQUEST_TIMEOUT_MS: '3000',
         EMBEDDING_PROVIDER: 'openai',
         EMBEDDING_MODEL: 'fake-embedder',
         EMBEDDING_DIMENSIONS: '8',
@@ -102,8 +105,10 @@ describe('limits', () => {
       expect(res.status).toBe(503);
       expect(res.body.detail).toMatch(/HTTP_REQUEST_TIMEOUT_MS/);
       // The timed-out search's embedding call ends before the server stops (it would log a closed store otherwise).
+      release();
       await slowDone;
     } finally {
+      release();
       await server?.stop();
       server = undefined;
       slow.closeAllConnections();
