@@ -42,18 +42,20 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
     refuseMark(ids, where);
     if (!ids.length) return { items, fresh: items.length };
     const places = await placeIds(getMemories, ids, ns, owns);
-    const fresh = items.filter((m) => {
-      const place = isObject(m) && typeof m.id === 'string' ? places.get(m.id.trim()) : undefined;
-      return !place || ('stored' in place && !place.existing);
-    }).length;
+    // Memories without an id (a ULID is assigned) and ids stored nowhere yet are new: they count against the quota.
+    let fresh = 0;
     const placed = items.map((m) => {
-      if (!isObject(m) || typeof m.id !== 'string') return m;
+      if (!isObject(m) || typeof m.id !== 'string') {
+        fresh += 1;
+        return m;
+      }
       const place = places.get(m.id.trim());
       if (!place || 'refused' in place) {
         throw conflict(
           `${where}: the id "${m.id.trim()}" is taken by another user of this namespace; choose another id.`,
         );
       }
+      if (!place.existing) fresh += 1;
       return { ...m, id: place.stored };
     });
     return { items: placed, fresh };
