@@ -5,7 +5,7 @@ import type { MemoryRecord } from '../../models/memory-record.js';
 import type { IndexedMemory, IndexTerms, Page, PutOutcome } from '../port.js';
 import type { RedisClient } from './client.js';
 import { INIT_GENERATION } from './embedding-model-scripts.js';
-import { filterQuery } from './filter-query.js';
+import { indexFilterQuery } from './filter-query.js';
 import { globPrefix, type Keys } from './keys.js';
 import { decodeMemory, isZeroVector, memoryFields, vectorBytes } from './memory-fields.js';
 import { DELETE_MEMORIES, PUT_MEMORIES, RECORD_ACCESS, SET_INDEX_TERMS } from './memory-scripts.js';
@@ -102,9 +102,10 @@ export class MemoryRepo {
 
   async count(filter: StoreFilter): Promise<number> {
     this.index.requireSearch();
-    const f = filterQuery(filter);
     const g = await this.index.current();
-    if (!f || !g) return 0;
+    if (!g) return 0;
+    const f = await indexFilterQuery(this.client, g.index, filter);
+    if (!f) return 0;
     const reply = (await this.client.call('FT.SEARCH', g.index, f.query, 'LIMIT', 0, 0, 'DIALECT', 2)) as unknown[];
     return Number(reply[0]);
   }
@@ -113,8 +114,8 @@ export class MemoryRepo {
   async list(filter: StoreFilter, limit: number, offset: number, count = true): Promise<Page<MemoryRecord>> {
     this.index.requireSearch();
     const total = count ? await this.count(filter) : Number.POSITIVE_INFINITY;
-    const f = filterQuery(filter);
     const g = await this.index.current();
+    const f = g ? await indexFilterQuery(this.client, g.index, filter) : null;
     const take = Math.max(0, Math.floor(limit));
     const skip = Math.max(0, Math.floor(offset));
     if (!f || !g || take === 0 || skip >= total) return { items: [], total: count ? total : 0 };

@@ -12,7 +12,7 @@ import {
 } from '../port.js';
 import { similarityFromSums, sumsOf } from '../similarity.js';
 import type { RedisClient } from './client.js';
-import { filterQuery } from './filter-query.js';
+import { indexFilterQuery } from './filter-query.js';
 import type { Keys } from './keys.js';
 import type { MemoryRepo } from './memories.js';
 import { isZeroVector, vectorBytes, vectorFromBytes } from './memory-fields.js';
@@ -93,9 +93,10 @@ export class Search {
       throw new MemoryError('invalid', `contextWeight must be a number of at least 0, got ${contextWeight}`);
     }
     const tokens = [...new Set(terms.flatMap(textTokens))];
-    const f = filterQuery(filter);
     const g = await this.index.current();
-    if (tokens.length === 0 || !f || !g) return { items: [], total: 0 };
+    if (tokens.length === 0 || !g) return { items: [], total: 0 };
+    const f = await indexFilterQuery(this.client, g.index, filter);
+    if (!f) return { items: [], total: 0 };
     const query = keywordQuery(tokens, f.empty ? null : f.query, contextWeight);
     const reply = (await this.client.call(
       'FT.SEARCH',
@@ -155,7 +156,7 @@ export class Search {
         `vector has dimension ${query.length}, but this database stores dimension ${g.dim}`,
       );
     }
-    const f = filterQuery(filter);
+    const f = await indexFilterQuery(this.client, g.index, filter);
     if (!f) return { items: [], total: 0 };
     const limit = Math.max(0, Math.floor(k));
     const zero = isZeroVector(query);

@@ -113,6 +113,21 @@ export function filterBehaviour(ctx: StoreContext): void {
       expect(await match(filter({ entities: { startswith: 'al' } }))).toEqual(['a', 'b']);
     });
 
+    it('startswith is exact past the search module expansion limit (200 values)', async () => {
+      // Redis once stopped a prefix at 200 values and answered 200 for these 250 namespaces and 300 topics.
+      await ctx.store.putMemories(
+        Array.from({ length: 250 }, (_, i) =>
+          mem({ id: `p${i}`, namespace: `pfx-${i}`, topics: [`tp-${i}`, `tp-${i + 250}`] }),
+        ),
+        { deduplicate: false },
+      );
+      const ns = await match(filter({ namespace: { startswith: 'pfx-' } }));
+      expect(ns).toHaveLength(250);
+      expect(await match(filter({ topics: { startswith: 'tp-' } }))).toEqual(ns);
+      expect(await match(filter({ namespace: { startswith: 'pfx-1' } }))).toHaveLength(111);
+      expect(await match(filter({ namespace: { startswith: 'pfx-x' } }))).toEqual([]);
+    });
+
     it('combines several operators on one field with AND', async () => {
       expect(await match(filter({ topics: { any: ['food'], ne: 'travel' } }))).toEqual(['b']);
       expect(await match(filter({ namespace: { startswith: 'ns', ne: 'ns1' } }))).toEqual(['b']);
