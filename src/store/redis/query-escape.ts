@@ -19,10 +19,15 @@ export const tagOrNull = (s: string | null | undefined): string => (s == null ? 
  */
 const SEPARATORS = /[\s,./(){}[\]:;\\~!@#$%^&*\-=+|'`"<>?]+/u;
 
-/** Query tokens for one analysed term: split like the indexer, every non-word character escaped for safety. */
+/**
+ * Query tokens for one analysed term: split like the indexer, every ASCII character other than a letter, digit
+ * or `_` escaped for safety. Only ASCII is escaped: the query lexer reads every non-ASCII byte as part of a term
+ * and can escape only ASCII punctuation, so a backslash before a vowel sign (Devanagari, Tamil) or any other
+ * non-ASCII mark made the term match nothing.
+ */
 export function textTokens(term: string): string[] {
   return term
     .split(SEPARATORS)
     .filter((t) => t !== '')
-    .map((t) => t.replace(/[^\p{L}\p{N}_]/gu, (c) => `\\${c}`));
+    .map((t) => t.replace(/[^\p{L}\p{N}_]/gu, (c) => (c.charCodeAt(0) < 0x80 ? `\\${c}` : c)));
 }

@@ -54,6 +54,24 @@ export function searchBehaviour(ctx: StoreContext): void {
       expect(records.every((r) => r.namespace === 'y')).toBe(true);
     });
 
+    it('finds words of any script, combining marks included, filtered or not', async () => {
+      // Devanagari and Tamil vowel signs are combining marks: escaping them once made Redis match nothing.
+      const words = ['नमस्ते', 'किताब', 'வணக்கம்', 'புத்தகம்', 'ελληνικά', 'привет', 'مرحبا', 'שָׁלוֹם', 'café', '«quoted»'];
+      await put([
+        ...words.map((w, i) => mem({ id: `w${i}`, namespace: 'scripts', terms: `${w} shared` })),
+        ...filler(6),
+      ]);
+      for (const [i, w] of words.entries()) {
+        for (const f of [noFilter(), filter({ namespace: { eq: 'scripts' } })]) {
+          const page = await ctx.store.keywordSearch([w], f, 10);
+          expect(
+            page.items.map((h) => h.id),
+            w,
+          ).toEqual([`w${i}`]);
+        }
+      }
+    });
+
     it('returns at most k hits while total counts every match', async () => {
       await put([mem({ terms: 'plum' }), mem({ terms: 'plum' }), mem({ terms: 'plum' }), ...filler(6)]);
       const page = await ctx.store.keywordSearch(['plum'], noFilter(), 2);
