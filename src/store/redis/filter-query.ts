@@ -35,7 +35,7 @@ export type PrefixValues = Partial<Record<TagField, string[]>>;
  * FT.TAGVALS and matched here instead: exact at any count. TAGVALS may still list a value whose last memory was
  * deleted and not yet collected; such a value matches nothing, so the answer stays exact.
  */
-export async function prefixValues(client: RedisClient, index: string, filter: StoreFilter): Promise<PrefixValues> {
+async function prefixValues(client: RedisClient, index: string, filter: StoreFilter): Promise<PrefixValues> {
   const out: PrefixValues = {};
   for (const [field, f] of Object.entries(filter.tags ?? {}) as [TagField, TagFilter | undefined][]) {
     if (f?.startswith === undefined) continue;

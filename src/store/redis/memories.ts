@@ -105,20 +105,25 @@ export class MemoryRepo {
     const g = await this.index.current();
     if (!g) return 0;
     const f = await indexFilterQuery(this.client, g.index, filter);
-    if (!f) return 0;
-    const reply = (await this.client.call('FT.SEARCH', g.index, f.query, 'LIMIT', 0, 0, 'DIALECT', 2)) as unknown[];
+    return f ? this.countQuery(g.index, f.query) : 0;
+  }
+
+  /** How many memories a search query matches. */
+  async countQuery(index: string, query: string): Promise<number> {
+    const reply = (await this.client.call('FT.SEARCH', index, query, 'LIMIT', 0, 0, 'DIALECT', 2)) as unknown[];
     return Number(reply[0]);
   }
 
   /** Newest first, created_at ties by id: FT.AGGREGATE sorts on both sortable fields, then the page is loaded. */
   async list(filter: StoreFilter, limit: number, offset: number, count = true): Promise<Page<MemoryRecord>> {
     this.index.requireSearch();
-    const total = count ? await this.count(filter) : Number.POSITIVE_INFINITY;
     const g = await this.index.current();
     const f = g ? await indexFilterQuery(this.client, g.index, filter) : null;
+    if (!f || !g) return { items: [], total: 0 };
+    const total = count ? await this.countQuery(g.index, f.query) : Number.POSITIVE_INFINITY;
     const take = Math.max(0, Math.floor(limit));
     const skip = Math.max(0, Math.floor(offset));
-    if (!f || !g || take === 0 || skip >= total) return { items: [], total: count ? total : 0 };
+    if (take === 0 || skip >= total) return { items: [], total: count ? total : 0 };
     const reply = (await this.client.call(
       'FT.AGGREGATE',
       g.index,

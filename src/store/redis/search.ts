@@ -128,8 +128,7 @@ export class Search {
     const tokens = [...new Set(terms.flatMap(textTokens))];
     const g = await this.index.current();
     if (tokens.length === 0 || !g) return 0;
-    const count = async (query: string) =>
-      Number(((await this.client.call('FT.SEARCH', g.index, query, 'LIMIT', 0, 0, 'DIALECT', 2)) as unknown[])[0]);
+    const count = (query: string) => this.memories.countQuery(g.index, query);
     const [n, ...dfs] = await Promise.all([count(EVERY_MEMORY), ...tokens.map((t) => count(`@terms:(${t})`))]);
     if (!n) return 0;
     return dfs.reduce((sum, df) => sum + Math.log(1 + (n - df + 0.5) / (df + 0.5)), 0);
@@ -161,7 +160,7 @@ export class Search {
     const limit = Math.max(0, Math.floor(k));
     const zero = isZeroVector(query);
     if (maxDistance === undefined) {
-      const total = await this.memories.count(filter);
+      const total = await this.memories.countQuery(g.index, f.query);
       if (zero) return { items: [], total };
       const similarity = withSimilarity ? await this.similarity(g, query, f, total) : undefined;
       if (limit === 0) return { items: [], total, ...(similarity ? { similarity } : {}) };
