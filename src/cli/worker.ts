@@ -60,10 +60,6 @@ async function runWorker(config: Config, graceMs: number, name: string): Promise
   await engine.startBackgroundWork();
   const worker = engine.llm.background.worker;
   const { concurrency = 1, leaseSeconds } = config.features.tasks;
-  log.info('task worker ready', { store: engine.store.kind, owner: worker.owner, concurrency, leaseSeconds });
-  process.stderr.write(
-    `${name} ${worker.owner} running on ${engine.store.kind} (${concurrency} at a time, lease ${leaseSeconds} s)\n`,
-  );
   // The worker's timers are unref'd (so one-shot commands can exit); this keeps the process alive until a signal.
   const keepAlive = setInterval(() => {}, 1 << 30);
   let stopping = false;
@@ -87,4 +83,9 @@ async function runWorker(config: Config, graceMs: number, name: string): Promise
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Announced only once the handlers are in place, so a signal sent the moment this line is read still drains.
+  log.info('task worker ready', { store: engine.store.kind, owner: worker.owner, concurrency, leaseSeconds });
+  process.stderr.write(
+    `${name} ${worker.owner} running on ${engine.store.kind} (${concurrency} at a time, lease ${leaseSeconds} s)\n`,
+  );
 }

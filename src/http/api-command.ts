@@ -34,8 +34,6 @@ export async function apiCommand(args: string[], config: Config, http: HttpConfi
   if (noWorker) log.info('task worker off (--no-worker): tasks wait for an `agent-memory worker` process');
   else await engine.startBackgroundWork();
   const server = await startHttpServer(engine, settings, { insecureNoAuth: values['insecure-no-auth'] });
-  process.stdout.write(`${startupBanner(server.url, settings, config)}\n`);
-  log.info('HTTP server ready', { url: server.url, auth: settings.auth.mode, store: engine.store.kind });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -52,4 +50,8 @@ export async function apiCommand(args: string[], config: Config, http: HttpConfi
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Announced only once the handlers are in place: whoever waits for the banner may send SIGTERM at once, and a
+  // signal with no handler yet would kill the process without draining.
+  process.stdout.write(`${startupBanner(server.url, settings, config)}\n`);
+  log.info('HTTP server ready', { url: server.url, auth: settings.auth.mode, store: engine.store.kind });
 }
