@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
@@ -29,7 +30,13 @@ import { MemoryRepo } from './memories.js';
 import { scanKeys } from './scan.js';
 import { ScriptRunner } from './scripts.js';
 import { Search } from './search.js';
-import { detectSearch, MIN_SEARCH_VERSION, NO_SEARCH_MESSAGE, SearchIndex } from './search-index.js';
+import {
+  CLUSTER_SEARCH_MESSAGE,
+  detectSearch,
+  MIN_SEARCH_VERSION,
+  NO_SEARCH_MESSAGE,
+  SearchIndex,
+} from './search-index.js';
 import { SessionRepo } from './sessions.js';
 import { RedisSummaryViewStore } from './summary-views.js';
 import { RedisTaskStore } from './tasks.js';
@@ -306,8 +313,11 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RedisStor
   const client = createClient(opts.url, opts);
   await connect(client, opts.url);
   try {
-    const search = await detectSearch(client);
-    if (!search.available && opts.requireSearch !== false) throw new MemoryError('unavailable', NO_SEARCH_MESSAGE);
+    // On a Cluster, FT.* commands would reach whichever node ioredis picks, not the one holding the store's slot.
+    const clustered = client instanceof Cluster;
+    const search = clustered ? { available: false } : await detectSearch(client);
+    const noSearch = clustered ? CLUSTER_SEARCH_MESSAGE : NO_SEARCH_MESSAGE;
+    if (!search.available && opts.requireSearch !== false) throw new MemoryError('unavailable', noSearch);
     if (search.version !== undefined && search.version < MIN_SEARCH_VERSION) {
       throw new MemoryError(
         'unavailable',
@@ -315,7 +325,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RedisStor
       );
     }
     const keys = new Keys(opts.keyPrefix ?? DEFAULT_KEY_PREFIX);
-    const store = new RedisStore(client, opts.url, new SearchIndex(client, keys, search.available), keys);
+    const store = new RedisStore(client, opts.url, new SearchIndex(client, keys, search.available, noSearch), keys);
     if (search.available) await upgradeIndex(store);
     return store;
   } catch (err) {

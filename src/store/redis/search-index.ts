@@ -10,6 +10,12 @@ export const NO_SEARCH_MESSAGE =
   'This Redis has no search module (RediSearch / Query Engine). agent-memory needs Redis 8, Redis Stack, ' +
   'Redis Cloud, or Redis with the RediSearch module 2.6 or newer.';
 
+/** Why a store on a Redis Cluster has no long-term search, even when its nodes load the module. */
+export const CLUSTER_SEARCH_MESSAGE =
+  'Long-term memory search is not served on a Redis Cluster: a search index covers only the node it is created on, ' +
+  'and open-source RediSearch has no coordinator to search across shards. Working memory and tasks work here; for ' +
+  'long-term memory use one Redis (or Sentinel) with the search module, or PostgreSQL (docs/redis.md, "Cluster").';
+
 export interface Generation {
   gen: number;
   dim: number;
@@ -57,10 +63,11 @@ export class SearchIndex {
     private readonly client: RedisClient,
     private readonly keys: Keys,
     readonly available: boolean,
+    private readonly unavailableMessage = NO_SEARCH_MESSAGE,
   ) {}
 
   requireSearch(): void {
-    if (!this.available) throw new MemoryError('unavailable', NO_SEARCH_MESSAGE);
+    if (!this.available) throw new MemoryError('unavailable', this.unavailableMessage);
   }
 
   describe(gen: number, dim: number): Generation {
