@@ -10,6 +10,7 @@ import { neighbourBehaviour } from './conformance/neighbours.js';
 import { searchBehaviour } from './conformance/search.js';
 import { sessionBehaviour } from './conformance/sessions.js';
 import { summaryViewBehaviour } from './conformance/summary-views.js';
+import { taskBehaviour } from './conformance/tasks.js';
 import { DIM, MODEL } from './records.js';
 
 /** Groups that need long-term search (on Redis: the search module). */
@@ -67,6 +68,7 @@ export function describeStoreConformance(
     group('embedding cache and export', () => exportBehaviour(ctx));
     describe('activity stream', () => activityBehaviour(ctx));
     describe('summary views', () => summaryViewBehaviour(ctx));
+    describe('task queue', () => taskBehaviour(ctx));
     describe('erasing and counting sessions', () => eraseSessionBehaviour(ctx));
     group('erasing and counting memories', () => eraseMemoryBehaviour(ctx));
   });
