@@ -316,7 +316,16 @@ export class LongTermMemory {
     const kwSearch = terms.length
       ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
       : Promise.resolve({ items: [] as KeywordHit[], total: 0 });
-    const [kw, vec, ceiling] = await Promise.all([kwSearch, vecSearch, ceilingOf]);
+    // The best keyword hits' distances, asked as soon as those hits are known: with a search thread, while the vector
+    // half still runs. Fusion uses the ones the vector half did not find, when it standardises.
+    const extraOf =
+      standardise && queryVector
+        ? kwSearch.then((k) => {
+            const ids = k.items.slice(0, EXTRA_SIMILARITIES).map((h) => h.id);
+            return ids.length ? this.store.vectorDistances(queryVector, ids) : undefined;
+          })
+        : Promise.resolve(undefined);
+    const [kw, vec, ceiling, extraDistances] = await Promise.all([kwSearch, vecSearch, ceilingOf, extraOf]);
     if (mode === 'keyword') {
       // The store breaks ties by insertion order; ranking breaks them by id, as fusion does.
       candidates = kw.items.map((h) => candidate(h, keywordScore(h.score))).sort(byScore);
@@ -327,16 +336,8 @@ export class LongTermMemory {
     } else {
       // The best keyword hits beyond the vector candidates still have a similarity, which standardised scores can
       // use (LoCoMo dev: +0.024 Recall@10 from the top 20, none more from deeper ones).
-      const inVector = new Set(vec.items.map((h) => h.id));
-      const missing = kw.items
-        .slice(0, EXTRA_SIMILARITIES)
-        .filter((h) => !inVector.has(h.id))
-        .map((h) => h.id);
       const scaling = { similarity: vec.similarity, span: this.opts.standardSpan };
-      const extra =
-        standardises(scaling) && queryVector && missing.length
-          ? await this.store.vectorDistances(queryVector, missing)
-          : undefined;
+      const extra = standardises(scaling) ? extraDistances : undefined;
       candidates = fuse(kw.items, vec.items, alpha, KEYWORD_FLOOR * ceiling, { ...scaling, extra });
       total = Math.max(kw.total, vec.total, candidates.length);
     }

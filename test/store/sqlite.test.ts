@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryError } from '../../src/errors.js';
 import { filterSql } from '../../src/store/sqlite/filter-sql.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
+import { DEFAULT_VECTOR_TUNING } from '../../src/store/sqlite/search.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { describeStoreConformance } from './conformance.js';
 import { axis, DIM, MODEL, mem, noFilter, workingMemory } from './records.js';
@@ -43,6 +44,14 @@ describe('sqlite search thread', () => {
       expect(worker).not.toBeNull();
       expect(threaded).toEqual(await off.vectorSearch(axis(1), noFilter(), 7, undefined, { similarity: true }));
       expect(threaded.items).toHaveLength(7);
+      // By binary codes (candidates, exact rescoring and the similarity sample), on the worker as here: the same page.
+      const coarse = { exactScanMax: 0, rowsPerCandidate: 0, minCandidates: 64 };
+      on.vectorTuning = coarse;
+      off.vectorTuning = coarse;
+      const split = await on.vectorSearch(axis(2), noFilter(), 7, undefined, { similarity: true });
+      expect(split.similarity?.n).toBe(40);
+      expect(split).toEqual(await off.vectorSearch(axis(2), noFilter(), 7, undefined, { similarity: true }));
+      on.vectorTuning = off.vectorTuning = DEFAULT_VECTOR_TUNING;
       const ceiling = await on.keywordCeiling(['fig', 'plum']);
       expect(ceiling).toBeGreaterThan(0);
       expect(ceiling).toBe(await off.keywordCeiling(['fig', 'plum']));

@@ -50,10 +50,6 @@ export class SearchThread {
     return this.post({ op: 'vector', query, filter, k, maxDistance, tuning, similarity }) as Promise<VectorPage>;
   }
 
-  keywordCeiling(terms: string[]): Promise<number> {
-    return this.post({ op: 'ceiling', terms }) as Promise<number>;
-  }
-
   private post(body: JobBody<SearchJob>): Promise<unknown> {
     const worker = this.start();
     const id = this.next++;

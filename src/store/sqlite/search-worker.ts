@@ -1,7 +1,7 @@
 /**
  * Worker thread of a file-backed SQLite store (search-thread.ts): runs vector searches on its own read-only
  * connection, so that a hybrid search's vector half runs on a second core while the main thread runs the keyword
- * half (and the keyword ceiling, a few index lookups). WAL gives this connection a snapshot holding every transaction committed before each search starts.
+ * half and the keyword ceiling. WAL gives this connection a snapshot holding every transaction committed before each search starts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -9,22 +9,20 @@ import * as sqliteVec from 'sqlite-vec';
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
 import { Meta } from './meta.js';
-import { keywordCeiling, type VectorSearchTuning, vectorSearch } from './search.js';
+import { type VectorSearchTuning, vectorSearch } from './search.js';
 import { StatementCache } from './statements.js';
 import { VectorIndex } from './vectors.js';
 
-export type SearchJob =
-  | {
-      id: number;
-      op: 'vector';
-      query: Float32Array;
-      filter: StoreFilter;
-      k: number;
-      maxDistance?: number;
-      tuning: VectorSearchTuning;
-      similarity: boolean;
-    }
-  | { id: number; op: 'ceiling'; terms: string[] };
+export type SearchJob = {
+  id: number;
+  op: 'vector';
+  query: Float32Array;
+  filter: StoreFilter;
+  k: number;
+  maxDistance?: number;
+  tuning: VectorSearchTuning;
+  similarity: boolean;
+};
 
 export type SearchReply =
   | { id: number; ok: true; value: unknown }
@@ -39,10 +37,16 @@ const vectors = new VectorIndex(db, stmts, new Meta(stmts));
 parentPort!.on('message', (job: SearchJob) => {
   let reply: SearchReply;
   try {
-    const value =
-      job.op === 'vector'
-        ? vectorSearch(stmts, vectors, job.query, job.filter, job.k, job.maxDistance, job.tuning, job.similarity)
-        : keywordCeiling(db, stmts, job.terms);
+    const value = vectorSearch(
+      stmts,
+      vectors,
+      job.query,
+      job.filter,
+      job.k,
+      job.maxDistance,
+      job.tuning,
+      job.similarity,
+    );
     reply = { id: job.id, ok: true, value };
   } catch (err) {
     const kind = err instanceof MemoryError ? err.kind : undefined;

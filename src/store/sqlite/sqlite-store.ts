@@ -163,10 +163,8 @@ export class SqliteStore implements MemoryStore {
   }
 
   async keywordCeiling(terms: string[]): Promise<number> {
-    // On the search thread when there is one: a hybrid search asks for it right after its vector half.
-    return this.onThread(terms.length ? (t) => t.keywordCeiling(terms) : null, () =>
-      keywordCeiling(this.db, this.stmts, terms),
-    );
+    // Here, not on the search thread: a few index lookups, which would wait there behind the vector half.
+    return keywordCeiling(this.db, this.stmts, terms);
   }
 
   /**
