@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { SCHEMA_NAME } from './store/postgres/schema-name.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
@@ -61,13 +62,18 @@ export function defaultSqlitePath(env: NodeJS.ProcessEnv = process.env): string 
 /** Every setting, read from the environment. Names follow the reference server where it has one. */
 const Settings = z.object({
   MEMORY_BACKEND: z
-    .enum(['sqlite', 'memory', 'redis'], { message: "expected 'sqlite', 'memory' or 'redis'" })
+    .enum(['sqlite', 'memory', 'redis', 'postgres'], { message: "expected 'sqlite', 'memory', 'redis' or 'postgres'" })
     .default('sqlite'),
   // Redis backend (docs/redis.md): redis://, rediss://, redis+sentinel://…/<master>, redis+cluster://.
   REDIS_URL: optionalText,
   REDIS_KEY_PREFIX: optionalText,
   // false: start on a Redis without the search module; working memory and tasks work, long-term memory answers 503.
   REDIS_REQUIRE_SEARCH: bool.default(true),
+  // PostgreSQL backend (docs/postgres.md), read only when MEMORY_BACKEND=postgres: other tools use DATABASE_URL too.
+  DATABASE_URL: optionalText,
+  POSTGRES_POOL_SIZE: int(1).default(10),
+  // Tables in this schema (created when missing) rather than the search path's first: several stores, one database.
+  POSTGRES_SCHEMA: optionalText,
   SQLITE_PATH: optionalText,
   EMBEDDING_PROVIDER: z.enum(['offline', 'openai'], { message: "expected 'offline' or 'openai'" }).optional(),
   EMBEDDING_MODEL: optionalText,
@@ -182,9 +188,11 @@ export interface NamespaceLimits {
 }
 
 export interface Config {
-  backend: 'sqlite' | 'memory' | 'redis';
+  backend: 'sqlite' | 'memory' | 'redis' | 'postgres';
   /** MEMORY_BACKEND=redis: the server and the key prefix (several stores can share one Redis). */
   redis: { url: string; keyPrefix: string; requireSearch: boolean };
+  /** MEMORY_BACKEND=postgres: DATABASE_URL (empty for other backends), connections per process, schema. */
+  postgres: { url: string; poolSize: number; schema?: string };
   sqlitePath: string;
   embedding: {
     provider: 'offline' | 'openai';
@@ -261,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     backend: s.MEMORY_BACKEND,
+    postgres: postgresConfig(s),
     redis: {
       url: s.REDIS_URL ?? 'redis://localhost:6379',
       keyPrefix: s.REDIS_KEY_PREFIX ?? 'agent-memory',
@@ -294,6 +303,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     llm: llmConfig(s),
     features: featuresConfig(s),
   };
+}
+
+/** Checked only for MEMORY_BACKEND=postgres; the URL's password never appears in a message. */
+function postgresConfig(s: z.output<typeof Settings>): Config['postgres'] {
+  const base = { url: s.DATABASE_URL ?? '', poolSize: s.POSTGRES_POOL_SIZE, schema: s.POSTGRES_SCHEMA };
+  if (s.MEMORY_BACKEND !== 'postgres') return base;
+  const example = 'postgres://user:password@localhost:5432/agent_memory';
+  if (!s.DATABASE_URL) {
+    throw new ConfigError(`Invalid configuration:\n  MEMORY_BACKEND=postgres needs DATABASE_URL, e.g. ${example}`);
+  }
+  let protocol: string;
+  try {
+    protocol = new URL(s.DATABASE_URL).protocol;
+  } catch {
+    protocol = '';
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError(
+      `Invalid configuration:\n  DATABASE_URL: expected a postgres:// or postgresql:// URL such as ${example}`,
+    );
+  }
+  if (s.POSTGRES_SCHEMA !== undefined && !SCHEMA_NAME.test(s.POSTGRES_SCHEMA)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  POSTGRES_SCHEMA=${JSON.stringify(s.POSTGRES_SCHEMA)}: expected a plain identifier (letters, digits and _, not starting with a digit, at most 63)`,
+    );
+  }
+  return base;
 }
 
 const inferProvider = (model: string): LlmProvider => (/^(anthropic\/)?claude/i.test(model) ? 'anthropic' : 'openai');

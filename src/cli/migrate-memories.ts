@@ -17,11 +17,13 @@ export async function migrateMemoriesCommand(args: string[], config: Config): Pr
     const where =
       store.kind === 'redis'
         ? 'the Redis store (its keys and index are this server’s own; rebuild-index rebuilds the index)'
-        : store.kind === 'sqlite'
-          ? store.readOnly
-            ? `${config.sqlitePath} (opened read-only, so nothing was written: ${store.readOnly})`
-            : `${config.sqlitePath} (SQLite schema version ${LATEST_SCHEMA_VERSION}, the latest, applied on open)`
-          : 'the in-process store';
+        : store.kind === 'postgres'
+          ? 'the PostgreSQL store (its schema migrations were applied on open)'
+          : store.kind === 'sqlite'
+            ? store.readOnly
+              ? `${config.sqlitePath} (opened read-only, so nothing was written: ${store.readOnly})`
+              : `${config.sqlitePath} (SQLite schema version ${LATEST_SCHEMA_VERSION}, the latest, applied on open)`
+            : 'the in-process store';
     process.stdout.write(
       `Nothing to migrate in ${where}: every memory already has memory_hash, discrete_memory_extracted and ` +
         'memory_type, and tags are stored as lists. The reference server’s migrations backfill those on data ' +

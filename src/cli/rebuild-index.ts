@@ -29,10 +29,11 @@ export async function rebuildIndexCommand(args: string[], config: Config): Promi
     vectorBar.finish(vectors, `vector index: ${vectors} memories (${embedder.model})`);
     const keywordBar = lazyBar('rebuild-index: keywords');
     const keywords = await engine.longTerm.rebuildKeywordIndex(keywordBar.report);
-    keywordBar.finish(keywords, `keyword index (FTS5) and tags: ${keywords} memories`);
-    process.stderr.write(
-      `rebuilt the indexes of ${keywords} memories in ${config.backend === 'sqlite' ? config.sqlitePath : 'memory'}\n`,
-    );
+    const keywordIndex = config.backend === 'postgres' ? 'keyword index' : 'keyword index (FTS5) and tags';
+    keywordBar.finish(keywords, `${keywordIndex}: ${keywords} memories`);
+    const where =
+      config.backend === 'sqlite' ? config.sqlitePath : config.backend === 'postgres' ? 'PostgreSQL' : 'memory';
+    process.stderr.write(`rebuilt the indexes of ${keywords} memories in ${where}\n`);
   } finally {
     await engine.close();
   }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Config, HttpConfig } from '../config.js';
+import { redactDatabaseUrl } from '../store/postgres/url.js';
 import { redactUrl } from '../store/redis/url.js';
 
 /** Where the memories live, as the banner names it; a Redis password is never printed. */
@@ -7,11 +8,17 @@ function storeLine(config: Config): string {
   if (config.backend === 'sqlite') return `SQLite ${config.sqlitePath}`;
   if (config.backend === 'redis')
     return `Redis ${redactUrl(config.redis.url)} (key prefix "${config.redis.keyPrefix}")`;
+  if (config.backend === 'postgres') {
+    const schema = config.postgres.schema ? ` (schema "${config.postgres.schema}")` : '';
+    return `PostgreSQL ${redactDatabaseUrl(config.postgres.url)}${schema}`;
+  }
   return 'in-memory (lost on exit)';
 }
 
-const redisPassword = (config: Config) =>
-  config.backend === 'redis' && redactUrl(config.redis.url) !== config.redis.url;
+/** Whether the store's URL holds a password the banner leaves out. */
+const urlPassword = (config: Config) =>
+  (config.backend === 'redis' && redactUrl(config.redis.url) !== config.redis.url) ||
+  (config.backend === 'postgres' && redactDatabaseUrl(config.postgres.url) !== config.postgres.url);
 
 /** The environment a stdio server needs to open the same store (the Redis password left out, as `***`). */
 function stdioEnv(config: Config): Record<string, string> {
@@ -21,6 +28,13 @@ function stdioEnv(config: Config): Record<string, string> {
       MEMORY_BACKEND: 'redis',
       REDIS_URL: redactUrl(config.redis.url),
       ...(config.redis.keyPrefix === 'agent-memory' ? {} : { REDIS_KEY_PREFIX: config.redis.keyPrefix }),
+    };
+  }
+  if (config.backend === 'postgres') {
+    return {
+      MEMORY_BACKEND: 'postgres',
+      DATABASE_URL: redactDatabaseUrl(config.postgres.url),
+      ...(config.postgres.schema ? { POSTGRES_SCHEMA: config.postgres.schema } : {}),
     };
   }
   return { MEMORY_BACKEND: 'memory' };
@@ -45,7 +59,8 @@ export function startupBanner(url: string, http: HttpConfig, config: Config): st
   };
   const cursor = { mcpServers: { memory: { url: `${url}/mcp`, ...headers } } };
   // Tokens live in the SQLite file at SQLITE_PATH whatever the backend (docs/http.md, "Token mode").
-  const tokenFile = config.backend === 'redis' ? ` (token table in SQLite ${config.sqlitePath})` : '';
+  const tokenFile =
+    config.backend === 'redis' || config.backend === 'postgres' ? ` (token table in SQLite ${config.sqlitePath})` : '';
   const authNote =
     http.auth.mode === 'token'
       ? `\nAuth: token${tokenFile}. Create one with: agent-memory token add --namespace NAME --scope write   (replace <TOKEN>)`
@@ -60,7 +75,7 @@ export function startupBanner(url: string, http: HttpConfig, config: Config): st
   Health        ${url}/v1/health       Metrics ${url}/metrics
   Store         ${store}${authNote}
 
-Claude Desktop (claude_desktop_config.json; stdio, same database${redisPassword(config) ? '; put the Redis password in place of ***' : ''}):
+Claude Desktop (claude_desktop_config.json; stdio, same database${urlPassword(config) ? `; put the ${config.backend === 'redis' ? 'Redis' : 'PostgreSQL'} password in place of ***` : ''}):
 ${JSON.stringify(claude, null, 2)}
 
 Cursor (~/.cursor/mcp.json):

@@ -4,6 +4,15 @@ import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 /** `memory` is the SQLite adapter on an in-process database: one implementation, two lifetimes. */
 export async function openStore(config: Config): Promise<MemoryStore> {
+  if (config.backend === 'postgres') {
+    // Loaded only when chosen, so SQLite users never load pg.
+    const { openPostgresStore } = await import('./postgres/postgres-store.js');
+    return openPostgresStore({
+      url: config.postgres.url,
+      poolSize: config.postgres.poolSize,
+      schema: config.postgres.schema,
+    });
+  }
   if (config.backend === 'redis') {
     // Loaded only when chosen, so SQLite users never load the Redis client.
     const { openRedisStore } = await import('./redis/redis-store.js');

@@ -177,7 +177,7 @@ export interface StoreCounts {
 }
 
 export interface MemoryStore {
-  readonly kind: 'sqlite' | 'memory' | 'redis';
+  readonly kind: 'sqlite' | 'memory' | 'redis' | 'postgres';
   /** The durable background queue living in the same database. */
   readonly tasks: TaskStore;
   /** Summary views and their partition results (core/summary-views.ts). */

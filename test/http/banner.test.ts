@@ -32,6 +32,21 @@ describe('startup banner', () => {
     expect(text).not.toContain('place of ***');
   });
 
+  it('names the PostgreSQL server and schema without the password', () => {
+    const config = loadConfig({
+      MEMORY_BACKEND: 'postgres',
+      DATABASE_URL: 'postgres://app:s3cret-pw@db.internal:5432/memory',
+      POSTGRES_SCHEMA: 'team',
+    });
+    const text = startupBanner(URL, loadHttpConfig({}), config);
+    expect(text).not.toContain('s3cret-pw');
+    expect(text).toMatch(/Store\s+PostgreSQL postgres:\/\/app:\*\*\*@db\.internal:5432\/memory \(schema "team"\)/);
+    expect(text).toContain('"MEMORY_BACKEND": "postgres"');
+    expect(text).toContain('"DATABASE_URL": "postgres://app:***@db.internal:5432/memory"');
+    expect(text).toContain('"POSTGRES_SCHEMA": "team"');
+    expect(text).toContain('put the PostgreSQL password in place of ***');
+  });
+
   it('names the SQLite file and the in-memory store', () => {
     const sqlite = loadConfig({ MEMORY_BACKEND: 'sqlite', SQLITE_PATH: '/tmp/m.db' });
     expect(startupBanner(URL, loadHttpConfig({}), sqlite)).toMatch(/Store\s+SQLite \/tmp\/m\.db/);

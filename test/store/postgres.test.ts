@@ -1,0 +1,4 @@
+import { describeStoreConformance } from './conformance.js';
+import { freshStore } from './postgres-helpers.js';
+
+describeStoreConformance('postgres', () => freshStore());
