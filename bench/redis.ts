@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
 import { type Engine, openEngine } from '../src/core/engine.js';
 import type { SearchMode } from '../src/models/search.js';
@@ -34,7 +35,7 @@ const freePort = () =>
   });
 
 /** A Redis URL with search, and how to stop what was started; or the reason there is none. */
-async function redisForBench(): Promise<{ url: string; stop: () => void } | string> {
+export async function redisForBench(): Promise<{ url: string; stop: () => void } | string> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
   const module = process.env.REDIS_SEARCH_MODULE;
   if (!module) {
@@ -43,11 +44,28 @@ async function redisForBench(): Promise<{ url: string; stop: () => void } | stri
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   const child: ChildProcess = spawn('redis-server', [...args, '--loadmodule', module], { stdio: 'ignore' });
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    setTimeout(resolve, 500);
-  });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  const url = `redis://127.0.0.1:${port}`;
+  // Ready when it answers, not after a fixed wait.
+  for (let tries = 0; ; tries++) {
+    if (child.exitCode !== null) return `redis-server with ${module} exited with code ${child.exitCode}`;
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
+    const up = await probe
+      .connect()
+      .then(() => probe.ping())
+      .then(
+        () => true,
+        () => false,
+      );
+    probe.disconnect();
+    if (up) break;
+    if (tries > 200) {
+      child.kill('SIGKILL');
+      return `redis-server with ${module} did not answer at ${url}`;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, stop: () => child.kill('SIGTERM') };
 }
 
 async function openBenchEngine(url: string, prefix: string): Promise<Engine> {

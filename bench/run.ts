@@ -2,7 +2,8 @@
  * `npm run bench [-- what...]`: what = mcp (MCP stdio latency at 1k and 10k memories; default), quality, and/or
  * http (REST requests/s and p50/p95 over loopback with autocannon, ~5 s per endpoint), and/or search (in-process
  * engine search latency per mode and filter case at 10k memories), and/or redis (engine search latency on the Redis
- * store at 100k memories; needs REDIS_URL or REDIS_SEARCH_MODULE, skips otherwise), and/or erase (what erasing a
+ * store at 100k memories; needs REDIS_URL or REDIS_SEARCH_MODULE, skips otherwise), and/or stores (SQLite,
+ * PostgreSQL and Redis side by side at 100k memories, one run; PGlite when no DATABASE_URL), and/or erase (what erasing a
  * user costs on SQLite: secure_delete on every write, and one erase), and/or compaction (search while a compaction
  * runs, and SIGTERM with one due, at 100k memories), and/or cold-start (spawn of `agent-memory mcp` to its first
  * tools/list reply, p50 of 10).
@@ -49,6 +50,15 @@ async function main() {
       typeof rows === 'string'
         ? `\n## Redis search latency: skipped (${rows})\n`
         : `\n## Engine search latency on Redis, ${size} memories (in-process, offline embedder, loopback Redis)\n\n${formatRedis(rows)}\n`,
+    );
+  }
+  if (what.includes('stores')) {
+    const { formatStores, measureStores } = await import('./stores.js');
+    const size = Number(process.env.BENCH_STORES_SIZE ?? 100_000);
+    const { rows, skipped, model } = await measureStores(size);
+    const notes = skipped.map((s) => `\nSkipped: ${s}\n`).join('');
+    process.stdout.write(
+      `\n## Engine search latency per store, ${size} memories (in-process, ${model}, loopback servers)\n\n${formatStores(rows)}\n${notes}`,
     );
   }
   if (what.includes('cold-start')) {
