@@ -1,45 +1,8 @@
-import type { MemoryRecord } from '../../models/memory-record.js';
+import { type ActivityBody, type ActivityRow, toStored } from '../activity-rows.js';
 import type { ActivityFilter, NewActivity, StoredActivity } from '../port.js';
 import type { Db } from './client.js';
 import { integerBound, Params } from './filter-sql.js';
 import { lockExclusive } from './locks.js';
-
-interface ActivityRow {
-  seq: number;
-  at: number;
-  action: string;
-  resource: string;
-  target_id: string;
-  namespace: string | null;
-  user_id: string | null;
-  session_id: string | null;
-  actor: string;
-  body: string;
-}
-
-interface Body {
-  before: MemoryRecord | null;
-  after: MemoryRecord | null;
-  details: Record<string, unknown>;
-}
-
-const toStored = (r: ActivityRow): StoredActivity => {
-  const body = JSON.parse(r.body) as Body;
-  return {
-    seq: r.seq,
-    at: r.at,
-    action: r.action as StoredActivity['action'],
-    resource: r.resource as StoredActivity['resource'],
-    target_id: r.target_id,
-    namespace: r.namespace,
-    user_id: r.user_id,
-    session_id: r.session_id,
-    actor: r.actor,
-    before: body.before,
-    after: body.after,
-    details: body.details,
-  };
-};
 
 /**
  * The activity table: one row per event. A sequence hands out numbers when rows are inserted, not when they
@@ -61,7 +24,7 @@ export class ActivityRepo {
       user_id: e.user_id,
       session_id: e.session_id,
       actor: e.actor,
-      body: JSON.stringify({ before: e.before, after: e.after, details: e.details } satisfies Body),
+      body: JSON.stringify({ before: e.before, after: e.after, details: e.details } satisfies ActivityBody),
     }));
     await this.db.tx(async (t) => {
       await lockExclusive(t, 'activity');

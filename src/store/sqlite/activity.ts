@@ -1,44 +1,7 @@
-import type { MemoryRecord } from '../../models/memory-record.js';
+import { type ActivityBody, type ActivityRow, toStored } from '../activity-rows.js';
 import type { ActivityFilter, NewActivity, StoredActivity } from '../port.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
-
-interface ActivityRow {
-  seq: number;
-  at: number;
-  action: string;
-  resource: string;
-  target_id: string;
-  namespace: string | null;
-  user_id: string | null;
-  session_id: string | null;
-  actor: string;
-  body: string;
-}
-
-interface Body {
-  before: MemoryRecord | null;
-  after: MemoryRecord | null;
-  details: Record<string, unknown>;
-}
-
-const toStored = (r: ActivityRow): StoredActivity => {
-  const body = JSON.parse(r.body) as Body;
-  return {
-    seq: r.seq,
-    at: r.at,
-    action: r.action as StoredActivity['action'],
-    resource: r.resource as StoredActivity['resource'],
-    target_id: r.target_id,
-    namespace: r.namespace,
-    user_id: r.user_id,
-    session_id: r.session_id,
-    actor: r.actor,
-    before: body.before,
-    after: body.after,
-    details: body.details,
-  };
-};
 
 /** The activity table: one row per event, seq in commit order (AUTOINCREMENT never reuses a number). */
 export class ActivityRepo {
@@ -53,7 +16,7 @@ export class ActivityRepo {
         'INSERT INTO activity (at, action, resource, target_id, namespace, user_id, session_id, actor, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (const e of events) {
-        const body: Body = { before: e.before, after: e.after, details: e.details };
+        const body: ActivityBody = { before: e.before, after: e.after, details: e.details };
         stmt.run(
           e.at,
           e.action,
