@@ -1,12 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll } from 'vitest';
 import {
   openPostgresStore,
   type PostgresStore,
   type PostgresStoreOptions,
 } from '../../src/store/postgres/postgres-store.js';
+import { serveWire } from './postgres-wire.js';
 
 export interface PgliteHarness {
   /** A postgres:// URL the store connects to through pg, as to any PostgreSQL server. */
@@ -16,7 +16,7 @@ export interface PgliteHarness {
 
 /**
  * PGlite (PostgreSQL compiled to WebAssembly) with pgvector, served over the PostgreSQL wire protocol on a free
- * loopback port. PGlite is a single backend: the socket server takes several connections but runs one
+ * loopback port (postgres-wire.ts). PGlite is a single backend: the server takes several connections but runs one
  * transaction at a time, and every connection shares that backend's session (its settings, its advisory locks).
  * So each store here has a pool of one connection (a re-embed opens one more, for its lock); tests standing for
  * several processes open several stores, whose transactions PGlite then runs one after another.
@@ -24,11 +24,10 @@ export interface PgliteHarness {
 export async function startPglite(): Promise<PgliteHarness> {
   const db = await PGlite.create({ extensions: { vector } });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
   // Resolves once the server listens: the port is known and connections are accepted.
-  await server.start();
+  const server = await serveWire(db);
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    url: `postgres://postgres@${server.address}/postgres`,
     stop: async () => {
       await server.stop();
       await db.close();

@@ -9,6 +9,7 @@ import { deleteMemoryRows } from './memories.js';
 const TABLES = [
   'memories',
   'memory_terms',
+  'term_docs',
   'keyword_stats',
   'sessions',
   'session_messages',
@@ -20,7 +21,16 @@ const TABLES = [
   'meta',
   'schema_migrations',
 ];
-const ERASED = ['memories', 'memory_terms', 'sessions', 'session_messages', 'embedding_cache', 'tasks', 'activity'];
+const ERASED = [
+  'memories',
+  'memory_terms',
+  'term_docs',
+  'sessions',
+  'session_messages',
+  'embedding_cache',
+  'tasks',
+  'activity',
+];
 
 /** This schema's tables by name: ours, and every vector generation. */
 const OWN_TABLES = `SELECT c.oid, c.relname FROM pg_class c

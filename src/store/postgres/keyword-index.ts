@@ -17,28 +17,36 @@ export const tokensOf = (column: string) => `unnest(to_tsvector('simple', ${colu
 
 /**
  * Rewrites the keyword index rows of these memories: one memory_terms row per distinct token, with its count in
- * the terms (tf) and in the context (ctf), and the memory's doc_len (all its tokens), which keyword_stats' triggers
- * add up. `replace`: the memories may have rows already (an update).
+ * the terms (tf) and in the context (ctf) and the memory's doc_len (all its tokens), so that search scores a hit
+ * from its row alone; memories.doc_len gets the same length, which keyword_stats' triggers add up, and term_docs'
+ * triggers count the documents of each token. `replace`: the memories may have rows already (an update).
+ *
+ * Rows are written in token order: the rows of one token from one write then share heap pages, so a search reads
+ * a batch's hits for a token from one page or two rather than one page per hit (what a bulk import gains; rows
+ * written one memory at a time stay where they land).
  */
 export async function writeTerms(sql: Sql, entries: TermsEntry[], replace: boolean): Promise<void> {
   if (entries.length === 0) return;
   const pks = entries.map((e) => e.pk);
   if (replace) await sql.run('DELETE FROM memory_terms WHERE memory_pk = ANY($1::bigint[])', [pks]);
   await sql.run(
-    `WITH v AS (SELECT * FROM json_to_recordset($1::json) AS v(pk bigint, terms text, ctx text))
-     INSERT INTO memory_terms (term, memory_pk, tf, ctf)
-     SELECT x.lexeme, x.pk, sum(x.tf)::integer, sum(x.ctf)::integer FROM (
-       SELECT v.pk, t.lexeme, cardinality(t.positions) AS tf, 0 AS ctf FROM v, ${tokensOf('v.terms')} AS t
-       UNION ALL
-       SELECT v.pk, t.lexeme, 0, cardinality(t.positions) FROM v, ${tokensOf('v.ctx')} AS t
-     ) AS x GROUP BY x.lexeme, x.pk`,
-    [JSON.stringify(entries.map((e) => ({ pk: e.pk, terms: e.terms, ctx: e.contextTerms })))],
-  );
-  await sql.run(
-    `UPDATE memories m SET doc_len = d.len
-     FROM (SELECT p.pk, coalesce((SELECT sum(tf + ctf) FROM memory_terms WHERE memory_pk = p.pk), 0)::integer AS len
-           FROM unnest($1::bigint[]) AS p(pk)) AS d
-     WHERE m.pk = d.pk AND m.doc_len <> d.len`,
-    [pks],
+    `WITH v AS (SELECT * FROM json_to_recordset($1::json) AS v(pk bigint, terms text, ctx text)),
+     x AS (
+       SELECT x.pk, x.lexeme, sum(x.tf)::integer AS tf, sum(x.ctf)::integer AS ctf FROM (
+         SELECT v.pk, t.lexeme, cardinality(t.positions) AS tf, 0 AS ctf FROM v, ${tokensOf('v.terms')} AS t
+         UNION ALL
+         SELECT v.pk, t.lexeme, 0, cardinality(t.positions) FROM v, ${tokensOf('v.ctx')} AS t
+       ) AS x GROUP BY x.lexeme, x.pk
+     ),
+     len AS (SELECT x.pk, sum(x.tf + x.ctf)::integer AS len FROM x GROUP BY x.pk),
+     written AS (
+       -- Runs although nothing reads it, as every data-modifying WITH does.
+       INSERT INTO memory_terms (term, memory_pk, tf, ctf, doc_len)
+       SELECT x.lexeme, x.pk, x.tf, x.ctf, len.len FROM x JOIN len ON len.pk = x.pk ORDER BY x.lexeme, x.pk
+     )
+     UPDATE memories m SET doc_len = coalesce(len.len, 0)
+     FROM unnest($2::bigint[]) AS p(pk) LEFT JOIN len ON len.pk = p.pk
+     WHERE m.pk = p.pk AND m.doc_len <> coalesce(len.len, 0)`,
+    [JSON.stringify(entries.map((e) => ({ pk: e.pk, terms: e.terms, ctx: e.contextTerms }))), pks],
   );
 }

@@ -14,8 +14,13 @@ const B = 0.75;
 export const HIT_TIMES =
   'm.created_at AS "createdMs", m.last_accessed AS "lastAccessedMs", m.importance AS importance, m.pinned AS pinned';
 
-/** The distinct query tokens, tokenised as the index is: operators and punctuation are never query syntax. */
-const QUERY_TOKENS = (param: string) => `SELECT DISTINCT t.lexeme AS term FROM ${tokensOf(`${param}::text`)} AS t`;
+/**
+ * The distinct query tokens, tokenised as the index is (operators and punctuation are never query syntax), each
+ * with its document frequency: the sum of its term_docs slots, read by key.
+ */
+const QUERY_TOKENS = (param: string) =>
+  `SELECT q.term, coalesce((SELECT sum(d.docs) FROM term_docs d WHERE d.term = q.term), 0)::float8 AS df
+   FROM (SELECT DISTINCT t.lexeme COLLATE "C" AS term FROM ${tokensOf(`${param}::text`)} AS t) AS q`;
 
 /** How many memories are indexed and how many tokens they hold, summed over keyword_stats' slots. */
 const STATS =
@@ -27,8 +32,14 @@ const IDF = (n: string, df: string) => `greatest(1e-6, ln((${n} - ${df} + 0.5) /
 /**
  * BM25 as SQLite FTS5 computes it over two columns (terms weight 1, context `contextWeight`): per query token,
  * idf x f(k1 + 1) / (f + k1(1 - b + b·len/avglen)), where f is the weighted count of the token in the memory and
- * len its tokens in both columns. Document frequencies count every memory, whatever the filter, in the same
- * statement as the matches (one snapshot). Best first, ties by insertion order (pk).
+ * len its tokens in both columns; document frequencies count every memory, whatever the filter, as FTS5 does.
+ * Best first, ties by insertion order (pk).
+ *
+ * Each hit is scored from its memory_terms row (counts and length), found by the primary key's index: the token
+ * list is an array the index condition takes whatever the planner guesses of it (PGlite, and a server before its
+ * first ANALYZE, have no statistics, and would otherwise scan every row). The filter keeps its memories before
+ * anything is summed, and only the best k hits are joined to memories. A memory's parts are summed in token order,
+ * so that equal memories get equal scores bit for bit and tie by pk.
  */
 export async function keywordSearch(
   sql: Sql,
@@ -43,24 +54,27 @@ export async function keywordSearch(
   const limit = Math.max(0, Math.floor(k));
   const p = new Params(text, contextWeight);
   const f = filterSql(filter, p);
-  const freq = '(h.tf + $2::float8 * h.ctf)';
+  const freq = '(t.tf + $2::float8 * t.ctf)';
   const rows = await sql.rows<KeywordHit & { total?: number }>(
-    `WITH q AS (${QUERY_TOKENS('$1')}),
+    `WITH q AS MATERIALIZED (${QUERY_TOKENS('$1')}),
      stats AS (${STATS}),
-     hits AS MATERIALIZED (
-       SELECT t.memory_pk, t.term, t.tf, t.ctf, count(*) OVER (PARTITION BY t.term) AS df
-       FROM q JOIN memory_terms t ON t.term = q.term
+     parts AS (
+       SELECT t.memory_pk, t.term,
+         ${IDF('s.n', 'q.df')} * ${freq} * ${K1 + 1}
+         / (${freq} + ${K1} * (${1 - B} + ${B} * t.doc_len / nullif(s.tokens / s.n, 0))) AS part
+       FROM q JOIN memory_terms t ON t.term = q.term CROSS JOIN stats s
+       WHERE t.term = ANY (ARRAY(SELECT term FROM q))
+         ${f.empty ? '' : `AND t.memory_pk IN (SELECT m.pk FROM memories m WHERE ${f.where})`}
+     ),
+     best AS (
+       SELECT memory_pk, sum(part ORDER BY term) AS score${count ? ', count(*) OVER () AS total' : ''}
+       FROM parts GROUP BY memory_pk
+       ORDER BY score DESC, memory_pk
+       LIMIT ${p.add(count ? Math.max(1, limit) : limit)}
      )
-     SELECT m.id, sum(
-         ${IDF('s.n', 'h.df')} * ${freq} * ${K1 + 1}
-         / (${freq} + ${K1} * (${1 - B} + ${B} * m.doc_len / nullif(s.tokens / s.n, 0)))
-         ORDER BY h.term) AS score,
-       ${HIT_TIMES}${count ? ', count(*) OVER () AS total' : ''}
-     FROM hits h CROSS JOIN stats s JOIN memories m ON m.pk = h.memory_pk
-     WHERE ${f.where}
-     GROUP BY m.pk
-     ORDER BY score DESC, m.pk
-     LIMIT ${p.add(count ? Math.max(1, limit) : limit)}`,
+     SELECT m.id, b.score, ${HIT_TIMES}${count ? ', b.total' : ''}
+     FROM best b JOIN memories m ON m.pk = b.memory_pk
+     ORDER BY b.score DESC, m.pk`,
     p.values,
   );
   const total = count ? (rows[0]?.total ?? 0) : rows.length;
@@ -77,10 +91,7 @@ export async function keywordCeiling(sql: Sql, terms: string[]): Promise<number>
   if (text === '') return 0;
   const row = await sql.one<{ ceiling: number | null }>(
     `WITH q AS (${QUERY_TOKENS('$1')}), stats AS (${STATS})
-     SELECT sum(${IDF('s.n', 'd.df')}) AS ceiling
-     FROM q CROSS JOIN stats s
-     CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM memory_terms t WHERE t.term = q.term) AS d
-     WHERE s.n > 0`,
+     SELECT sum(${IDF('s.n', 'q.df')}) AS ceiling FROM q CROSS JOIN stats s WHERE s.n > 0`,
     [text],
   );
   return row?.ceiling ?? 0;

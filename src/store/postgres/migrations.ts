@@ -13,10 +13,10 @@ interface Migration {
 // not jsonb, so they come back exactly as written. Vector tables are not here: their dimension is only known once
 // an embedding model is chosen (vectors.ts).
 //
-// Keyword search scores BM25 itself (search.ts), from memory_terms (one row per memory and term, with its counts
-// in the memory's terms and context) and keyword_stats (how many memories and tokens there are). keyword_stats is
-// spread over 16 rows, one picked by the writing connection, so concurrent writers do not queue on one row; its
-// statement triggers keep it exact in every transaction that changes memories.
+// Keyword search scores BM25 itself (keyword-search.ts), from memory_terms (one row per memory and term, with its
+// counts in the memory's terms and context) and keyword_stats (how many memories and tokens there are).
+// keyword_stats is spread over 16 rows, one picked by the writing connection, so concurrent writers do not queue on
+// one row; its statement triggers keep it exact in every transaction that changes memories.
 const V1 = `
 CREATE TABLE meta (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
 
@@ -192,6 +192,50 @@ CREATE TABLE summary_view_partitions (
 );
 `;
 
+// Keyword search scores a hit from its memory_terms row alone (doc_len beside tf and ctf, all in the primary key's
+// index, which is then enough on a vacuumed table) and reads document frequencies from term_docs instead of
+// counting every hit of every query token. term_docs is spread over 16 slots like keyword_stats; a term's count is
+// its slots' sum. When the last memory holding a term loses it, the term's rows go: an erased user's words must not
+// stay behind in it. Deleting locks every slot of the terms involved, in term order as inserts lock theirs, so the
+// sum it sees is the sum (a memory update, which deletes then inserts, can still deadlock with an insert on the
+// same slot: the transaction is then retried).
+const V2 = `
+ALTER TABLE memory_terms ADD COLUMN doc_len integer NOT NULL DEFAULT 0;
+UPDATE memory_terms t SET doc_len = m.doc_len FROM memories m WHERE m.pk = t.memory_pk AND m.doc_len <> 0;
+ALTER TABLE memory_terms DROP CONSTRAINT memory_terms_pkey;
+ALTER TABLE memory_terms ADD PRIMARY KEY (term, memory_pk) INCLUDE (tf, ctf, doc_len);
+
+CREATE TABLE term_docs (term text COLLATE "C" NOT NULL, slot integer NOT NULL, docs bigint NOT NULL,
+  PRIMARY KEY (term, slot));
+INSERT INTO term_docs (term, slot, docs) SELECT term, 0, count(*) FROM memory_terms GROUP BY term;
+
+CREATE FUNCTION term_docs_change() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO term_docs AS d (term, slot, docs)
+      SELECT term, pg_backend_pid() % 16, count(*) FROM new_rows GROUP BY term ORDER BY term
+      ON CONFLICT (term, slot) DO UPDATE SET docs = d.docs + EXCLUDED.docs;
+    RETURN NULL;
+  END IF;
+  PERFORM 1 FROM term_docs d WHERE d.term IN (SELECT term FROM old_rows) ORDER BY d.term, d.slot FOR UPDATE;
+  WITH gone AS (SELECT term, count(*) AS n FROM old_rows GROUP BY term),
+  totals AS (SELECT d.term, sum(d.docs) AS docs, min(d.slot) AS slot FROM term_docs d JOIN gone g ON g.term = d.term
+             GROUP BY d.term),
+  emptied AS (
+    DELETE FROM term_docs d USING gone g, totals t
+    WHERE d.term = g.term AND t.term = g.term AND t.docs <= g.n
+  )
+  UPDATE term_docs d SET docs = d.docs - g.n FROM gone g, totals t
+  WHERE d.term = g.term AND t.term = g.term AND t.docs > g.n AND d.slot = t.slot;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER memory_terms_docs_insert AFTER INSERT ON memory_terms REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION term_docs_change();
+CREATE TRIGGER memory_terms_docs_delete AFTER DELETE ON memory_terms REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION term_docs_change();
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -199,6 +243,7 @@ const MIGRATIONS: readonly Migration[] = [
     description: 'memories, keyword index, sessions, tasks, activity, summary views, embedding cache',
     sql: V1,
   },
+  { version: 2, description: 'keyword index: lengths in memory_terms, document frequencies in term_docs', sql: V2 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -215,6 +260,8 @@ export async function migrate(
   tx: Sql,
   quotedSchema: string | null,
   where: string,
+  /** Tests stop earlier, to build a database as an older server left it. */
+  target = LATEST_SCHEMA_VERSION,
 ): Promise<{ version: number; vector: VectorCapabilities }> {
   await tx.run(`SELECT ${MIGRATION_LOCK}`);
   const vector = await ensureVectorExtension(tx, where);
@@ -240,9 +287,9 @@ export async function migrate(
     );
   }
   for (const m of MIGRATIONS) {
-    if (m.version <= start) continue;
+    if (m.version <= start || m.version > target) continue;
     await tx.run(m.sql);
     await tx.run('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [m.version, m.description]);
   }
-  return { version: Math.max(start, LATEST_SCHEMA_VERSION), vector };
+  return { version: Math.max(start, target), vector };
 }
