@@ -75,6 +75,14 @@ async function main() {
     const { measureErase } = await import('./erase.js');
     process.stdout.write(`\n## Erasing a user on SQLite (secure_delete cost, erase time)\n\n${await measureErase()}\n`);
   }
+  if (what.includes('dashboard')) {
+    const { formatDashboard, measureDashboard } = await import('./dashboard.js');
+    const size = Number(process.env.BENCH_DASHBOARD_SIZE ?? 100_000);
+    const rows = await measureDashboard(size);
+    process.stdout.write(
+      `\n## Dashboard pages, ${size} memories (server time, SQLite file)\n\n${formatDashboard(rows)}\n`,
+    );
+  }
   if (what.includes('quality')) {
     const { runQuality } = await import('./quality.js');
     await runQuality();

@@ -24,6 +24,9 @@ Commands:
   api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth] [--no-worker]
                               Serve REST (/v1), MCP over HTTP (/mcp, /sse), docs (/docs) and metrics;
                               --no-worker leaves background tasks to \`agent-memory worker\` processes
+  ui [--port 8000] [--host 127.0.0.1] [--no-open]
+                              Print and open the web dashboard (/ui) of the api server on that address,
+                              starting one (with the api options) when none answers there
   worker [--grace 10]         Run only the background task worker (extraction, enrichment, compaction) on the
                               configured store, beside any number of api processes; stops on SIGTERM/SIGINT
   task-worker [--concurrency 10] [--redelivery-timeout S] [--grace 10]
@@ -163,6 +166,8 @@ async function main(argv: string[]): Promise<void> {
     // Loaded per command, so `mcp` starts without the HTTP stack (its cold start is what a client waits for).
     case 'api':
       return (await import('./http/api-command.js')).apiCommand(rest, loadConfig(), loadHttpConfig());
+    case 'ui':
+      return (await import('./ui/ui-command.js')).uiCommand(rest, loadConfig(), loadHttpConfig());
     case 'worker':
       return (await import('./cli/worker.js')).workerCommand(rest, loadConfig());
     case 'task-worker':
@@ -217,7 +222,7 @@ async function main(argv: string[]): Promise<void> {
 
 const argv = process.argv.slice(2);
 // One-shot commands act as "cli" in the activity stream; servers name each request's caller themselves.
-const servers = new Set(['mcp', 'api', 'worker', 'task-worker']);
+const servers = new Set(['mcp', 'api', 'ui', 'worker', 'task-worker']);
 (servers.has(argv[0] ?? '') ? main(argv) : withActor('cli', () => main(argv))).catch((err: unknown) => {
   // parseArgs reports unknown or malformed options as TypeErrors with this code: a usage error, not a crash.
   const usage = (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');

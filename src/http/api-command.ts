@@ -5,8 +5,16 @@ import { log } from '../util/log.js';
 import { startupBanner } from './banner.js';
 import { checkBindSafety, startHttpServer } from './server.js';
 
-/** `agent-memory api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth] [--no-worker]`: serves until SIGTERM/SIGINT. */
-export async function apiCommand(args: string[], config: Config, http: HttpConfig): Promise<void> {
+/**
+ * `agent-memory api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth] [--no-worker]`: serves until SIGTERM/SIGINT.
+ * `onReady` gets the server's URL once it answers (`agent-memory ui` opens the dashboard then).
+ */
+export async function apiCommand(
+  args: string[],
+  config: Config,
+  http: HttpConfig,
+  onReady?: (url: string) => void,
+): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
@@ -54,4 +62,5 @@ export async function apiCommand(args: string[], config: Config, http: HttpConfi
   // signal with no handler yet would kill the process without draining.
   process.stdout.write(`${startupBanner(server.url, settings, config)}\n`);
   log.info('HTTP server ready', { url: server.url, auth: settings.auth.mode, store: engine.store.kind });
+  onReady?.(server.url);
 }

@@ -13,6 +13,7 @@ import type { HttpConfig } from '../config.js';
 import type { Engine } from '../core/engine.js';
 import { llmUsage } from '../llm/usage.js';
 import { Identifier } from '../models/common.js';
+import { createDashboard } from '../ui/dashboard.js';
 import { withActor } from '../util/actor.js';
 import { log } from '../util/log.js';
 import { VERSION } from '../version.js';
@@ -66,6 +67,7 @@ const RESERVED_NAMESPACES = new Set([
   'memory',
   'stream',
   'agents',
+  'ui',
 ]);
 
 /** Base URL clients use: PUBLIC_URL when set (behind a proxy), else the origin the request came to. */
@@ -77,6 +79,12 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   const limiter = new RateLimiter(config.rateLimitPerMinute);
   const startedAt = Date.now();
   const stats = statsSource(engine, startedAt);
+  const dashboard = createDashboard({
+    authMode: config.auth.mode,
+    authenticate,
+    publicUrl: config.publicUrl,
+    maxBodyBytes: config.maxBodyBytes,
+  });
   const corsOn = config.corsOrigins.length > 0;
   const corsOrigin = (origin: string | undefined) =>
     config.corsOrigins.includes('*') ? '*' : origin && config.corsOrigins.includes(origin) ? origin : null;
@@ -125,9 +133,16 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
     app.use('*', loopbackGuard({ allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins }));
   }
 
+  // The dashboard (/ui) answers with pages, a lapsed sign-in included.
+  app.use('/ui/*', dashboard.gate);
+
   app.use('*', async (c, next) => {
-    if (isPublic(c.req.method, c.req.path) || c.req.method === 'OPTIONS') return next();
-    const identity = await authenticate(c.req.header('authorization'));
+    const path = c.req.path;
+    if (isPublic(c.req.method, path) || dashboard.isPublic(c.req.method, path) || c.req.method === 'OPTIONS') {
+      return next();
+    }
+    // Dashboard pages carry the token in their sign-in cookie; every other route only in the header.
+    const identity = await authenticate(c.req.header('authorization') ?? dashboard.authorization(c));
     c.set('identity', identity);
     c.set('api', scopeEngine(engine, isUnconfined(identity) ? undefined : identity));
     if (identity.kind !== 'anonymous') {
@@ -174,6 +189,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
       openapi: '/openapi.json',
       mcp: '/mcp',
       sse: '/sse',
+      dashboard: '/ui',
     }),
   );
   docsRoutes(app);
@@ -205,6 +221,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   taskRoutes(app);
   summaryViewRoutes(app);
   agentMemoryServiceRoutes(app, engine);
+  dashboard.routes(app);
 
   app.get('/metrics', async (c) => {
     const identity = c.get('identity');

@@ -73,6 +73,7 @@ export function startupBanner(url: string, http: HttpConfig, config: Config): st
   MCP           ${url}/mcp             (Streamable HTTP; ${url}/<namespace>/mcp sets the default namespace)
   MCP (legacy)  ${url}/sse             (SSE, POST ${url}/messages)
   Health        ${url}/v1/health       Metrics ${url}/metrics
+  Dashboard     ${url}/ui              (agent-memory ui opens it)
   Store         ${store}${authNote}
 
 Claude Desktop (claude_desktop_config.json; stdio, same database${urlPassword(config) ? `; put the ${config.backend === 'redis' ? 'Redis' : 'PostgreSQL'} password in place of ***` : ''}):
