@@ -64,6 +64,14 @@ Commands:
          [--namespace N] [--user-id U] [--session-id S] [--limit N] [--apply] [--json]
                               Forget memories by age, inactivity or a keep-N budget (pinned ones never);
                               lists what would go, and deletes only with --apply
+  install [<client>] [--scope user|project|local] [--dry-run] [--config FILE] [--url URL --token T]
+          [--name agent-memory] [--namespace N] [--user-id U] [--env K=V ...] [--force] [--json]
+                              Add this server to an MCP client's config: claude-desktop, claude-code, cursor,
+                              vscode, windsurf (merged: other servers are kept, a backup is written beside it;
+                              --dry-run prints the diff only). Without a client: the config files it would edit
+  doctor [--skip-network] [--json]
+                              Check the store, the embedder, the LLM settings and each client's config; say what
+                              to fix (exit 1 when something is broken)
   version                     Print the version
   help                        Print this help
 
@@ -145,7 +153,14 @@ async function reembed() {
 async function main(argv: string[]): Promise<void> {
   const envFiles = loadDotEnv();
   const [command, ...rest] = argv;
-  if (process.env.LOG_LEVEL) setLogLevel(loadConfig().logLevel);
+  if (process.env.LOG_LEVEL) {
+    try {
+      setLogLevel(loadConfig().logLevel);
+    } catch (err) {
+      // The commands that need the configuration report it; `doctor`, `install` and `help` must still run.
+      if (!(err instanceof ConfigError)) throw err;
+    }
+  }
   if (envFiles.length) log.debug('settings read from', { files: envFiles.join(', ') });
   switch (command) {
     case undefined:
@@ -213,6 +228,10 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./cli/inspect.js')).inspectCommand(command, rest);
     case 'reembed':
       return reembed();
+    case 'install':
+      return (await import('./cli/install-command.js')).installCommand(rest);
+    case 'doctor':
+      return (await import('./cli/doctor.js')).doctorCommand(rest);
     case 'rebuild-index':
       return (await import('./cli/rebuild-index.js')).rebuildIndexCommand(rest, loadConfig());
     default:

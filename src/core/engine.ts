@@ -196,8 +196,11 @@ export class Engine implements MemoryEngine {
     return this.llm.status();
   }
 
-  /** Runs the task worker and the compaction schedule; long-running commands (api, mcp) call this. */
-  async startBackgroundWork(): Promise<void> {
+  /**
+   * Runs the task worker and the compaction schedule; long-running commands (api, mcp) call this. `warmUp: false`
+   * leaves loading the offline models to a later `warmUp()` (the stdio server calls it once the client is in).
+   */
+  async startBackgroundWork(opts: { warmUp?: boolean } = {}): Promise<void> {
     const s = this.llm.status();
     if (s.available) log.info('LLM features on', { generation: s.generation_model, fast: s.fast_model });
     else log.info(`LLM features off (${s.reason}); summarization trims without a summary, extraction needs an LLM`);
@@ -207,8 +210,14 @@ export class Engine implements MemoryEngine {
       await this.llm.background.start();
       this.scheduleActivityPruning();
     }
-    // The offline word vectors and related words load (or are built, on the very first start) while the client is
-    // still connecting, rather than in its first call.
+    if (opts.warmUp ?? true) this.warmUp();
+  }
+
+  /**
+   * Starts loading the offline word vectors and related words (building them, on the very first start) without
+   * waiting, so that the first search does not pay for it. Their parsing holds the CPU for a few hundred ms.
+   */
+  warmUp(): void {
     this.embedder.warmUp?.();
     this.relatedWords?.().catch((err: unknown) =>
       log.warn('related words unavailable', { error: err instanceof Error ? err.message : String(err) }),

@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import {
   type ChatMessage,
   type ChatModel,
@@ -9,6 +9,7 @@ import {
   retryAfterMs,
 } from './chat-model.js';
 import { describeError, redact, withoutCredentials } from './redact.js';
+import { type AnthropicModule, loadAnthropic } from './sdk-loader.js';
 
 const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 // Anthropic has no JSON mode; the instruction plus the caller's lenient parsing does the job.
@@ -25,7 +26,7 @@ export interface AnthropicChatOptions {
 export class AnthropicChat implements ChatModel {
   readonly provider = 'anthropic' as const;
   readonly model: string;
-  private readonly client: Anthropic;
+  private readonly client: Promise<{ sdk: AnthropicModule; client: Anthropic }>;
   private readonly endpoint: string;
   private readonly apiKey: string | undefined;
 
@@ -35,21 +36,27 @@ export class AnthropicChat implements ChatModel {
     const baseURL = (opts.baseUrl ?? ANTHROPIC_BASE_URL).replace(/\/+$/, '');
     this.endpoint = withoutCredentials(baseURL);
     // The key is passed explicitly so the SDK never falls back to other credentials in the environment.
-    this.client = new Anthropic({ apiKey: opts.apiKey ?? 'no-key', baseURL, timeout: opts.timeoutMs, maxRetries: 0 });
+    this.client = loadAnthropic().then((sdk) => ({
+      sdk,
+      client: new sdk.default({ apiKey: opts.apiKey ?? 'no-key', baseURL, timeout: opts.timeoutMs, maxRetries: 0 }),
+    }));
+    // A failed load surfaces on the first request; it must not be an unhandled rejection before that.
+    this.client.catch(() => {});
   }
 
   async complete(req: ChatRequest): Promise<ChatResult> {
     const system = [req.system, req.json ? JSON_INSTRUCTION : undefined].filter(Boolean).join('\n\n');
     let response: Anthropic.Message;
+    const { sdk, client } = await this.client;
     try {
-      response = await this.client.messages.create({
+      response = await client.messages.create({
         model: this.model,
         max_tokens: req.maxTokens,
         ...(system ? { system } : {}),
         messages: alternate(req.messages),
       });
     } catch (err) {
-      throw this.failure(err);
+      throw this.failure(sdk, err);
     }
     const blocks = Array.isArray(response?.content) ? response.content : [];
     const text = blocks.map((b) => (b.type === 'text' ? b.text : '')).join('');
@@ -62,8 +69,8 @@ export class AnthropicChat implements ChatModel {
     };
   }
 
-  private failure(err: unknown): ChatRequestError {
-    if (err instanceof Anthropic.APIError && typeof err.status === 'number') {
+  private failure(sdk: AnthropicModule, err: unknown): ChatRequestError {
+    if (err instanceof sdk.APIError && typeof err.status === 'number') {
       return new ChatRequestError(
         this.message(describeError(err)),
         // 529 "overloaded" is Anthropic's own transient status; it is >= 500 anyway.
@@ -72,7 +79,7 @@ export class AnthropicChat implements ChatModel {
         retryAfterMs(err.headers),
       );
     }
-    return new ChatRequestError(this.message(describeError(err)), err instanceof Anthropic.APIConnectionError);
+    return new ChatRequestError(this.message(describeError(err)), err instanceof sdk.APIConnectionError);
   }
 
   private message(reason: string): string {

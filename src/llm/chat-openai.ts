@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import {
   type ChatModel,
   type ChatRequest,
@@ -8,6 +8,7 @@ import {
   retryAfterMs,
 } from './chat-model.js';
 import { describeError, redact, withoutCredentials } from './redact.js';
+import { loadOpenAI, type OpenAIModule } from './sdk-loader.js';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -23,7 +24,7 @@ export interface OpenAIChatOptions {
 export class OpenAIChat implements ChatModel {
   readonly provider = 'openai' as const;
   readonly model: string;
-  private readonly client: OpenAI;
+  private readonly client: Promise<{ sdk: OpenAIModule; client: OpenAI }>;
   private readonly endpoint: string;
   private readonly apiKey: string | undefined;
   private readonly official: boolean;
@@ -35,7 +36,12 @@ export class OpenAIChat implements ChatModel {
     this.official = baseURL === OPENAI_BASE_URL;
     this.endpoint = withoutCredentials(baseURL);
     // maxRetries 0: ResilientChat retries every provider the same way and counts the retries.
-    this.client = new OpenAI({ apiKey: opts.apiKey ?? 'no-key', baseURL, timeout: opts.timeoutMs, maxRetries: 0 });
+    this.client = loadOpenAI().then((sdk) => ({
+      sdk,
+      client: new sdk.default({ apiKey: opts.apiKey ?? 'no-key', baseURL, timeout: opts.timeoutMs, maxRetries: 0 }),
+    }));
+    // A failed load surfaces on the first request; it must not be an unhandled rejection before that.
+    this.client.catch(() => {});
   }
 
   async complete(req: ChatRequest): Promise<ChatResult> {
@@ -44,8 +50,9 @@ export class OpenAIChat implements ChatModel {
       ...req.messages.map((m) => ({ role: m.role, content: m.content })),
     ];
     let response: OpenAI.Chat.ChatCompletion;
+    const { sdk, client } = await this.client;
     try {
-      response = await this.client.chat.completions.create({
+      response = await client.chat.completions.create({
         model: this.model,
         messages,
         // OpenAI's reasoning models refuse max_tokens; compatible servers (Ollama, vLLM...) know only max_tokens.
@@ -53,7 +60,7 @@ export class OpenAIChat implements ChatModel {
         ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
       });
     } catch (err) {
-      throw this.failure(err);
+      throw this.failure(sdk, err);
     }
     const text = response?.choices?.[0]?.message?.content;
     if (typeof text !== 'string') {
@@ -68,8 +75,8 @@ export class OpenAIChat implements ChatModel {
     };
   }
 
-  private failure(err: unknown): ChatRequestError {
-    if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
+  private failure(sdk: OpenAIModule, err: unknown): ChatRequestError {
+    if (err instanceof sdk.APIError && typeof err.status === 'number') {
       return new ChatRequestError(
         this.message(describeError(err)),
         isRetryableStatus(err.status),
@@ -78,7 +85,7 @@ export class OpenAIChat implements ChatModel {
       );
     }
     // Timeouts and dropped connections: the request may not have reached the model; trying again is safe.
-    const transient = err instanceof OpenAI.APIConnectionError;
+    const transient = err instanceof sdk.APIConnectionError;
     return new ChatRequestError(this.message(describeError(err)), transient);
   }
 

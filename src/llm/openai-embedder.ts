@@ -1,7 +1,8 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { MemoryError } from '../errors.js';
 import type { Embedder, FusionProfile } from './embedder.js';
 import { describeError, redact, withoutCredentials } from './redact.js';
+import { loadOpenAI } from './sdk-loader.js';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 const KNOWN_DIMENSIONS: Record<string, number> = {
@@ -36,7 +37,7 @@ export interface OpenAIEmbedderOptions {
 export class OpenAIEmbedder implements Embedder {
   readonly model: string;
   readonly fusion = NEURAL_FUSION;
-  private readonly client: OpenAI;
+  private readonly client: Promise<OpenAI>;
   private readonly endpoint: string;
   private readonly apiKey: string | undefined;
   private readonly requestedDimensions: number | undefined;
@@ -49,13 +50,17 @@ export class OpenAIEmbedder implements Embedder {
     this.knownDimension = opts.dimensions ?? KNOWN_DIMENSIONS[opts.model];
     const baseURL = (opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.endpoint = withoutCredentials(baseURL);
-    this.client = new OpenAI({
-      // Local servers need no key, but the SDK refuses to start without one (or falls back to the environment).
-      apiKey: opts.apiKey ?? 'no-key',
-      baseURL,
-      timeout: opts.timeoutMs ?? 30_000,
-      maxRetries: opts.maxRetries ?? 3,
-    });
+    this.client = loadOpenAI().then(
+      (sdk) =>
+        new sdk.default({
+          // Local servers need no key, but the SDK refuses to start without one (or falls back to the environment).
+          apiKey: opts.apiKey ?? 'no-key',
+          baseURL,
+          timeout: opts.timeoutMs ?? 30_000,
+          maxRetries: opts.maxRetries ?? 3,
+        }),
+    );
+    this.client.catch(() => {});
   }
 
   /** Known from the configuration or model name, else from the first response: call `init()` before reading. */
@@ -81,7 +86,7 @@ export class OpenAIEmbedder implements Embedder {
   private async request(input: string[]): Promise<Float32Array[]> {
     let response: OpenAI.Embeddings.CreateEmbeddingResponse;
     try {
-      response = await this.client.embeddings.create({
+      response = await (await this.client).embeddings.create({
         model: this.model,
         input,
         encoding_format: 'float',

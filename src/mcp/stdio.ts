@@ -3,6 +3,8 @@ import { log } from '../util/log.js';
 import { createMcpServer } from './server.js';
 import { LineStdioTransport } from './stdio-transport.js';
 
+const WARM_UP_FALLBACK_MS = 2_000;
+
 /**
  * Serves MCP on stdin/stdout until the client closes the pipe or a signal arrives. `backgroundWork: false` only
  * queues background tasks, for `agent-memory worker` processes to run (`mcp --task-backend docket`).
@@ -22,8 +24,21 @@ export async function serveStdio(engine: Engine, opts: { backgroundWork?: boolea
   process.stdin.on('end', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+  // The models load once the client has initialized: their parsing blocks the event loop for a few hundred ms,
+  // which must not delay the replies to initialize and tools/list the client is waiting for.
+  let warmed = false;
+  const warmUp = () => {
+    if (warmed) return;
+    warmed = true;
+    clearTimeout(fallback);
+    engine.warmUp();
+  };
+  server.server.oninitialized = () => setImmediate(warmUp);
+  // A client that never sends `initialized` still gets warm models soon.
+  const fallback = setTimeout(warmUp, WARM_UP_FALLBACK_MS);
+  fallback.unref();
   await server.connect(transport);
-  if (opts.backgroundWork ?? true) await engine.startBackgroundWork();
+  if (opts.backgroundWork ?? true) await engine.startBackgroundWork({ warmUp: false });
   else log.info('task worker off (--task-backend docket): tasks wait for an `agent-memory worker` process');
   log.info('MCP server ready on stdio', { store: engine.store.kind, embedder: engine.embedder.model });
 }

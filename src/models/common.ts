@@ -37,14 +37,15 @@ const FALSE = new Set(['false', '0', 'no', 'off']);
  * (its Python client sends some that way). Anything else still fails `schema` with its own message.
  */
 export const laxNumber = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (typeof v === 'string' && NUMERIC.test(v) ? Number(v) : v), schema);
+  // Typed as `schema` (the text form is a wire leniency), so `z.input` of a model stays precise for typed clients.
+  z.preprocess((v) => (typeof v === 'string' && NUMERIC.test(v) ? Number(v) : v), schema) as unknown as T;
 
 /** A request boolean that may arrive as "true"/"false" (also 1/0, yes/no, on/off), as pydantic takes it. */
 export const laxBoolean = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => {
     const k = typeof v === 'string' ? v.trim().toLowerCase() : typeof v === 'number' ? String(v) : null;
     return k !== null && TRUE.has(k) ? true : k !== null && FALSE.has(k) ? false : v;
-  }, schema);
+  }, schema) as unknown as T;
 
 export const Identifier = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 

@@ -16,14 +16,23 @@ export interface ChatCall {
   /** The last user message: where the prompts put their data. */
   user: string;
   json: boolean;
+  /** Names of the tools the request offered (both APIs). */
+  toolNames: string[];
   maxTokens: number | undefined;
   headers: IncomingMessage['headers'];
   body: Record<string, unknown>;
 }
 
-/** A scripted answer: text to return, an HTTP error, or no answer at all (the client must time out). */
+/** A tool the scripted reply calls, with its arguments. */
+export interface ScriptedToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/** A scripted answer: text to return, tool calls, an HTTP error, or no answer at all (the client must time out). */
 export type Reply =
   | string
+  | { toolCalls: ScriptedToolCall[] }
   | { status: number; message?: string; headers?: Record<string, string> }
   | { hang: true }
   | { delayMs: number; text: string };
@@ -105,8 +114,13 @@ export class FakeLlm {
 
   private chat(api: 'openai' | 'anthropic', body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse) {
     const all = (body.messages ?? []) as { role: string; content: unknown }[];
-    const text = (c: unknown) =>
-      typeof c === 'string' ? c : Array.isArray(c) ? c.map((b: { text?: string }) => b.text ?? '').join('') : '';
+    // Tool results count as text too (Anthropic puts them in blocks of user messages), so a test can read them.
+    const text = (c: unknown): string =>
+      typeof c === 'string'
+        ? c
+        : Array.isArray(c)
+          ? c.map((b: { type?: string; text?: string; content?: unknown }) => b.text ?? text(b.content)).join('')
+          : '';
     const system =
       api === 'openai'
         ? all
@@ -123,6 +137,9 @@ export class FakeLlm {
       user: [...messages].reverse().find((m) => m.role === 'user')?.content ?? '',
       json:
         api === 'openai' ? (body.response_format as { type?: string })?.type === 'json_object' : /JSON/.test(system),
+      toolNames: ((body.tools ?? []) as { name?: string; function?: { name?: string } }[]).map(
+        (t) => t.function?.name ?? t.name ?? '',
+      ),
       maxTokens: (body.max_tokens ?? body.max_completion_tokens) as number | undefined,
       headers: req.headers,
       body,
@@ -146,6 +163,10 @@ export class FakeLlm {
           ? { error: { message, type: 'server_error', code: null } }
           : { type: 'error', error: { type: reply.status === 429 ? 'rate_limit_error' : 'api_error', message } };
       return json(res, reply.status, error, { 'retry-after-ms': '1', ...reply.headers });
+    }
+    if (typeof reply === 'object' && 'toolCalls' in reply) {
+      done();
+      return this.toolCallReply(api, call, reply.toolCalls, res);
     }
     const [delay, content] = typeof reply === 'string' ? [0, reply] : [reply.delayMs, reply.text];
     setTimeout(() => {
@@ -177,6 +198,41 @@ export class FakeLlm {
         });
       }
     }, delay);
+  }
+
+  private toolCallReply(
+    api: 'openai' | 'anthropic',
+    call: ChatCall,
+    calls: ScriptedToolCall[],
+    res: ServerResponse,
+  ): void {
+    const n = this.calls.length;
+    if (api === 'openai') {
+      const tool_calls = calls.map((c, i) => ({
+        id: `call_${n}_${i}`,
+        type: 'function',
+        function: { name: c.name, arguments: JSON.stringify(c.arguments) },
+      }));
+      json(res, 200, {
+        id: `chatcmpl-${n}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: call.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls }, finish_reason: 'tool_calls' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
+      return;
+    }
+    json(res, 200, {
+      id: `msg_${n}`,
+      type: 'message',
+      role: 'assistant',
+      model: call.model,
+      content: calls.map((c, i) => ({ type: 'tool_use', id: `toolu_${n}_${i}`, name: c.name, input: c.arguments })),
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 1 },
+    });
   }
 }
 
