@@ -269,6 +269,25 @@ async function embeddingInForce(config: Config, store: MemoryStore): Promise<Con
   return { ...e, model: recorded.model };
 }
 
+/**
+ * An upgrade that changed how the keyword index is built leaves it empty and flagged (the store cannot analyse
+ * text itself): it is filled here, once, before the engine serves, so no search runs on a partial index.
+ */
+async function rebuildPendingKeywordIndex(engine: Engine): Promise<void> {
+  const started = Date.now();
+  log.info('rebuilding the keyword index after an upgrade (once)');
+  let last = 0;
+  const done = await engine.longTerm.rebuildKeywordIndex(
+    (n, total) => {
+      if (Date.now() - last < 2_000 && n !== total) return;
+      last = Date.now();
+      log.info('keyword index', { done: n, total });
+    },
+    { onlyIfPending: true },
+  );
+  log.info('keyword index rebuilt', { memories: done, ms: Date.now() - started });
+}
+
 /** Opens the configured store and embedder; fails fast if the store was built with another embedding model. */
 export async function openEngine(
   config: Config,
@@ -278,7 +297,9 @@ export async function openEngine(
   try {
     const inner = await makeEmbedder(await embeddingInForce(config, store));
     if (!opts.skipModelCheck) await store.ensureEmbeddingModel(inner.model, inner.dimension);
-    return new Engine(config, store, new CachedEmbedder(inner, store), opts);
+    const engine = new Engine(config, store, new CachedEmbedder(inner, store), opts);
+    if (await store.keywordIndexPending?.()) await rebuildPendingKeywordIndex(engine);
+    return engine;
   } catch (err) {
     await store.close();
     throw err;

@@ -176,13 +176,16 @@ export class LongTermMemory {
    * Rebuilds the keyword index (terms, neighbour context, related words) and tags of every memory from the stored
    * records, as writes would have left them (`agent-memory rebuild-index` on SQLite).
    */
-  async rebuildKeywordIndex(onProgress?: (done: number, total: number) => void): Promise<number> {
+  async rebuildKeywordIndex(
+    onProgress?: (done: number, total: number) => void,
+    opts?: { onlyIfPending?: boolean },
+  ): Promise<number> {
     if (!this.store.rebuildKeywordIndex) {
       throw invalid(`the ${this.store.kind} store rebuilds its index another way`);
     }
     const related = await this.related();
     const enabled = this.opts.neighbourContext ?? true;
-    return this.store.rebuildKeywordIndex((records) => indexTermsForAll(records, enabled, related), onProgress);
+    return this.store.rebuildKeywordIndex((records) => indexTermsForAll(records, enabled, related), onProgress, opts);
   }
 
   /** Restores exported records as they were (ids, times, counters), re-indexing them for this server. */

@@ -273,7 +273,10 @@ export interface MemoryStore {
   rebuildKeywordIndex?(
     termsOf: (records: MemoryRecord[]) => IndexTerms[],
     onProgress?: (done: number, total: number) => void,
+    opts?: { onlyIfPending?: boolean },
   ): Promise<number>;
+  /** True while an upgrade left the keyword index without the memories' terms: the engine rebuilds it on open. */
+  keywordIndexPending?(): Promise<boolean>;
 
   // Working memory.
   /**

@@ -7,6 +7,7 @@ import { filterBehaviour } from './conformance/filters.js';
 import { memoryBehaviour } from './conformance/memories.js';
 import { modelBehaviour } from './conformance/model.js';
 import { neighbourBehaviour } from './conformance/neighbours.js';
+import { parityBehaviour } from './conformance/parity.js';
 import { searchBehaviour } from './conformance/search.js';
 import { sessionBehaviour } from './conformance/sessions.js';
 import { summaryViewBehaviour } from './conformance/summary-views.js';
@@ -62,6 +63,7 @@ export function describeStoreConformance(
     group('long-term memories', () => memoryBehaviour(ctx));
     group('filters', () => filterBehaviour(ctx));
     group('search', () => searchBehaviour(ctx));
+    group('search', () => describe('ranking parity', () => parityBehaviour(ctx)));
     group('neighbour context', () => neighbourBehaviour(ctx));
     group('embedding model', () => modelBehaviour(ctx));
     describe('working memory', () => sessionBehaviour(ctx));

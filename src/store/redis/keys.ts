@@ -42,6 +42,23 @@ export class Keys {
   get reembedLock() {
     return `${this.base}reembed:lock`;
   }
+  // Keyword statistics (keyword-stats.ts): what BM25 needs beside the memories the search module finds.
+  /** Per memory id, its token count and distinct tokens, as counted into the statistics. */
+  get keywordDocs() {
+    return `${this.base}kw:docs`;
+  }
+  /** Per token, how many memories hold it in terms or context. */
+  get keywordDf() {
+    return `${this.base}kw:df`;
+  }
+  /** `rows` and `tokens`: memories counted and their tokens over both columns. */
+  get keywordTotals() {
+    return `${this.base}kw:totals`;
+  }
+  /** Held by the process counting the memories written before the statistics existed. */
+  get keywordBuildLock() {
+    return `${this.base}kw:lock`;
+  }
   index(version: number, generation: number) {
     return `${this.base}idx:v${version}:g${generation}`;
   }

@@ -7,6 +7,7 @@ import type { RedisClient } from './client.js';
 import { INIT_GENERATION } from './embedding-model-scripts.js';
 import { indexFilterQuery } from './filter-query.js';
 import { globPrefix, type Keys } from './keys.js';
+import { type KeywordStats, keywordText } from './keyword-stats.js';
 import { decodeMemory, isZeroVector, memoryFields, vectorBytes } from './memory-fields.js';
 import { DELETE_MEMORIES, PUT_MEMORIES, RECORD_ACCESS, SET_INDEX_TERMS } from './memory-scripts.js';
 import { tagOrNull, tagValue } from './query-escape.js';
@@ -32,6 +33,7 @@ export class MemoryRepo {
     private readonly keys: Keys,
     private readonly scripts: ScriptRunner,
     private readonly index: SearchIndex,
+    private readonly stats: KeywordStats,
   ) {}
 
   /** The live generation, created with `dim` when the store has none yet (as SQLite creates its vector tables). */
@@ -46,19 +48,23 @@ export class MemoryRepo {
     this.index.requireSearch();
     if (items.length === 0) return [];
     // Encoding first means a bad date fails the call before anything is written.
-    const encoded = items.map((item) => ({ item, fields: memoryFields(item) }));
+    const encoded = items.map((item) => {
+      const text = keywordText(item.terms, item.contextTerms);
+      return { item, entry: text.entry, fields: memoryFields(item, text) };
+    });
     const g = await this.generation(items[0]!.vector.length);
     for (const { item } of encoded) if (item.vector.length !== g.dim) throw dimensionError(item.vector.length, g.dim);
     const out: PutOutcome[] = [];
     for (let i = 0; i < encoded.length; i += PUT_BATCH) {
       const batch = encoded.slice(i, i + PUT_BATCH);
-      const keys = [this.keys.meta, this.keys.seq, this.keys.reembedTodo];
+      const keys = [this.keys.meta, this.keys.seq, this.keys.reembedTodo, ...this.stats.scriptKeys];
       const args: ScriptArg[] = [deduplicate ? '1' : '0', batch.length];
-      for (const { item, fields } of batch) {
+      for (const { item, entry, fields } of batch) {
         const r = item.record;
         keys.push(this.keys.memory(r.id), this.keys.dedup(dedupDigest(r)));
         const zero = isZeroVector(item.vector);
-        args.push(r.id, item.vector.length, zero ? '0' : '1', zero ? '' : vectorBytes(item.vector), fields.length);
+        const vec = zero ? '' : vectorBytes(item.vector);
+        args.push(r.id, item.vector.length, zero ? '0' : '1', vec, entry, fields.length);
         for (const [f, v] of fields) args.push(f, v);
       }
       let reply: [string, string][];
@@ -96,7 +102,7 @@ export class MemoryRepo {
   async delete(ids: string[]): Promise<number> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return 0;
-    const keys = [this.keys.reembedTodo, ...unique.map((id) => this.keys.memory(id))];
+    const keys = [this.keys.reembedTodo, ...this.stats.scriptKeys, ...unique.map((id) => this.keys.memory(id))];
     return Number(await this.scripts.run(DELETE_MEMORIES, keys, unique));
   }
 
@@ -173,8 +179,11 @@ export class MemoryRepo {
     if (entries.length === 0) return;
     await this.scripts.run(
       SET_INDEX_TERMS,
-      entries.map((e) => this.keys.memory(e.id)),
-      entries.flatMap((e) => [e.terms, e.contextTerms]),
+      [...this.stats.scriptKeys, ...entries.map((e) => this.keys.memory(e.id))],
+      entries.flatMap((e) => {
+        const text = keywordText(e.terms, e.contextTerms);
+        return [e.id, text.terms, text.context, text.entry];
+      }),
     );
   }
 

@@ -12,7 +12,8 @@ export type MemoryFields = [field: string, value: string][];
 
 const tagList = (values: string[] | null | undefined) => [...new Set(values ?? [])].map(tagValue).join(',');
 
-export function memoryFields(item: IndexedMemory): MemoryFields {
+/** `text`: the keyword index strings as stored (keyword-stats.ts keywordText). */
+export function memoryFields(item: IndexedMemory, text: { terms: string; context: string }): MemoryFields {
   const r = item.record;
   const created = msOf(r.created_at, 'created_at');
   const updated = msOf(r.updated_at, 'updated_at');
@@ -39,8 +40,8 @@ export function memoryFields(item: IndexedMemory): MemoryFields {
     ['doc', JSON.stringify(doc)],
     ['access_count', String(access_count)],
     ['last_accessed', String(lastAccessed)],
-    ['terms', item.terms],
-    ['context', item.contextTerms],
+    ['terms', text.terms],
+    ['context', text.context],
     ['id', r.id],
     ['namespace', tagOrNull(r.namespace)],
     ['user_id', tagOrNull(r.user_id)],

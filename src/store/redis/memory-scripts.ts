@@ -1,16 +1,20 @@
+import { KEYWORD_STATS_LUA } from './keyword-stats-scripts.js';
+
 /**
  * Lua for long-term memory writes. One script call per batch keeps the batch atomic (SQLite's one transaction):
  * dimension checks run over every item before anything is written, dedup sees items written earlier in the
- * batch, and a running re-embed (meta `pending_generation`) is told about every memory written meanwhile.
+ * batch, a running re-embed (meta `pending_generation`) is told about every memory written meanwhile, and the
+ * keyword statistics (keyword-stats-scripts.ts) change with the memories they count.
  */
 
 /**
- * KEYS: 1 meta, 2 insertion counter, 3 re-embed todo set, then per item its memory key and dedup set.
+ * KEYS: 1 meta, 2 insertion counter, 3 re-embed todo set, 4-6 keyword docs, df and totals, then per item its
+ * memory key and dedup set.
  * ARGV: deduplicate ('1'/'0'), item count, then per item: id, vector length, has vector ('1'/'0'), vector bytes,
- * field count, then field/value pairs.
+ * keyword statistics entry, field count, then field/value pairs.
  * Returns per item { status, existing_id }. Errors: 'NOGENERATION', 'DIMENSION <stored> <given>'.
  */
-export const PUT_MEMORIES = `
+export const PUT_MEMORIES = `${KEYWORD_STATS_LUA}
 local gen = redis.call('HGET', KEYS[1], 'vector_generation')
 local dim = redis.call('HGET', KEYS[1], 'vector_dimension')
 if not gen then return redis.error_reply('NOGENERATION') end
@@ -22,18 +26,19 @@ local items = {}
 local a = 3
 for i = 1, n do
   local it = { id = ARGV[a], len = tonumber(ARGV[a + 1]), hasvec = ARGV[a + 2] == '1', vec = ARGV[a + 3] }
-  local nf = tonumber(ARGV[a + 4])
-  it.fields = a + 5
+  it.entry = ARGV[a + 4]
+  local nf = tonumber(ARGV[a + 5])
+  it.fields = a + 6
   it.nf = nf
-  a = a + 5 + nf * 2
+  a = a + 6 + nf * 2
   if it.len ~= tonumber(dim) then return redis.error_reply('DIMENSION ' .. dim .. ' ' .. it.len) end
   items[i] = it
 end
 
 local out = {}
 for i, it in ipairs(items) do
-  local key = KEYS[2 + i * 2]
-  local dupkey = KEYS[3 + i * 2]
+  local key = KEYS[5 + i * 2]
+  local dupkey = KEYS[6 + i * 2]
   local status = 'created'
   local existing = ''
   local seq
@@ -68,6 +73,8 @@ for i, it in ipairs(items) do
     end
     redis.call('HSET', key, unpack(args))
     redis.call('ZADD', dupkey, seq, it.id)
+    kw_uncount(KEYS[4], KEYS[5], KEYS[6], it.id)
+    kw_count(KEYS[4], KEYS[5], KEYS[6], it.id, it.entry)
     if pending then
       redis.call('HDEL', key, 'v' .. pending)
       redis.call('SADD', KEYS[3], it.id)
@@ -78,15 +85,17 @@ end
 return out
 `;
 
-/** KEYS: 1 re-embed todo set, then memory keys. ARGV: the ids. Returns how many existed. */
-export const DELETE_MEMORIES = `
+/** KEYS: 1 re-embed todo set, 2-4 keyword docs, df and totals, then memory keys. ARGV: the ids. Returns how many existed. */
+export const DELETE_MEMORIES = `${KEYWORD_STATS_LUA}
 local n = 0
-for i = 2, #KEYS do
+for i = 5, #KEYS do
+  local id = ARGV[i - 4]
   local dup = redis.call('HGET', KEYS[i], '_dup')
   if dup then
-    redis.call('ZREM', dup, ARGV[i - 1])
+    redis.call('ZREM', dup, id)
     redis.call('DEL', KEYS[i])
-    redis.call('SREM', KEYS[1], ARGV[i - 1])
+    redis.call('SREM', KEYS[1], id)
+    kw_uncount(KEYS[2], KEYS[3], KEYS[4], id)
     n = n + 1
   end
 end
@@ -104,11 +113,17 @@ end
 return 0
 `;
 
-/** KEYS: memory keys. ARGV: terms/context pairs in key order. Unknown ids are skipped. */
-export const SET_INDEX_TERMS = `
-for i = 1, #KEYS do
+/**
+ * KEYS: 1-3 keyword docs, df and totals, then memory keys. ARGV: id, terms, context and keyword statistics entry
+ * per memory key. Unknown ids are skipped.
+ */
+export const SET_INDEX_TERMS = `${KEYWORD_STATS_LUA}
+for i = 4, #KEYS do
+  local a = (i - 4) * 4
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('HSET', KEYS[i], 'terms', ARGV[i * 2 - 1], 'context', ARGV[i * 2])
+    redis.call('HSET', KEYS[i], 'terms', ARGV[a + 2], 'context', ARGV[a + 3])
+    kw_uncount(KEYS[1], KEYS[2], KEYS[3], ARGV[a + 1])
+    kw_count(KEYS[1], KEYS[2], KEYS[3], ARGV[a + 1], ARGV[a + 4])
   end
 end
 return 0

@@ -26,6 +26,8 @@ import { EmbeddingModel } from './embedding-model.js';
 import { countStore, duplicateGroups, eraseUser } from './erase-and-count.js';
 import { INDEX_VERSION } from './index-schema.js';
 import { globPrefix, Keys } from './keys.js';
+import { KeywordSearch } from './keyword-search.js';
+import { KeywordStats } from './keyword-stats.js';
 import { MemoryRepo } from './memories.js';
 import { scanKeys } from './scan.js';
 import { ScriptRunner } from './scripts.js';
@@ -69,6 +71,10 @@ export class RedisStore implements MemoryStore {
   private readonly cache: EmbeddingCache;
   private readonly model: EmbeddingModel;
   private readonly searcher: Search;
+  /** Keyword search; exposed for tests, which lower its scan bound. */
+  readonly keywords: KeywordSearch;
+  /** The term statistics keyword ranking needs (keyword-stats.ts). */
+  readonly keywordStats: KeywordStats;
   private readonly activity: ActivityRepo;
   readonly tasks: RedisTaskStore;
   readonly summaryViews: RedisSummaryViewStore;
@@ -82,11 +88,13 @@ export class RedisStore implements MemoryStore {
   ) {
     this.keys = keys;
     this.scripts = new ScriptRunner(client);
-    this.memories = new MemoryRepo(client, keys, this.scripts, index);
+    this.keywordStats = new KeywordStats(client, keys, this.scripts);
+    this.memories = new MemoryRepo(client, keys, this.scripts, index, this.keywordStats);
     this.sessions = new SessionRepo(client, keys, this.scripts);
     this.cache = new EmbeddingCache(client, keys);
     this.model = new EmbeddingModel(client, keys, this.scripts, index);
     this.searcher = new Search(client, keys, index, this.memories);
+    this.keywords = new KeywordSearch(client, keys, index, this.memories, this.keywordStats);
     this.tasks = new RedisTaskStore(client, keys, this.scripts, (fn) => this.guard(fn));
     this.activity = new ActivityRepo(client, keys, this.scripts);
     this.summaryViews = new RedisSummaryViewStore(client, keys, this.scripts, (fn) => this.guard(fn));
@@ -178,11 +186,11 @@ export class RedisStore implements MemoryStore {
   }
 
   keywordSearch(terms: string[], filter: StoreFilter, k: number, opts?: { contextWeight?: number; count?: boolean }) {
-    return this.guard(() => this.searcher.keyword(terms, filter, k, opts?.contextWeight, opts?.count));
+    return this.guard(() => this.keywords.search(terms, filter, k, opts?.contextWeight, opts?.count));
   }
 
   keywordCeiling(terms: string[]) {
-    return this.guard(() => this.searcher.ceiling(terms));
+    return this.guard(() => this.keywords.ceiling(terms));
   }
 
   vectorSearch(
@@ -269,8 +277,9 @@ export class RedisStore implements MemoryStore {
 
   /**
    * Drops the live search index and builds it again from the memory hashes (`agent-memory rebuild-index`):
-   * after a schema change (INDEX_VERSION), or to repair an index. Memories stay; searches see a partial index
-   * until it finishes. Returns how many memories it indexed.
+   * after a schema change (INDEX_VERSION), or to repair an index. The keyword statistics are counted again too
+   * (repairing them if a process of an older version wrote meanwhile). Memories stay; searches see a partial
+   * index until it finishes. Returns how many memories it indexed.
    */
   rebuildIndex(onProgress?: (fraction: number) => void): Promise<number> {
     return this.guard(async () => {
@@ -280,6 +289,7 @@ export class RedisStore implements MemoryStore {
       await this.index.drop(g.index);
       await this.index.ensure(g);
       await this.index.waitIndexed(g.index, onProgress);
+      await this.keywordStats.rebuild();
       return Number(((await this.client.call('FT.SEARCH', g.index, '*', 'LIMIT', 0, 0)) as unknown[])[0]);
     });
   }
@@ -326,7 +336,10 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RedisStor
     }
     const keys = new Keys(opts.keyPrefix ?? DEFAULT_KEY_PREFIX);
     const store = new RedisStore(client, opts.url, new SearchIndex(client, keys, search.available, noSearch), keys);
-    if (search.available) await upgradeIndex(store);
+    if (search.available) {
+      await upgradeIndex(store);
+      await countKeywordStats(store);
+    }
     return store;
   } catch (err) {
     client.disconnect();
@@ -346,4 +359,14 @@ async function upgradeIndex(store: RedisStore): Promise<void> {
     await store.index.drop(old);
   }
   await store.client.hset(meta, 'index_version', INDEX_VERSION);
+}
+
+/**
+ * Counts the memories of a store written before keyword statistics existed (once; other processes opening
+ * meanwhile wait for it), so that every search after open ranks by complete statistics.
+ */
+async function countKeywordStats(store: RedisStore): Promise<void> {
+  const started = Date.now();
+  const counted = await store.keywordStats.ensure();
+  if (counted > 0) log.info('Counted keyword statistics of existing memories', { counted, ms: Date.now() - started });
 }

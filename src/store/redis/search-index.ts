@@ -29,8 +29,8 @@ export interface Generation {
 const isReply = (err: unknown, pattern: RegExp) => pattern.test((err as Error)?.message ?? '');
 
 /**
- * What the server offers: whether the search module is loaded (and which version, when MODULE LIST is allowed;
- * managed services may refuse it), and which BM25 scorer to ask for.
+ * What the server offers: whether the search module is loaded, and which version, when MODULE LIST is allowed
+ * (managed services may refuse it).
  */
 export async function detectSearch(client: RedisClient): Promise<{ available: boolean; version?: number }> {
   try {
@@ -56,8 +56,6 @@ export async function detectSearch(client: RedisClient): Promise<{ available: bo
 /** The search index of the store, one per vector generation, created on demand and cached per process. */
 export class SearchIndex {
   private readonly created = new Set<string>();
-  /** BM25STD (RediSearch 2.8+) is textbook BM25; 2.6 only has its own BM25 variant. */
-  scorer: 'BM25STD' | 'BM25' | undefined;
 
   constructor(
     private readonly client: RedisClient,
@@ -100,16 +98,6 @@ export class SearchIndex {
       if (!isReply(err, /already exists/i)) throw err;
     }
     this.created.add(g.index);
-    if (this.scorer === undefined) this.scorer = await this.detectScorer(g.index);
-  }
-
-  private async detectScorer(index: string): Promise<'BM25STD' | 'BM25'> {
-    try {
-      await this.client.call('FT.SEARCH', index, '*', 'SCORER', 'BM25STD', 'LIMIT', 0, 0, 'DIALECT', 2);
-      return 'BM25STD';
-    } catch {
-      return 'BM25';
-    }
   }
 
   async drop(index: string): Promise<void> {

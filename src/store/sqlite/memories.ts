@@ -10,6 +10,7 @@ import {
   tagsOf,
   UPDATE_MEMORY_SQL,
 } from './memory-rows.js';
+import { KEYWORD_REBUILD_KEY, KEYWORD_TABLE_SQL } from './migrations.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
 import type { VectorIndex, VectorTables } from './vectors.js';
@@ -181,14 +182,19 @@ export class MemoryRepo {
   rebuildKeywordIndex(
     termsOf: (records: MemoryRecord[]) => IndexTerms[],
     onProgress?: (done: number, total: number) => void,
+    opts: { onlyIfPending?: boolean } = {},
   ): number {
     return this.db
       .transaction(() => {
+        // Re-read inside the lock: another process opening the same file may have rebuilt it meanwhile.
+        const pending = this.stmts.get('SELECT 1 FROM meta WHERE key = ?').get(KEYWORD_REBUILD_KEY) !== undefined;
+        if (opts.onlyIfPending && !pending) return 0;
         const rows = this.stmts.get('SELECT * FROM memories ORDER BY pk').all() as MemoryRow[];
         const records = rows.map(rowToRecord);
         const pkOf = new Map(rows.map((r) => [r.id, r.pk]));
         const entries = termsOf(records);
-        this.db.exec("INSERT INTO memories_fts (memories_fts) VALUES ('delete-all'); DELETE FROM memory_tags;");
+        // Dropped and created rather than emptied row by row (the table stores its rows, so 'delete-all' is refused).
+        this.db.exec(`DROP TABLE memories_fts; ${KEYWORD_TABLE_SQL} DELETE FROM memory_tags;`);
         const fts = this.stmts.get('INSERT INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
         const tag = this.stmts.get('INSERT OR IGNORE INTO memory_tags (memory_rowid, field, value) VALUES (?, ?, ?)');
         const byId = new Map(records.map((r) => [r.id, r]));
@@ -203,6 +209,7 @@ export class MemoryRepo {
           if (done % 500 === 0 || done === entries.length) onProgress?.(done, records.length);
         }
         if (records.length === 0) onProgress?.(0, 0);
+        if (pending) this.stmts.get('DELETE FROM meta WHERE key = ?').run(KEYWORD_REBUILD_KEY);
         return done;
       })
       .immediate();

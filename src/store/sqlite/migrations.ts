@@ -203,6 +203,30 @@ CREATE TABLE summary_view_partitions (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * The full-text table as it is now (migration 8 creates it; a rebuild drops and creates it again). It stores its
+ * rows (the analysed terms and context, not the memory's text), so that a delete or an update takes the memory's
+ * tokens out of FTS5's row count and total length: a contentless_delete table keeps both as they were, and BM25
+ * drifts from the corpus with every delete. Marks (Unicode M*: the vowel signs of Devanagari or Tamil) are token
+ * characters, as in the tokenizer the other stores share (bm25.ts), so such words stay whole.
+ */
+export const KEYWORD_TABLE_SQL = `
+CREATE VIRTUAL TABLE memories_fts USING fts5 (
+  terms, context,
+  tokenize = 'unicode61 remove_diacritics 2 categories ''L* N* Co M*'''
+);`;
+
+/** Set while the keyword index lacks the memories' terms (after migration 8): the engine rebuilds it on open. */
+export const KEYWORD_REBUILD_KEY = 'keyword_index_rebuild';
+
+// The terms come from the records through the engine's analyser, which the store does not have: the new table is
+// left empty and flagged, and the engine fills it on open.
+const V8 = `
+DROP TABLE memories_fts;
+${KEYWORD_TABLE_SQL}
+INSERT INTO meta (key, value) SELECT '${KEYWORD_REBUILD_KEY}', 'pending' WHERE EXISTS (SELECT 1 FROM memories);
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
@@ -220,6 +244,11 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 5, description: 'activity stream and memory history', sql: V5 },
   { version: 6, description: 'index on updated_at (incremental compaction)', sql: V6 },
   { version: 7, description: 'summary views and their partition results', sql: V7 },
+  {
+    version: 8,
+    description: 'keyword index: exact BM25 statistics after deletes, marks inside words (rebuilt on open)',
+    sql: V8,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,4 +1,5 @@
 import type { StoreFilter, TagField } from '../../models/filters.js';
+import { queryTokens } from '../bm25.js';
 import {
   type KeywordHit,
   type Page,
@@ -437,7 +438,7 @@ export function keywordCeiling(db: Db, stmts: StatementCache, terms: string[]): 
   }
   const df = stmts.get('SELECT doc FROM temp.memories_fts_vocab WHERE term = ?');
   let sum = 0;
-  for (const t of new Set(terms)) {
+  for (const t of queryTokens(terms)) {
     const d = ((df.get(t) as { doc: number } | undefined)?.doc ?? 0) as number;
     sum += Math.max(1e-6, Math.log((n - d + 0.5) / (d + 0.5)));
   }

@@ -30,7 +30,7 @@ import { ensureEmbeddingModel, reembedAll } from './embedding-model.js';
 import { countStore, eraseUser } from './erase-and-count.js';
 import { MemoryRepo } from './memories.js';
 import { Meta } from './meta.js';
-import { migrate } from './migrations.js';
+import { KEYWORD_REBUILD_KEY, migrate } from './migrations.js';
 import {
   type Db,
   DEFAULT_BUSY_TIMEOUT_MS,
@@ -217,8 +217,13 @@ export class SqliteStore implements MemoryStore {
   async rebuildKeywordIndex(
     termsOf: (records: MemoryRecord[]) => IndexTerms[],
     onProgress?: (done: number, total: number) => void,
+    opts?: { onlyIfPending?: boolean },
   ): Promise<number> {
-    return this.memories.rebuildKeywordIndex(termsOf, onProgress);
+    return this.memories.rebuildKeywordIndex(termsOf, onProgress, opts);
+  }
+
+  async keywordIndexPending(): Promise<boolean> {
+    return this.meta.get(KEYWORD_REBUILD_KEY) !== undefined;
   }
 
   async setIndexTerms(entries: IndexTerms[]): Promise<void> {
