@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callJson } from '../helpers/http-json.js';
 import { CLI, cleanup, type Env, makeTempStore, spawnTracked, waitForExit } from '../helpers/spawn.js';
 import { freshSchema, harness } from './postgres-helpers.js';
 
@@ -73,15 +74,7 @@ async function startWorker(): Promise<Proc> {
   return proc;
 }
 
-async function call(url: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
-}
+const call = callJson;
 
 async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { openEngine } from '../../src/core/engine.js';
 import type { RedisStore } from '../../src/store/redis/redis-store.js';
 import { FakeLlm } from '../helpers/fake-llm.js';
+import { callJson } from '../helpers/http-json.js';
 import { type RedisHarness, startRedis } from '../helpers/redis-server.js';
 import { baseEnv, CLI, cleanup, type Env, makeTempStore, spawnTracked, waitForExit } from '../helpers/spawn.js';
 import { freshPrefix, harness, noRedis, noSearch } from './redis-helpers.js';
@@ -63,15 +64,7 @@ function apiUrl(child: ChildProcess): Promise<string> {
   });
 }
 
-async function call(url: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
-}
+const call = callJson;
 
 function spawnWorker(env: Env, args: string[] = []) {
   const child = spawnTracked(process.execPath, [CLI, 'worker', ...args], env);

@@ -35,7 +35,7 @@ export class MemoryRepo {
   ) {
     this.putTx = db.transaction((items: Prepared[], deduplicate: boolean) => this.putAll(items, deduplicate));
     this.deleteTx = db.transaction((ids: string[]) => this.deleteInTransaction(ids));
-    // The full-text table is contentless, so a row is rewritten whole, never column by column.
+    // A full-text row is rewritten whole (INSERT OR REPLACE), never column by column.
     this.contextTx = db.transaction((entries: IndexTerms[]) => {
       const find = this.stmts.get('SELECT pk FROM memories WHERE id = ?');
       const write = this.stmts.get('INSERT OR REPLACE INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
