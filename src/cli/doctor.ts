@@ -46,6 +46,19 @@ const NATIVE_HINT =
   'prebuilt binary for this Node, or python3, make and a C++ compiler), and check that sqlite-vec has a build for ' +
   `${process.platform}-${process.arch}.`;
 
+/** Whether a store URL names this machine (localhost, a loopback address, a socket), for --skip-network. */
+export function onThisMachine(url: string): boolean {
+  let host: string;
+  try {
+    const parsed = new URL(url);
+    // libpq also takes the host as ?host=… (a folder there is a Unix socket).
+    host = parsed.hostname || (parsed.searchParams.get('host') ?? '').replace(/^\/.*/, '');
+  } catch {
+    return false;
+  }
+  return host === '' || host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
 /** The first existing folder on the way up from `path`, and whether this user may write there. */
 function writableAncestor(path: string): { dir: string; writable: boolean } {
   let dir = dirname(path);
@@ -68,8 +81,11 @@ async function storeChecks(config: Config, skipNetwork: boolean): Promise<{ chec
       };
     }
   }
-  if (config.backend === 'redis' && skipNetwork && !/^redis:\/\/(localhost|127\.)/.test(config.redis.url)) {
+  if (skipNetwork && config.backend === 'redis' && !onThisMachine(config.redis.url)) {
     return { checks: [warn('store', 'Redis not checked (--skip-network)')] };
+  }
+  if (skipNetwork && config.backend === 'postgres' && !onThisMachine(config.postgres.url)) {
+    return { checks: [warn('store', 'PostgreSQL not checked (--skip-network)')] };
   }
   try {
     // A database that does not exist yet is not created by a check: an in-memory one proves the modules load.

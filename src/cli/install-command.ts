@@ -181,15 +181,23 @@ function describe(r: InstallReport): string {
 
 const USAGE = `Usage: agent-memory install <client> [--scope user|project|local] [--name agent-memory] [--config FILE]
                             [--dry-run] [--url URL [--token TOKEN]] [--namespace N] [--user-id U] [--env K=V ...]
+                            [--force] [--json]
 Clients: ${CLIENT_IDS.join(', ')}`;
 
-function listClients(): string {
+/** The config file of every client and scope on this machine. */
+function clientFiles(): { client: string; scope: string; file: string; exists: boolean }[] {
   const places = placesFrom(process.env, process.cwd());
-  const rows = CLIENT_IDS.flatMap((id) =>
+  return CLIENT_IDS.flatMap((id) =>
     CLIENTS[id].scopes.map((scope) => {
-      const path = CLIENTS[id].file(scope, places);
-      return `  ${id.padEnd(15)} ${scope.padEnd(8)} ${path}${existsSync(path) ? '' : '   (no file yet)'}`;
+      const file = CLIENTS[id].file(scope, places);
+      return { client: id, scope, file, exists: existsSync(file) };
     }),
+  );
+}
+
+function listClients(): string {
+  const rows = clientFiles().map(
+    (f) => `  ${f.client.padEnd(15)} ${f.scope.padEnd(8)} ${f.file}${f.exists ? '' : '   (no file yet)'}`,
   );
   return `${USAGE}\n\nConfig files on this machine:\n${rows.join('\n')}\n`;
 }
@@ -213,7 +221,15 @@ export async function installCommand(args: string[]): Promise<void> {
     },
   });
   if (positionals.length === 0) {
-    process.stdout.write(listClients());
+    // Listing the config files takes --json only; any other option needs a client to act on.
+    const given = Object.keys(values).filter((k) => k !== 'json');
+    if (given.length) {
+      throw new MemoryError(
+        'invalid',
+        `--${given[0]} needs a client: agent-memory install <client> --${given[0]} …\n${USAGE}`,
+      );
+    }
+    process.stdout.write(values.json ? `${JSON.stringify(clientFiles(), null, 2)}\n` : listClients());
     return;
   }
   if (positionals.length > 1) throw new MemoryError('invalid', `install takes one client.\n${USAGE}`);

@@ -13,6 +13,12 @@ export class LineStdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /**
+   * While set, called with a request's method once its reply has been written (serveStdio starts loading the models
+   * after the first tools/list reply). Requests are tracked only while it is set.
+   */
+  onanswered?: (method: string) => void;
+  private readonly asked = new Map<string | number, string>();
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private skipping = false;
@@ -72,7 +78,9 @@ export class LineStdioTransport implements Transport {
       );
       return;
     }
-    this.onmessage?.(parsed.data);
+    const message = parsed.data;
+    if (this.onanswered && 'method' in message && 'id' in message) this.asked.set(message.id, message.method);
+    this.onmessage?.(message);
   }
 
   private reply(id: string | number | null, code: number, message: string): void {
@@ -93,8 +101,17 @@ export class LineStdioTransport implements Transport {
     });
   }
 
-  send(message: JSONRPCMessage): Promise<void> {
-    return this.write(`${JSON.stringify(message)}\n`);
+  async send(message: JSONRPCMessage): Promise<void> {
+    const line = `${JSON.stringify(message)}\n`;
+    if (!this.onanswered) {
+      this.asked.clear();
+      return this.write(line);
+    }
+    const id = 'id' in message && !('method' in message) ? message.id : undefined;
+    const method = id === undefined ? undefined : this.asked.get(id);
+    if (id !== undefined) this.asked.delete(id);
+    await this.write(line);
+    if (method !== undefined) this.onanswered?.(method);
   }
 
   async close(): Promise<void> {

@@ -24,17 +24,21 @@ export async function serveStdio(engine: Engine, opts: { backgroundWork?: boolea
   process.stdin.on('end', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
-  // The models load once the client has initialized: their parsing blocks the event loop for a few hundred ms,
-  // which must not delay the replies to initialize and tools/list the client is waiting for.
+  // The models load once the client has its tool list: their parsing blocks the event loop for a few hundred ms,
+  // which must not delay the replies to initialize and tools/list the client is waiting for. Starting them on
+  // `initialized` was too early: a client sends tools/list after it, often in a later read, which then waited.
   let warmed = false;
   const warmUp = () => {
     if (warmed) return;
     warmed = true;
+    transport.onanswered = undefined;
     clearTimeout(fallback);
     engine.warmUp();
   };
-  server.server.oninitialized = () => setImmediate(warmUp);
-  // A client that never sends `initialized` still gets warm models soon.
+  transport.onanswered = (method) => {
+    if (method === 'tools/list') setImmediate(warmUp);
+  };
+  // A client that never lists the tools still gets warm models soon.
   const fallback = setTimeout(warmUp, WARM_UP_FALLBACK_MS);
   fallback.unref();
   await server.connect(transport);

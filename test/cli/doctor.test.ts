@@ -90,6 +90,22 @@ describe('agent-memory doctor', () => {
     expect(embedder).toMatchObject({ status: 'fail', fix: /agent-memory reembed/ });
   });
 
+  it('--skip-network leaves a remote Redis or PostgreSQL store alone', async () => {
+    // Unroutable names (.invalid never resolves): a store check that ran would fail; a skipped one warns.
+    for (const [backend, url] of [
+      ['redis', { REDIS_URL: 'redis://cache.invalid:6379' }],
+      ['postgres', { DATABASE_URL: 'postgres://u:p@db.invalid:5432/memory' }],
+    ] as const) {
+      const t = setup({ MEMORY_BACKEND: backend, ...url });
+      const { checks } = await t.doctor(['--skip-network']);
+      expect(find(checks, 'store'), backend).toEqual([
+        expect.objectContaining({ status: 'warn', detail: expect.stringMatching(/not checked \(--skip-network\)/) }),
+      ]);
+      const checked = await t.doctor();
+      expect(find(checked.checks, 'store')[0], backend).toMatchObject({ status: 'fail' });
+    }
+  });
+
   it('reports a bad setting, and a client config that does not parse', async () => {
     const t = setup({ SQLITE_BUSY_TIMEOUT_MS: 'soon' });
     const vscode = join(t.home, '.config', 'Code', 'User', 'mcp.json');

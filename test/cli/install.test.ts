@@ -196,5 +196,25 @@ describe('the other clients', () => {
     for (const id of ['claude-desktop', 'claude-code', 'cursor', 'vscode', 'windsurf']) expect(r.stdout).toContain(id);
     expect(r.stdout).toContain(join(home, '.codeium', 'windsurf', 'mcp_config.json'));
     expect(existsSync(join(home, '.cursor'))).toBe(false);
+
+    const json = await install(['--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toContainEqual({
+      client: 'windsurf',
+      scope: 'user',
+      file: join(home, '.codeium', 'windsurf', 'mcp_config.json'),
+      exists: false,
+    });
+  });
+
+  it('refuses, rather than ignores, an option given without a client', async () => {
+    const config = join(project, 'other.json');
+    for (const args of [['--dry-run'], ['--config', config], ['--url', 'http://127.0.0.1:8000', '--json']]) {
+      const r = await install(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`--${args[0]!.slice(2)} needs a client`));
+      expect(r.stdout).toBe('');
+    }
+    expect(existsSync(config)).toBe(false);
   });
 });
