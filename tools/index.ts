@@ -11,8 +11,12 @@ import getMemoryHistory from './get-memory-history.js';
 import getWorkingMemory from './get-working-memory.js';
 import memoryPrompt from './memory-prompt.js';
 import memoryStats from './memory-stats.js';
+import searchAgentMemories from './search-agent-memories.js';
 import searchMemory, { searchLongTermMemory } from './search-memory.js';
 import setWorkingMemory from './set-working-memory.js';
+import storeAgentAction from './store-agent-action.js';
+import storeAgentInteraction from './store-agent-interaction.js';
+import storeAgentState from './store-agent-state.js';
 import type { MemoryTool } from './types.js';
 
 /** Every MCP tool, in the order clients list them. */
@@ -33,4 +37,8 @@ export const TOOLS: MemoryTool[] = [
   getMemoryHistory,
   memoryStats,
   getCurrentDatetime,
+  storeAgentState,
+  storeAgentAction,
+  storeAgentInteraction,
+  searchAgentMemories,
 ] as unknown as MemoryTool[];

@@ -110,6 +110,7 @@ export class Engine implements MemoryEngine {
       defaultHybridAlpha: config.hybridAlpha ?? embedder.fusion.alpha,
       standardSpan: embedder.fusion.standardSpan,
       neighbourContext: config.neighbourContext,
+      attributePaths: config.attributePaths,
       relatedWords: this.relatedWords,
       onCreated: (records) => this.llm.background.onMemoriesCreated(records),
       changes: this.changes,

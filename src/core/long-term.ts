@@ -17,7 +17,7 @@ import { log } from '../util/log.js';
 import { AccessRecorder } from './access-recorder.js';
 import { type ActivityDraft, type ActivityLog, memoryEvent } from './activity.js';
 import type { Change, ChangeFeed } from './changes.js';
-import { toStoreFilter } from './filters.js';
+import { checkAttributePaths, toStoreFilter } from './filters.js';
 import { indexTermsForAll, ownContext, planNeighbourContext } from './neighbour-context.js';
 import {
   byScore,
@@ -42,6 +42,8 @@ export interface LongTermOptions {
   standardSpan?: number;
   /** NEIGHBOUR_CONTEXT: conversation turns are also indexed with their session neighbours' words. */
   neighbourContext?: boolean;
+  /** AGENT_ATTRIBUTE_PATHS: the paths attribute filters may name. */
+  attributePaths?: readonly string[];
   /** RELATED_WORDS: loads the WordNet related-word table (null when off or not installed). */
   relatedWords?: () => Promise<RelatedWords | null>;
   /** Hook after `create` stored new memories (not overwrites or duplicates): queues enrichment and dedup. */
@@ -282,6 +284,10 @@ export class LongTermMemory {
     if (!parsed.success) throw invalid(describeZodIssues(parsed.error.issues));
     const req = parsed.data;
     const filter = toStoreFilter(req);
+    checkAttributePaths(filter, this.opts.attributePaths ?? []);
+    if (req.order_by && req.text.trim()) {
+      throw invalid('order_by orders a listing (no text); a search with text is ranked by relevance');
+    }
     const text = req.text.trim();
     const window = req.offset + req.limit;
     const depth = candidateDepth(window);
@@ -292,7 +298,7 @@ export class LongTermMemory {
     // access_count, so a search ranks the same whenever the previous one's write lands.
     await this.access.flush();
     if (!text) {
-      const page = await this.store.listMemories(filter, req.limit, req.offset);
+      const page = await this.store.listMemories(filter, req.limit, req.offset, { order: req.order_by });
       const results = page.items.map((r) => ({ ...r, dist: 0, score: 1, score_type: req.search_mode }));
       this.touch(results, opts.touch);
       return this.page(results, page.total, req.offset, req.limit, true);

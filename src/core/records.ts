@@ -1,8 +1,8 @@
 import { invalid } from '../errors.js';
 import { isoOf, toEpochMs } from '../models/common.js';
 import type { MemoryRecord, MemoryRecordParsed } from '../models/memory-record.js';
-import { memoryHash } from '../util/hash.js';
 import { ulid } from '../util/ulid.js';
+import { agentFieldsOf, recordHash } from './agent-records.js';
 
 export interface RecordDefaults {
   namespace?: string | null;
@@ -41,6 +41,7 @@ export function buildRecord(
     session_id: input.session_id ?? defaults.session_id ?? null,
     memory_type: input.memory_type,
   };
+  const agent = agentFieldsOf(input);
   return {
     id: input.id ?? ulid(now),
     ...base,
@@ -53,12 +54,13 @@ export function buildRecord(
     access_count: existing?.access_count ?? 0,
     pinned: input.pinned,
     importance: input.importance ?? existing?.importance ?? 0.5,
-    memory_hash: memoryHash(base),
+    memory_hash: recordHash(base, agent),
     discrete_memory_extracted: input.discrete_memory_extracted ?? 'f',
     extraction_strategy: input.extraction_strategy ?? 'discrete',
     extraction_strategy_config: input.extraction_strategy_config ?? {},
     extracted_from: input.extracted_from ?? [],
     persisted_at: nowIso,
     metadata: input.metadata ?? {},
+    ...agent,
   };
 }

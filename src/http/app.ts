@@ -25,6 +25,7 @@ import { McpHttp } from './mcp-http.js';
 import { llmUsageSamples, Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
 import { ACTIVITY_STREAM_PATH, activityRoutes } from './routes/activity.js';
+import { agentMemoryRoutes } from './routes/agent-memory.js';
 import { agentMemoryServiceRoutes } from './routes/agent-memory-service.js';
 import { longTermRoutes } from './routes/long-term.js';
 import { promptRoutes } from './routes/prompt.js';
@@ -221,6 +222,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   taskRoutes(app);
   summaryViewRoutes(app);
   agentMemoryServiceRoutes(app, engine);
+  agentMemoryRoutes(app);
   dashboard.routes(app);
 
   app.get('/metrics', async (c) => {

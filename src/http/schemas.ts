@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Identifier, JsonObject, laxBoolean, laxNumber } from '../models/common.js';
+import { Identifier, JsonObject, laxBoolean, laxNumber, strictBody } from '../models/common.js';
 import { ForgetBody as ForgetBodyModel, ForgetReport as ForgetReportModel } from '../models/forget.js';
 import {
   MemoryRecordInput as MemoryRecordInputModel,
@@ -56,12 +56,10 @@ export const ErrorBody = z
 
 export const AckResponse = z.object({ status: z.string().meta({ example: 'ok' }) }).meta({ id: 'AckResponse' });
 
-export const CreateMemoryRecordRequest = z
-  .object({
-    memories: z.array(MemoryRecordInput).min(1, 'give at least one memory').max(1000),
-    deduplicate: laxBoolean(z.boolean().default(true)),
-  })
-  .meta({ id: 'CreateMemoryRecordRequest' });
+export const CreateMemoryRecordRequest = strictBody({
+  memories: z.array(MemoryRecordInput).min(1, 'give at least one memory').max(1000),
+  deduplicate: laxBoolean(z.boolean().default(true)),
+}).meta({ id: 'CreateMemoryRecordRequest' });
 
 export const CreateMemoryResponse = AckResponse.extend({
   created: z.number().int(),
@@ -70,16 +68,14 @@ export const CreateMemoryResponse = AckResponse.extend({
   memories: z.array(z.object({ id: z.string(), outcome: z.enum(['created', 'updated', 'duplicate']) })),
 }).meta({ id: 'CreateMemoryResponse' });
 
-export const AppendMessagesRequest = z
-  .object({
-    messages: z.array(MemoryMessageInputModel).min(1, 'give at least one message').max(1000),
-    namespace: Identifier.nullish(),
-    user_id: Identifier.nullish(),
-    ttl_seconds: laxNumber(z.number().int().positive().nullish()).describe(
-      'Refresh the session expiry to this many seconds.',
-    ),
-  })
-  .meta({ id: 'AppendMessagesRequest' });
+export const AppendMessagesRequest = strictBody({
+  messages: z.array(MemoryMessageInputModel).min(1, 'give at least one message').max(1000),
+  namespace: Identifier.nullish(),
+  user_id: Identifier.nullish(),
+  ttl_seconds: laxNumber(z.number().int().positive().nullish()).describe(
+    'Refresh the session expiry to this many seconds.',
+  ),
+}).meta({ id: 'AppendMessagesRequest' });
 
 export const AppendMessagesResponse = WorkingMemoryResponseModel.extend({
   appended: z.number().int().describe('Messages that were new (a re-sent message id is not appended twice).'),

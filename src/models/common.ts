@@ -47,6 +47,22 @@ export const laxBoolean = <T extends z.ZodType>(schema: T) =>
     return k !== null && TRUE.has(k) ? true : k !== null && FALSE.has(k) ? false : v;
   }, schema) as unknown as T;
 
+/**
+ * The error of a request body's unknown fields: names them and the fields the body takes, so a misspelt filter is
+ * a 422 the caller can fix instead of a silently ignored criterion. Reads the allowed fields from the schema that
+ * raised it, so `.extend()` and `.partial()` copies name their own.
+ */
+export const unknownFieldsError = (iss: { code?: string; keys?: readonly string[]; inst?: unknown }) => {
+  if (iss.code !== 'unrecognized_keys') return undefined;
+  const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
+  const keys = iss.keys ?? [];
+  const allowed = shape ? Object.keys(shape).join(', ') : '';
+  return `unknown field${keys.length === 1 ? '' : 's'} ${keys.map((k) => `'${k}'`).join(', ')}${allowed ? `; the allowed fields are: ${allowed}` : ''}`;
+};
+
+/** A request body that refuses unknown fields with `unknownFieldsError`. */
+export const strictBody = <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape, { error: unknownFieldsError });
+
 export const Identifier = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 
 /** Topic and entity values: commas would break the tag encoding of search indexes. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type AttributeCondition, AttributeFilters, SpatialFilter, StepFilter } from './agent.js';
 import { type TimeInput, Timestamp } from './common.js';
 
 const TagString = z.string().min(1, 'must not be empty').max(256);
@@ -93,7 +94,22 @@ export const MemoryFilterShape = {
   importance: ImportanceFilter.optional().describe('Range on importance (0-1), e.g. {"gte": 0.7}.'),
   pinned: z.boolean().optional(),
 };
-export const MemoryFilter = z.object(MemoryFilterShape);
+/**
+ * Filters on agent memories (issue 15): the agent, its step numbers, where the memory happened, and values of
+ * declared content/metadata paths (AGENT_ATTRIBUTE_PATHS). Every one runs inside the store.
+ */
+export const AgentFilterShape = {
+  agent_id: TagFilterInput.optional().describe('The agent whose memories to search (tag operators).'),
+  step_number: StepFilter.optional().describe('Range on step numbers, e.g. {"between": [100, 200]}.'),
+  location: SpatialFilter.optional().describe(
+    'Spatial filter: {"within": {"x": 10, "y": 20, "radius": 5}} or a {"box": {…}}; {lat, lon, radius_m} for places.',
+  ),
+  attributes: AttributeFilters.optional().describe(
+    'Conditions on declared paths of content/metadata: {"content.health": {"lt": 0.3}, "metadata.role": "scout"}.',
+  ),
+};
+
+export const MemoryFilter = z.object({ ...MemoryFilterShape, ...AgentFilterShape });
 export type MemoryFilter = z.infer<typeof MemoryFilter>;
 
 /** The normalised filter the stores receive: tags as value lists, times as epoch-ms bounds. */
@@ -105,12 +121,41 @@ export interface TimeBounds {
   eq?: number;
   ne?: number;
 }
+/** A spatial filter as the stores receive it; geo boxes are in degrees with x = lon, y = lat. */
+export type SpatialBounds =
+  | { kind: 'xy'; minX: number; minY: number; maxX: number; maxY: number; circle?: { x: number; y: number; r: number } }
+  | {
+      kind: 'geo';
+      minX: number;
+      minY: number;
+      maxX: number;
+      maxY: number;
+      /** Great-circle distance in metres from (lat, lon). */
+      circle?: { lat: number; lon: number; radiusM: number };
+    };
+
+/** One condition on a declared attribute path (content.a.b or metadata.c). */
+export interface AttributeBound {
+  path: string;
+  cond: AttributeCondition;
+}
+
+/** Agent-memory filters as the stores receive them. */
+export interface AgentStoreFilter {
+  agent_id?: TagFilter;
+  /** Bounds on step_number, with the time operators. */
+  step?: TimeBounds;
+  spatial?: SpatialBounds;
+  attributes?: AttributeBound[];
+}
+
 export interface StoreFilter {
   tags: Partial<Record<TagField, TagFilter>>;
   times: Partial<Record<TimeField, TimeBounds>>;
   /** Bounds on importance, with the same operators as times. */
   importance?: TimeBounds;
   pinned?: boolean;
+  agent?: AgentStoreFilter;
 }
 
 export type { TimeInput };

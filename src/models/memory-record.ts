@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { Location, StepNumber } from './agent.js';
 import { Identifier, JsonObject, laxBoolean, laxNumber, TagValue, Timestamp } from './common.js';
 
-export const MemoryType = z.enum(['episodic', 'semantic', 'message']);
+/** episodic, semantic, message as in the reference server; state, action, interaction for agents (issue 15). */
+export const MemoryType = z.enum(['episodic', 'semantic', 'message', 'state', 'action', 'interaction']);
 export type MemoryType = z.infer<typeof MemoryType>;
 
 /**
@@ -29,6 +31,12 @@ export const MemoryRecordInput = z.object({
   updated_at: Timestamp.nullish(),
   last_accessed: Timestamp.nullish(),
   persisted_at: Timestamp.nullish(),
+  ...{
+    agent_id: Identifier.nullish().describe('The agent this memory is about (agent memories).'),
+    step_number: StepNumber.nullish().describe('The simulation step it happened at.'),
+    location: Location.nullish().describe('Where it happened: {x, y} or {lat, lon}.'),
+    content: JsonObject.nullish().describe('The state, action or interaction as JSON; `text` is what is searched.'),
+  },
 });
 export type MemoryRecordInput = z.input<typeof MemoryRecordInput>;
 export type MemoryRecordParsed = z.output<typeof MemoryRecordInput>;
@@ -57,6 +65,11 @@ export const MemoryRecord = z.object({
   extracted_from: z.array(z.string()),
   persisted_at: z.string().nullable(),
   metadata: JsonObject,
+  // Agent memories only: absent on the others, so their records look as in the reference server.
+  agent_id: z.string().optional(),
+  step_number: z.number().int().optional(),
+  location: Location.optional(),
+  content: JsonObject.optional(),
 });
 export type MemoryRecord = z.infer<typeof MemoryRecord>;
 

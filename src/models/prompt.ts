@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { Identifier, laxNumber } from './common.js';
+import { Identifier, laxNumber, strictBody } from './common.js';
 import { SearchRequest } from './search.js';
 
-export const PromptSession = z.object({
+export const PromptSession = strictBody({
   session_id: Identifier,
   namespace: Identifier.nullish(),
   user_id: Identifier.nullish(),
@@ -11,7 +11,7 @@ export const PromptSession = z.object({
   recent_messages_limit: laxNumber(z.number().int().positive().nullish()),
 });
 
-export const MemoryPromptRequest = z.object({
+export const MemoryPromptRequest = strictBody({
   query: z.string().refine((s) => s.trim().length > 0, { message: 'query must not be empty' }),
   session: PromptSession.nullish(),
   long_term_search: SearchRequest.partial().nullish(),

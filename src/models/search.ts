@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { laxBoolean, laxNumber } from './common.js';
-import { MemoryFilterShape } from './filters.js';
+import { laxBoolean, laxNumber, strictBody } from './common.js';
+import { AgentFilterShape, MemoryFilterShape } from './filters.js';
 
 export const SearchMode = z.enum(['semantic', 'keyword', 'hybrid']);
 export type SearchMode = z.infer<typeof SearchMode>;
@@ -21,8 +21,11 @@ export const RecencyParams = {
   ),
 };
 
-/** The REST search body (field `text`), as in the reference server. */
-export const SearchRequest = z.object({
+/**
+ * The REST search body (field `text`), as in the reference server. Unknown fields are refused (422 naming the
+ * allowed ones): a filter the server does not know must never be ignored while the answer looks filtered.
+ */
+export const SearchRequest = strictBody({
   // null is no text, as in the reference.
   text: z
     .string()
@@ -42,6 +45,13 @@ export const SearchRequest = z.object({
     })
     .describe("The reference's Redis scorer name: only BM25STD / BM25, which is how keyword search here ranks."),
   ...MemoryFilterShape,
+  ...AgentFilterShape,
+  order_by: z
+    .enum(['created_at', 'importance', 'step_number', 'step_number_asc'])
+    .optional()
+    .describe(
+      'Without text: the order of the listing (created_at newest first, the default; importance highest first; step_number latest first; step_number_asc earliest first).',
+    ),
   distance_threshold: laxNumber(z.number().min(0).max(2).nullish()).describe(
     'Maximum cosine distance (semantic part only).',
   ),

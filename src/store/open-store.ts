@@ -11,6 +11,7 @@ export async function openStore(config: Config): Promise<MemoryStore> {
       url: config.postgres.url,
       poolSize: config.postgres.poolSize,
       schema: config.postgres.schema,
+      attributePaths: config.attributePaths,
     });
   }
   if (config.backend === 'redis') {
@@ -20,11 +21,13 @@ export async function openStore(config: Config): Promise<MemoryStore> {
       url: config.redis.url,
       keyPrefix: config.redis.keyPrefix,
       requireSearch: config.redis.requireSearch,
+      attributePaths: config.attributePaths,
     });
   }
   return openSqliteStore({
     path: config.backend === 'memory' ? ':memory:' : config.sqlitePath,
     busyTimeoutMs: config.busyTimeoutMs,
     searchThread: config.sqliteSearchThread,
+    attributePaths: config.attributePaths,
   });
 }

@@ -50,6 +50,12 @@ export interface VectorHit extends HitTimes {
   distance: number;
 }
 
+/**
+ * The order of a listing: created_at newest first (the default); importance highest first; step_number latest
+ * (or, `_asc`, earliest) first with memories without a step last. Ties: created_at newest first, then id.
+ */
+export type ListOrder = 'created_at' | 'importance' | 'step_number' | 'step_number_asc';
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -221,7 +227,7 @@ export interface MemoryStore {
     filter: StoreFilter,
     limit: number,
     offset: number,
-    opts?: { count?: boolean },
+    opts?: { count?: boolean; order?: ListOrder },
   ): Promise<Page<MemoryRecord>>;
   /**
    * Groups of memories with the same memory_hash, namespace and user (exact duplicates), each oldest first, among

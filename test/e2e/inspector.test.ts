@@ -47,7 +47,7 @@ const memories = [
 ];
 
 describe('MCP Inspector CLI', () => {
-  it('tools/list lists the 16 tools with their schemas', async () => {
+  it('tools/list lists the 20 tools with their schemas', async () => {
     const out = (await inspector(['--method', 'tools/list'])) as { tools: { name: string; inputSchema: object }[] };
     expect(out.tools.map((t) => t.name).sort()).toEqual([
       'append_messages',
@@ -63,9 +63,13 @@ describe('MCP Inspector CLI', () => {
       'get_working_memory',
       'memory_prompt',
       'memory_stats',
+      'search_agent_memories',
       'search_long_term_memory',
       'search_memory',
       'set_working_memory',
+      'store_agent_action',
+      'store_agent_interaction',
+      'store_agent_state',
     ]);
     for (const t of out.tools) expect(t.inputSchema).toBeTypeOf('object');
   });

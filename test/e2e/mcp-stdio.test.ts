@@ -25,9 +25,13 @@ const TOOL_NAMES = [
   'get_working_memory',
   'memory_prompt',
   'memory_stats',
+  'search_agent_memories',
   'search_long_term_memory',
   'search_memory',
   'set_working_memory',
+  'store_agent_action',
+  'store_agent_interaction',
+  'store_agent_state',
 ];
 
 const ALICE = "Alice's favourite food is sushi";
@@ -79,7 +83,7 @@ afterEach(() => {
 afterAll(cleanup);
 
 describe('MCP over stdio', () => {
-  it('lists exactly the 16 tools, each with input and output schemas and annotations', async () => {
+  it('lists exactly the 20 tools, each with input and output schemas and annotations', async () => {
     const { tools } = await main.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     for (const tool of tools) {

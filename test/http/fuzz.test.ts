@@ -268,7 +268,10 @@ describe('fuzzing MCP tool arguments over HTTP (generated from the tool input sc
   it('left the server healthy, and namespace B as it was', async () => {
     expect((await call(server.url, 'GET', '/v1/health')).status).toBe(200);
     const b = await call(server.url, 'GET', '/v1/long-term-memory/fz-b', { token });
-    expect(b.status).toBe(404);
+    // A tool taking a top-level id (store_agent_*) may have stored A's own "fz-b": never B's memory.
+    if (b.status === 200) expect(b.body).toMatchObject({ namespace: 'A' });
+    else expect(b.status).toBe(404);
+    expect(JSON.stringify(b.body)).not.toContain('Bob hides here');
     const own = await call(server.url, 'GET', '/v1/long-term-memory/fz-b', { token: otherToken });
     expect(own.body).toMatchObject({ text: 'Bob hides here', namespace: 'B' });
     process.stderr.write(

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { MemoryStore } from '../../src/store/port.js';
 import { activityBehaviour, eraseMemoryBehaviour, eraseSessionBehaviour } from './conformance/activity.js';
+import { agentBehaviour } from './conformance/agent.js';
 import { exportBehaviour } from './conformance/cache-export.js';
 import type { StoreContext } from './conformance/context.js';
 import { filterBehaviour } from './conformance/filters.js';
@@ -23,6 +24,7 @@ export const SEARCH_GROUPS = [
   'embedding model',
   'embedding cache and export',
   'erasing and counting memories',
+  'agent memories',
 ] as const;
 
 export interface ConformanceOptions {
@@ -73,5 +75,6 @@ export function describeStoreConformance(
     describe('task queue', () => taskBehaviour(ctx));
     describe('erasing and counting sessions', () => eraseSessionBehaviour(ctx));
     group('erasing and counting memories', () => eraseMemoryBehaviour(ctx));
+    group('agent memories', () => agentBehaviour(ctx));
   });
 }

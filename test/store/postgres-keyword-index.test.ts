@@ -105,7 +105,18 @@ describe('postgres keyword index upgrade', () => {
     } finally {
       await client.end();
     }
-    await fresh.db.run(`INSERT INTO ${old}.memories OVERRIDING SYSTEM VALUE SELECT * FROM memories`);
+    // The columns version 1 has (later migrations add more).
+    const columns = (
+      await fresh.db.rows<{ c: string }>(
+        `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'memories' ORDER BY ordinal_position`,
+        [schema],
+      )
+    )
+      .map((r) => r.c)
+      .join(', ');
+    await fresh.db.run(
+      `INSERT INTO ${old}.memories (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM memories`,
+    );
     await fresh.db.run(
       `INSERT INTO ${old}.memory_terms (term, memory_pk, tf, ctf) SELECT term, memory_pk, tf, ctf FROM memory_terms`,
     );

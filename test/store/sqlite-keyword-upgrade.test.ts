@@ -53,6 +53,12 @@ describe('the sqlite keyword index, upgraded', () => {
     db.exec(`DROP TABLE memories_fts;
       CREATE VIRTUAL TABLE memories_fts USING fts5 (terms, context, content = '', contentless_delete = 1,
         tokenize = 'unicode61 remove_diacritics 2');
+      DROP TRIGGER memories_rtree_insert; DROP TRIGGER memories_rtree_update; DROP TRIGGER memories_rtree_delete;
+      DROP TABLE memories_rtree; DROP INDEX memories_agent_step; DROP INDEX memories_step;
+      DROP INDEX memories_importance; DROP INDEX memories_type_importance;
+      ALTER TABLE memories DROP COLUMN agent_id; ALTER TABLE memories DROP COLUMN step_number;
+      ALTER TABLE memories DROP COLUMN loc_kind; ALTER TABLE memories DROP COLUMN loc_x;
+      ALTER TABLE memories DROP COLUMN loc_y; ALTER TABLE memories DROP COLUMN content;
       UPDATE meta SET value = '7' WHERE key = 'schema_version';`);
     const put = db.prepare('INSERT INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
     for (const r of rows) put.run(r.rowid, r.terms, r.context);

@@ -8,6 +8,7 @@ import { filterSql } from '../../src/store/sqlite/filter-sql.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { DEFAULT_VECTOR_TUNING } from '../../src/store/sqlite/search.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { CONFORMANCE_ATTRIBUTE_PATHS } from './conformance/agent.js';
 import { describeStoreConformance } from './conformance.js';
 import { axis, DIM, MODEL, mem, noFilter, workingMemory } from './records.js';
 
@@ -16,8 +17,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const freshPath = () => join(dir, `db-${++n}.db`);
 
-describeStoreConformance('sqlite file', () => openSqliteStore({ path: freshPath() }));
-describeStoreConformance('sqlite :memory:', () => openSqliteStore({ path: ':memory:' }));
+const attributePaths = CONFORMANCE_ATTRIBUTE_PATHS;
+describeStoreConformance('sqlite file', () => openSqliteStore({ path: freshPath(), attributePaths }));
+describeStoreConformance('sqlite :memory:', () => openSqliteStore({ path: ':memory:', attributePaths }));
 
 async function withStore<T>(path: string, fn: (s: SqliteStore) => Promise<T>, busyTimeoutMs?: number): Promise<T> {
   const store = await openSqliteStore({ path, busyTimeoutMs });

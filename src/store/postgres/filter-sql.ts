@@ -1,5 +1,5 @@
 import { MemoryError } from '../../errors.js';
-import type { StoreFilter, TagFilter, TimeBounds } from '../../models/filters.js';
+import type { AgentStoreFilter, AttributeBound, StoreFilter, TagFilter, TimeBounds } from '../../models/filters.js';
 
 /** Bound parameters of one statement: `add` returns the placeholder of a value ($1, $2, …). */
 export class Params {
@@ -107,5 +107,96 @@ export function filterSql(filter: StoreFilter, p: Params): FilterSql {
   }
   if (filter.importance) bounds(out, p, 'importance', 'm.importance', filter.importance);
   if (filter.pinned !== undefined) out.push(`m.pinned = ${p.add(filter.pinned)}`);
+  if (filter.agent) agentClauses(out, p, filter.agent);
   return { where: out.length === 0 ? 'true' : out.join(' AND '), empty: out.length === 0 };
+}
+
+const ATTRIBUTE_PATH = /^(content|metadata)(\.[A-Za-z0-9_-]{1,64}){1,8}$/;
+
+/** The JSON value at a declared path (`content.a.b`); paths are checked first, so the literal is safe. */
+function attributeJson(path: string, alias: string): string {
+  if (!ATTRIBUTE_PATH.test(path))
+    throw new MemoryError('invalid', `attribute path ${JSON.stringify(path)} is not content.… or metadata.…`);
+  const [column, ...keys] = path.split('.');
+  return `(${alias}${column}::jsonb #> '{${keys.map((k) => `"${k}"`).join(',')}}')`;
+}
+
+/**
+ * A declared path's value as a number (booleans as 1 and 0, as SQLite's json_extract gives them) and as text
+ * (strings only): each compares as the SQLite store does. The same expressions index the declared paths.
+ */
+export function attributeNumber(path: string, alias = 'm.'): string {
+  const v = attributeJson(path, alias);
+  return `(CASE jsonb_typeof(${v}) WHEN 'number' THEN (${v} #>> '{}')::float8 WHEN 'boolean' THEN (CASE WHEN ${v} = 'true'::jsonb THEN 1 ELSE 0 END)::float8 END)`;
+}
+export function attributeText(path: string, alias = 'm.'): string {
+  const v = attributeJson(path, alias);
+  return `(CASE jsonb_typeof(${v}) WHEN 'string' THEN ${v} #>> '{}' END)`;
+}
+
+function scalarEq(p: Params, a: AttributeBound, v: string | number | boolean): string {
+  if (typeof v === 'string') return `${attributeText(a.path)} = ${p.add(v)}::text`;
+  return `${attributeNumber(a.path)} = ${p.add(typeof v === 'boolean' ? (v ? 1 : 0) : v)}::float8`;
+}
+
+function attributeClauses(out: string[], p: Params, a: AttributeBound): void {
+  const c = a.cond;
+  if (c.eq !== undefined) out.push(scalarEq(p, a, c.eq));
+  if (c.ne !== undefined) out.push(`(${scalarEq(p, a, c.ne)}) IS NOT TRUE`);
+  if (c.any !== undefined) out.push(`(${c.any.map((v) => scalarEq(p, a, v)).join(' OR ')})`);
+  const n = attributeNumber(a.path);
+  if (c.gt !== undefined) out.push(`${n} > ${p.add(c.gt)}::float8`);
+  if (c.gte !== undefined) out.push(`${n} >= ${p.add(c.gte)}::float8`);
+  if (c.lt !== undefined) out.push(`${n} < ${p.add(c.lt)}::float8`);
+  if (c.lte !== undefined) out.push(`${n} <= ${p.add(c.lte)}::float8`);
+}
+
+const EARTH_RADIUS_M = 6_371_008.8;
+
+function agentClauses(out: string[], p: Params, a: AgentStoreFilter): void {
+  if (a.agent_id) singleValued(out, p, 'm.agent_id', a.agent_id);
+  if (a.step) bounds(out, p, 'step_number', 'm.step_number', a.step);
+  const s = a.spatial;
+  if (s) {
+    for (const v of [s.minX, s.minY, s.maxX, s.maxY]) {
+      if (!Number.isFinite(v)) throw new MemoryError('invalid', 'location bounds must be finite numbers');
+    }
+    out.push(
+      `m.loc_kind = ${p.add(s.kind === 'xy' ? 1 : 2)}::smallint AND m.loc_x BETWEEN ${p.add(s.minX)}::float8 AND ${p.add(s.maxX)}::float8 AND m.loc_y BETWEEN ${p.add(s.minY)}::float8 AND ${p.add(s.maxY)}::float8`,
+    );
+    if (s.kind === 'xy' && s.circle) {
+      const x = p.add(s.circle.x);
+      const y = p.add(s.circle.y);
+      out.push(
+        `((m.loc_x - ${x}::float8) * (m.loc_x - ${x}::float8) + (m.loc_y - ${y}::float8) * (m.loc_y - ${y}::float8)) <= ${p.add(s.circle.r * s.circle.r)}::float8`,
+      );
+    }
+    if (s.kind === 'geo' && s.circle) {
+      const lat = p.add(s.circle.lat);
+      const lon = p.add(s.circle.lon);
+      out.push(
+        `2 * ${EARTH_RADIUS_M} * asin(least(1, sqrt(power(sin(radians(m.loc_y - ${lat}::float8) / 2), 2) + cos(radians(${lat}::float8)) * cos(radians(m.loc_y)) * power(sin(radians(m.loc_x - ${lon}::float8) / 2), 2)))) <= ${p.add(s.circle.radiusM)}::float8`,
+      );
+    }
+  }
+  for (const attr of a.attributes ?? []) attributeClauses(out, p, attr);
+}
+
+/** Expression indexes for the declared attribute paths (AGENT_ATTRIBUTE_PATHS), created when the store opens. */
+export function attributeIndexSql(paths: readonly string[]): string[] {
+  return paths.flatMap((path) => {
+    const name = `memories_attr_${path.replace(/[^A-Za-z0-9]/g, '_')}`.slice(0, 55);
+    return [
+      `CREATE INDEX IF NOT EXISTS "${name}_n" ON memories (${attributeNumber(path, '')})`,
+      `CREATE INDEX IF NOT EXISTS "${name}_t" ON memories (${attributeText(path, '')})`,
+    ];
+  });
+}
+
+/** The leading ORDER BY terms of a listing order (the port's ListOrder); the caller appends the tie-breakers. */
+export function listOrderSql(order: string | undefined): string {
+  if (order === 'importance') return 'm.importance DESC, ';
+  if (order === 'step_number') return 'm.step_number DESC NULLS LAST, ';
+  if (order === 'step_number_asc') return 'm.step_number ASC NULLS LAST, ';
+  return '';
 }

@@ -1,8 +1,8 @@
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
-import type { IndexedMemory, IndexTerms, Page, PutOutcome } from '../port.js';
+import type { IndexedMemory, IndexTerms, ListOrder, Page, PutOutcome } from '../port.js';
 import { type Db, RetryTransaction, type Sql } from './client.js';
-import { filterSql, integerBound, Params } from './filter-sql.js';
+import { filterSql, integerBound, listOrderSql, Params } from './filter-sql.js';
 import { writeTerms } from './keyword-index.js';
 import { lockAll, lockShared } from './locks.js';
 import {
@@ -166,12 +166,18 @@ export class MemoryRepo {
     return this.db.run('DELETE FROM memories WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
   }
 
-  async list(filter: StoreFilter, limit: number, offset: number, count = true): Promise<Page<MemoryRecord>> {
+  async list(
+    filter: StoreFilter,
+    limit: number,
+    offset: number,
+    count = true,
+    order?: ListOrder,
+  ): Promise<Page<MemoryRecord>> {
     const p = new Params();
     const f = filterSql(filter, p);
     const rows = await this.db.rows<MemoryRow>(
       `SELECT ${RECORD_COLUMNS} FROM memories m WHERE ${f.where}
-       ORDER BY m.created_at DESC, m.id LIMIT ${p.add(Math.max(0, Math.floor(limit)))} OFFSET ${p.add(Math.max(0, Math.floor(offset)))}`,
+       ORDER BY ${listOrderSql(order)}m.created_at DESC, m.id LIMIT ${p.add(Math.max(0, Math.floor(limit)))} OFFSET ${p.add(Math.max(0, Math.floor(offset)))}`,
       p.values,
     );
     return { items: rows.map(rowToRecord), total: count ? await this.count(filter) : rows.length };

@@ -1,5 +1,6 @@
 import type { MemoryRecord } from '../../models/memory-record.js';
 import { iso, isoOrNull, json, msOf, msOrNull, parseJson } from '../sqlite/codec.js';
+import { agentColumns, agentFieldsOfRow } from '../sqlite/memory-rows.js';
 
 /** A memory as its row holds it (what SELECT * returns, doc_len aside). */
 export interface MemoryRow {
@@ -26,6 +27,12 @@ export interface MemoryRow {
   extracted_from: string;
   persisted_at: number | null;
   metadata: string;
+  agent_id: string | null;
+  step_number: number | null;
+  loc_kind: number | null;
+  loc_x: number | null;
+  loc_y: number | null;
+  content: string | null;
 }
 
 export type MemoryValues = Omit<MemoryRow, 'pk'>;
@@ -54,6 +61,12 @@ const COLUMNS: readonly [keyof MemoryValues, string][] = [
   ['extracted_from', 'text'],
   ['persisted_at', 'bigint'],
   ['metadata', 'text'],
+  ['agent_id', 'text'],
+  ['step_number', 'bigint'],
+  ['loc_kind', 'smallint'],
+  ['loc_x', 'double precision'],
+  ['loc_y', 'double precision'],
+  ['content', 'text'],
 ];
 
 /** A list column from its JSON form in the batch. */
@@ -99,6 +112,7 @@ export function recordToValues(r: MemoryRecord): MemoryValues {
     extracted_from: json(r.extracted_from ?? []),
     persisted_at: msOrNull(r.persisted_at, 'persisted_at'),
     metadata: json(r.metadata ?? {}),
+    ...agentColumns(r),
   };
 }
 
@@ -129,5 +143,6 @@ export function rowToRecord(row: MemoryRow): MemoryRecord {
     extracted_from: parseJson(row.extracted_from),
     persisted_at: isoOrNull(row.persisted_at),
     metadata: parseJson(row.metadata),
+    ...agentFieldsOfRow(row),
   };
 }

@@ -236,6 +236,21 @@ CREATE TRIGGER memory_terms_docs_delete AFTER DELETE ON memory_terms REFERENCING
   FOR EACH STATEMENT EXECUTE FUNCTION term_docs_change();
 `;
 
+// Agent memories (issue 15): agent, step, location (loc_kind 1 = {x, y}, 2 = {lat, lon} as x = lon, y = lat) and
+// the structured content, in plain indexed columns.
+const V3 = `
+ALTER TABLE memories ADD COLUMN agent_id text COLLATE "C";
+ALTER TABLE memories ADD COLUMN step_number bigint;
+ALTER TABLE memories ADD COLUMN loc_kind smallint;
+ALTER TABLE memories ADD COLUMN loc_x double precision;
+ALTER TABLE memories ADD COLUMN loc_y double precision;
+ALTER TABLE memories ADD COLUMN content text;
+CREATE INDEX memories_agent_step ON memories (agent_id, step_number) WHERE agent_id IS NOT NULL;
+CREATE INDEX memories_step ON memories (step_number) WHERE step_number IS NOT NULL;
+CREATE INDEX memories_importance ON memories (importance);
+CREATE INDEX memories_location ON memories (loc_kind, loc_x, loc_y) WHERE loc_kind IS NOT NULL;
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -244,6 +259,7 @@ const MIGRATIONS: readonly Migration[] = [
     sql: V1,
   },
   { version: 2, description: 'keyword index: lengths in memory_terms, document frequencies in term_docs', sql: V2 },
+  { version: 3, description: 'agent memories: agent, step, location, content', sql: V3 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -11,6 +11,7 @@ import type {
   IndexedMemory,
   IndexTerms,
   KeywordHit,
+  ListOrder,
   MemoryStore,
   NewActivity,
   Page,
@@ -30,6 +31,7 @@ import { EmbeddingCache } from './embedding-cache.js';
 import { ensureEmbeddingModel, recordedModel, reembedAll } from './embedding-model.js';
 import { countStore, eraseUser } from './erase-and-count.js';
 import type { VectorCapabilities } from './extension.js';
+import { attributeIndexSql } from './filter-sql.js';
 import { DEFAULT_CONTEXT_WEIGHT, keywordCeiling, keywordSearch } from './keyword-search.js';
 import { MemoryRepo } from './memories.js';
 import { migrate } from './migrations.js';
@@ -41,7 +43,10 @@ import { checkDatabaseUrl, redactDatabaseUrl } from './url.js';
 import { DEFAULT_VECTOR_TUNING, type VectorSearchTuning, vectorDistances, vectorSearch } from './vector-search.js';
 import { VectorIndex } from './vectors.js';
 
-export type PostgresStoreOptions = ConnectionOptions;
+export type PostgresStoreOptions = ConnectionOptions & {
+  /** AGENT_ATTRIBUTE_PATHS: declared content/metadata paths, each given expression indexes. */
+  attributePaths?: readonly string[];
+};
 
 /** hnsw.ef_search: how many neighbours the index keeps looking at; above the 64 candidates a search asks for. */
 const EF_SEARCH = 100;
@@ -165,8 +170,8 @@ export class PostgresStore implements MemoryStore {
     return this.guard(() => this.memories.delete(ids));
   }
 
-  listMemories(filter: StoreFilter, limit: number, offset: number, opts?: { count?: boolean }) {
-    return this.guard(() => this.memories.list(filter, limit, offset, opts?.count ?? true));
+  listMemories(filter: StoreFilter, limit: number, offset: number, opts?: { count?: boolean; order?: ListOrder }) {
+    return this.guard(() => this.memories.list(filter, limit, offset, opts?.count ?? true, opts?.order));
   }
 
   duplicateGroups(scope: { namespace?: string; user_id?: string }, sinceMs?: number): Promise<string[][]> {
@@ -347,6 +352,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     await sql.run('BEGIN');
     try {
       ({ vector } = await migrate(sql, schema, where));
+      for (const stmt of attributeIndexSql(opts.attributePaths ?? [])) await sql.run(stmt);
       await sql.run('COMMIT');
     } catch (err) {
       await sql.run('ROLLBACK').catch(() => {});

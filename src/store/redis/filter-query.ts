@@ -1,12 +1,17 @@
+import { geoDistanceM } from '../../core/filters.js';
 import { MemoryError } from '../../errors.js';
 import {
+  type AgentStoreFilter,
+  type AttributeBound,
   MULTI_VALUED_TAGS,
   type StoreFilter,
   type TagField,
   type TagFilter,
   type TimeBounds,
 } from '../../models/filters.js';
+import { aggregateRows } from './aggregate-cursor.js';
 import type { RedisClient } from './client.js';
+import { attributeFields } from './index-schema.js';
 import { NULL_TAG, tagValue } from './query-escape.js';
 
 /** Index field of each tag filter field (see index-schema.ts). */
@@ -27,7 +32,10 @@ const TIME_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /** The stored (hex-encoded) values each `startswith` filter matches, read from the index by prefixValues. */
-export type PrefixValues = Partial<Record<TagField, string[]>>;
+export type PrefixValues = Partial<Record<TagField | 'agent_id', string[]>> & {
+  /** The hex ids inside the filter's circle (resolveCircle), when it has one. */
+  circle?: string[];
+};
 
 /**
  * The exact values behind every `startswith` in the filter. A TAG prefix query (`{abc*}`) stops expanding at
@@ -45,7 +53,43 @@ async function prefixValues(client: RedisClient, index: string, filter: StoreFil
     const values = (await client.call('FT.TAGVALS', index, name)) as string[];
     out[field] = values.filter((v) => v !== NULL_TAG && v.startsWith(prefix));
   }
+  const agentPrefix = filter.agent?.agent_id?.startswith;
+  if (agentPrefix !== undefined) {
+    const prefix = tagValue(agentPrefix);
+    const values = (await client.call('FT.TAGVALS', index, 'agent_id')) as string[];
+    out.agent_id = values.filter((v) => v.startsWith(prefix));
+  }
   return out;
+}
+
+/**
+ * The members of a spatial filter's circle. The index answers the box around it (NUMERIC ranges on loc_x and
+ * loc_y, with every other clause of the filter); of those candidates only, the exact distance is checked here,
+ * with the very arithmetic of the SQL stores, and the members come back as hex ids for an `@hid` clause.
+ */
+async function resolveCircle(client: RedisClient, index: string, filter: StoreFilter, prefixes: PrefixValues) {
+  const spatial = filter.agent?.spatial;
+  if (!spatial?.circle) return undefined;
+  const boxOnly = filterQuery(
+    { ...filter, agent: { ...filter.agent, spatial: { ...spatial, circle: undefined } } },
+    prefixes,
+  );
+  if (!boxOnly) return [];
+  const inside: string[] = [];
+  for await (const rows of aggregateRows(client, index, boxOnly.query, { load: ['hid', 'loc_x', 'loc_y'] })) {
+    for (const row of rows) {
+      const x = Number(row.loc_x);
+      const y = Number(row.loc_y);
+      if (spatial.kind === 'xy') {
+        const c = spatial.circle as { x: number; y: number; r: number };
+        if ((x - c.x) * (x - c.x) + (y - c.y) * (y - c.y) <= c.r * c.r) inside.push(row.hid!);
+      } else {
+        const c = spatial.circle as { lat: number; lon: number; radiusM: number };
+        if (geoDistanceM(c.lat, c.lon, y, x) <= c.radiusM) inside.push(row.hid!);
+      }
+    }
+  }
+  return inside;
 }
 
 /**
@@ -70,6 +114,7 @@ export function filterQuery(filter: StoreFilter, prefixes: PrefixValues): { quer
   }
   if (filter.importance) timeClauses(clauses, 'importance', 'importance', filter.importance);
   if (filter.pinned !== undefined) clauses.push(`@pinned:{${filter.pinned ? '1' : '0'}}`);
+  if (filter.agent && !agentClauses(clauses, filter.agent, prefixes)) return null;
   return clauses.length === 0 ? { query: '*', empty: true } : { query: clauses.join(' '), empty: false };
 }
 
@@ -110,7 +155,65 @@ function timeClauses(out: string[], field: string, name: string, b: TimeBounds):
   if (b.ne !== undefined) out.push(`-@${name}:[${num(field, 'ne', b.ne)} ${b.ne}]`);
 }
 
-/** filterQuery for one index, with the values of its `startswith` filters read first. */
+const finiteNum = (what: string, v: number): string => {
+  if (!Number.isFinite(v)) throw new MemoryError('invalid', `${what} must be a finite number`);
+  return String(v);
+};
+
+function attributeEq(a: AttributeBound, v: string | number | boolean): string {
+  const f = attributeFields(a.path);
+  if (typeof v === 'string') return `@${f.tag}:{${tagValue(v)}}`;
+  const n = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+  const s = finiteNum(a.path, n);
+  return `@${f.num}:[${s} ${s}]`;
+}
+
+function attributeClauses(out: string[], a: AttributeBound): void {
+  const c = a.cond;
+  const f = attributeFields(a.path);
+  if (c.eq !== undefined) out.push(attributeEq(a, c.eq));
+  if (c.ne !== undefined) out.push(`-${attributeEq(a, c.ne)}`);
+  if (c.any !== undefined) out.push(`(${c.any.map((v) => attributeEq(a, v)).join(' | ')})`);
+  if (c.gt !== undefined) out.push(`@${f.num}:[(${finiteNum(a.path, c.gt)} +inf]`);
+  if (c.gte !== undefined) out.push(`@${f.num}:[${finiteNum(a.path, c.gte)} +inf]`);
+  if (c.lt !== undefined) out.push(`@${f.num}:[-inf (${finiteNum(a.path, c.lt)}]`);
+  if (c.lte !== undefined) out.push(`@${f.num}:[-inf ${finiteNum(a.path, c.lte)}]`);
+}
+
+/** The agent clauses; false when they can match nothing. */
+function agentClauses(out: string[], a: AgentStoreFilter, prefixes: PrefixValues): boolean {
+  if (a.agent_id && !tagClauses(out, 'agent_id', false, a.agent_id, prefixes.agent_id)) return false;
+  if (a.step) numberClauses(out, 'step_number', a.step);
+  const s = a.spatial;
+  if (s) {
+    out.push(`@loc_kind:{${s.kind === 'xy' ? '1' : '2'}}`);
+    out.push(`@loc_x:[${finiteNum('location', s.minX)} ${finiteNum('location', s.maxX)}]`);
+    out.push(`@loc_y:[${finiteNum('location', s.minY)} ${finiteNum('location', s.maxY)}]`);
+    if (s.circle) {
+      if (prefixes.circle === undefined) throw new Error('a circle needs its members from resolveCircle');
+      if (prefixes.circle.length === 0) return false;
+      out.push(`@hid:{${prefixes.circle.join(' | ')}}`);
+    }
+  }
+  for (const attr of a.attributes ?? []) attributeClauses(out, attr);
+  return true;
+}
+
+/** Ranges on a plain number field (step_number), with the time operators. */
+function numberClauses(out: string[], name: string, b: TimeBounds): void {
+  const n = (op: string, v: number) => finiteNum(`${name}.${op}`, v);
+  if (b.gt !== undefined) out.push(`@${name}:[(${n('gt', b.gt)} +inf]`);
+  if (b.gte !== undefined) out.push(`@${name}:[${n('gte', b.gte)} +inf]`);
+  if (b.lt !== undefined) out.push(`@${name}:[-inf (${n('lt', b.lt)}]`);
+  if (b.lte !== undefined) out.push(`@${name}:[-inf ${n('lte', b.lte)}]`);
+  if (b.eq !== undefined) out.push(`@${name}:[${n('eq', b.eq)} ${n('eq', b.eq)}]`);
+  if (b.ne !== undefined) out.push(`-@${name}:[${n('ne', b.ne)} ${n('ne', b.ne)}]`);
+}
+
+/** filterQuery for one index, with the values of its `startswith` filters (and a circle's members) read first. */
 export async function indexFilterQuery(client: RedisClient, index: string, filter: StoreFilter) {
-  return filterQuery(filter, await prefixValues(client, index, filter));
+  const prefixes = await prefixValues(client, index, filter);
+  const circle = await resolveCircle(client, index, filter, prefixes);
+  if (circle !== undefined) prefixes.circle = circle;
+  return filterQuery(filter, prefixes);
 }

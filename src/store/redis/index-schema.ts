@@ -1,8 +1,29 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The search index over long-term memory hashes. Bump INDEX_VERSION whenever the schema below changes: a server
  * finding an index of another version builds the new one beside it (`agent-memory rebuild-index` does it by hand).
  */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
+
+/**
+ * The index version a store records: INDEX_VERSION, and when attribute paths are declared (AGENT_ATTRIBUTE_PATHS)
+ * a digest of them, so that declaring other paths builds an index with their fields.
+ */
+export function indexVersionOf(attributePaths: readonly string[]): string {
+  if (attributePaths.length === 0) return String(INDEX_VERSION);
+  const digest = createHash('sha1')
+    .update([...attributePaths].sort().join(','))
+    .digest('hex')
+    .slice(0, 8);
+  return `${INDEX_VERSION}a${digest}`;
+}
+
+/** The hash fields of one declared attribute path: its value as a number (`_n`) or as a string tag (`_t`). */
+export function attributeFields(path: string): { num: string; tag: string } {
+  const base = `a_${createHash('sha1').update(path).digest('hex').slice(0, 12)}`;
+  return { num: `${base}_n`, tag: `${base}_t` };
+}
 
 /** Hash field holding the vector of generation `gen`; a re-embed writes the next generation beside it. */
 export const vectorField = (gen: number) => `v${gen}`;
@@ -21,7 +42,13 @@ export const exactVectorField = (gen: number) => `f${gen}`;
  *   searches miss members of clusters of (near-)identical vectors — exactly what dedup looks for, since equal
  *   texts embed equally — so distance-bounded searches, and their totals, are exact brute force as in SQLite.
  */
-export function createIndexArgs(name: string, prefix: string, gen: number, dim: number): (string | number)[] {
+export function createIndexArgs(
+  name: string,
+  prefix: string,
+  gen: number,
+  dim: number,
+  attributePaths: readonly string[] = [],
+): (string | number)[] {
   return [
     name,
     'ON',
@@ -71,6 +98,25 @@ export function createIndexArgs(name: string, prefix: string, gen: number, dim: 
     'NUMERIC',
     'importance',
     'NUMERIC',
+    'SORTABLE',
+    // Agent memories (issue 15): `hid` is the id hex-encoded, for id sets in a query (a circle's members).
+    'hid',
+    'TAG',
+    'agent_id',
+    'TAG',
+    'step_number',
+    'NUMERIC',
+    'SORTABLE',
+    'loc_kind',
+    'TAG',
+    'loc_x',
+    'NUMERIC',
+    'loc_y',
+    'NUMERIC',
+    ...attributePaths.flatMap((p) => {
+      const f = attributeFields(p);
+      return [f.num, 'NUMERIC', f.tag, 'TAG'];
+    }),
     'seq',
     'NUMERIC',
     'SORTABLE',

@@ -59,7 +59,7 @@ export class Keys {
   get keywordBuildLock() {
     return `${this.base}kw:lock`;
   }
-  index(version: number, generation: number) {
+  index(version: number | string, generation: number) {
     return `${this.base}idx:v${version}:g${generation}`;
   }
   embeddingCache(model: string) {

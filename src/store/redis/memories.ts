@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
-import type { IndexedMemory, IndexTerms, Page, PutOutcome } from '../port.js';
+import type { IndexedMemory, IndexTerms, ListOrder, Page, PutOutcome } from '../port.js';
 import type { RedisClient } from './client.js';
 import { INIT_GENERATION } from './embedding-model-scripts.js';
 import { indexFilterQuery } from './filter-query.js';
@@ -50,7 +50,7 @@ export class MemoryRepo {
     // Encoding first means a bad date fails the call before anything is written.
     const encoded = items.map((item) => {
       const text = keywordText(item.terms, item.contextTerms);
-      return { item, entry: text.entry, fields: memoryFields(item, text) };
+      return { item, entry: text.entry, fields: memoryFields(item, text, this.index.attributePaths) };
     });
     const g = await this.generation(items[0]!.vector.length);
     for (const { item } of encoded) if (item.vector.length !== g.dim) throw dimensionError(item.vector.length, g.dim);
@@ -121,7 +121,13 @@ export class MemoryRepo {
   }
 
   /** Newest first, created_at ties by id: FT.AGGREGATE sorts on both sortable fields, then the page is loaded. */
-  async list(filter: StoreFilter, limit: number, offset: number, count = true): Promise<Page<MemoryRecord>> {
+  async list(
+    filter: StoreFilter,
+    limit: number,
+    offset: number,
+    count = true,
+    order?: ListOrder,
+  ): Promise<Page<MemoryRecord>> {
     this.index.requireSearch();
     const g = await this.index.current();
     const f = g ? await indexFilterQuery(this.client, g.index, filter) : null;
@@ -130,12 +136,21 @@ export class MemoryRepo {
     const take = Math.max(0, Math.floor(limit));
     const skip = Math.max(0, Math.floor(offset));
     if (take === 0 || skip >= total) return { items: [], total: count ? total : 0 };
+    const lead =
+      order === 'importance'
+        ? ['@importance', 'DESC']
+        : order === 'step_number'
+          ? ['@step_number', 'DESC']
+          : order === 'step_number_asc'
+            ? ['@step_number', 'ASC']
+            : [];
     const reply = (await this.client.call(
       'FT.AGGREGATE',
       g.index,
       f.query,
       'SORTBY',
-      4,
+      4 + lead.length,
+      ...lead,
       '@created_at',
       'DESC',
       '@id',

@@ -1,6 +1,7 @@
 import type { MemoryRecord } from '../../models/memory-record.js';
 import type { IndexedMemory } from '../port.js';
 import { iso, isoOrNull, msOf, msOrNull } from '../sqlite/codec.js';
+import { attributeFields } from './index-schema.js';
 import { tagOrNull, tagValue } from './query-escape.js';
 
 /**
@@ -13,7 +14,11 @@ export type MemoryFields = [field: string, value: string][];
 const tagList = (values: string[] | null | undefined) => [...new Set(values ?? [])].map(tagValue).join(',');
 
 /** `text`: the keyword index strings as stored (keyword-stats.ts keywordText). */
-export function memoryFields(item: IndexedMemory, text: { terms: string; context: string }): MemoryFields {
+export function memoryFields(
+  item: IndexedMemory,
+  text: { terms: string; context: string },
+  attributePaths: readonly string[] = [],
+): MemoryFields {
   const r = item.record;
   const created = msOf(r.created_at, 'created_at');
   const updated = msOf(r.updated_at, 'updated_at');
@@ -60,7 +65,44 @@ export function memoryFields(item: IndexedMemory, text: { terms: string; context
   if (topics) fields.push(['topics', topics]);
   if (entities) fields.push(['entities', entities]);
   if (eventDate !== null) fields.push(['event_date', String(eventDate)]);
+  fields.push(['hid', tagValue(r.id)]);
+  agentIndexFields(fields, r, attributePaths);
   return fields;
+}
+
+/** The value at `content.a.b` / `metadata.c` of a record, or undefined. */
+export function attributeValue(r: MemoryRecord, path: string): unknown {
+  const [column, ...keys] = path.split('.');
+  let v: unknown = column === 'content' ? r.content : column === 'metadata' ? r.metadata : undefined;
+  for (const k of keys) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+/**
+ * Agent fields for the index (absent when unset, so ranges and `ne` treat them as null). Numbers are written with
+ * String(), which reads back as the same double, so range ends compare as in the SQL stores; a boolean attribute
+ * is the number 1 or 0 and a string a hex tag, as SQLite's json_extract compares them.
+ */
+function agentIndexFields(fields: MemoryFields, r: MemoryRecord, attributePaths: readonly string[]): void {
+  if (r.agent_id !== undefined) fields.push(['agent_id', tagValue(r.agent_id)]);
+  if (r.step_number !== undefined) fields.push(['step_number', String(r.step_number)]);
+  const loc = r.location;
+  if (loc !== undefined) {
+    const geo = 'lat' in loc;
+    fields.push(['loc_kind', geo ? '2' : '1']);
+    fields.push(['loc_x', String(geo ? loc.lon : loc.x)]);
+    fields.push(['loc_y', String(geo ? loc.lat : loc.y)]);
+  }
+  for (const path of attributePaths) {
+    const v = attributeValue(r, path);
+    const f = attributeFields(path);
+    if (typeof v === 'number' && Number.isFinite(v)) fields.push([f.num, String(v)]);
+    else if (typeof v === 'boolean') fields.push([f.num, v ? '1' : '0']);
+    else if (typeof v === 'string') fields.push([f.tag, tagValue(v)]);
+  }
 }
 
 export function decodeMemory(doc: string, accessCount: string, lastAccessed: string): MemoryRecord {

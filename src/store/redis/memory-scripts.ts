@@ -51,8 +51,12 @@ for i, it in ipairs(items) do
     local present = {}
     for f = it.fields, it.fields + it.nf * 2 - 1, 2 do present[ARGV[f]] = true end
     if it.hasvec then present[vfield] = true end
-    for _, f in ipairs({ 'topics', 'entities', 'event_date', vfield }) do
+    for _, f in ipairs({ 'topics', 'entities', 'event_date', vfield, 'agent_id', 'step_number', 'loc_kind', 'loc_x', 'loc_y' }) do
       if not present[f] and redis.call('HEXISTS', key, f) == 1 then redis.call('HDEL', key, f) end
+    end
+    -- Attribute fields (a_…) of declared paths the new version no longer has.
+    for _, f in ipairs(redis.call('HKEYS', key)) do
+      if string.sub(f, 1, 2) == 'a_' and not present[f] then redis.call('HDEL', key, f) end
     end
   elseif ARGV[1] == '1' then
     local first = redis.call('ZRANGE', dupkey, 0, 0)

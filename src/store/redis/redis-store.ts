@@ -12,6 +12,7 @@ import type {
   EraseCounts,
   IndexedMemory,
   IndexTerms,
+  ListOrder,
   MemoryStore,
   NewActivity,
   SessionKey,
@@ -24,7 +25,6 @@ import { asStoreError, type ConnectOptions, connect, createClient, type RedisCli
 import { EmbeddingCache } from './embedding-cache.js';
 import { EmbeddingModel } from './embedding-model.js';
 import { countStore, duplicateGroups, eraseUser } from './erase-and-count.js';
-import { INDEX_VERSION } from './index-schema.js';
 import { globPrefix, Keys } from './keys.js';
 import { KeywordSearch } from './keyword-search.js';
 import { KeywordStats } from './keyword-stats.js';
@@ -54,6 +54,8 @@ export interface RedisStoreOptions extends ConnectOptions {
    * reconnection set it false to run on a plain Redis; long-term memory calls then fail as unavailable.
    */
   requireSearch?: boolean;
+  /** AGENT_ATTRIBUTE_PATHS: declared content/metadata paths, indexed as fields of the search index. */
+  attributePaths?: readonly string[];
 }
 
 /**
@@ -181,8 +183,8 @@ export class RedisStore implements MemoryStore {
     return this.guard(() => duplicateGroups(this.parts, scope, sinceMs));
   }
 
-  listMemories(filter: StoreFilter, limit: number, offset: number, opts?: { count?: boolean }) {
-    return this.guard(() => this.memories.list(filter, limit, offset, opts?.count ?? true));
+  listMemories(filter: StoreFilter, limit: number, offset: number, opts?: { count?: boolean; order?: ListOrder }) {
+    return this.guard(() => this.memories.list(filter, limit, offset, opts?.count ?? true, opts?.order));
   }
 
   keywordSearch(terms: string[], filter: StoreFilter, k: number, opts?: { contextWeight?: number; count?: boolean }) {
@@ -335,7 +337,12 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RedisStor
       );
     }
     const keys = new Keys(opts.keyPrefix ?? DEFAULT_KEY_PREFIX);
-    const store = new RedisStore(client, opts.url, new SearchIndex(client, keys, search.available, noSearch), keys);
+    const store = new RedisStore(
+      client,
+      opts.url,
+      new SearchIndex(client, keys, search.available, noSearch, opts.attributePaths ?? []),
+      keys,
+    );
     if (search.available) {
       await upgradeIndex(store);
       await countKeywordStats(store);
@@ -351,14 +358,15 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<RedisStor
 async function upgradeIndex(store: RedisStore): Promise<void> {
   const meta = store.keys.meta;
   const recorded = await store.client.hget(meta, 'index_version');
-  if (recorded === String(INDEX_VERSION)) return;
+  const version = store.index.version;
+  if (recorded === version) return;
   const g = await store.index.current();
   if (g && recorded !== null) {
-    log.info('Building the Redis search index for this version of agent-memory', { from: recorded, to: INDEX_VERSION });
-    const old = store.keys.index(Number(recorded), g.gen);
+    log.info('Building the Redis search index for this version of agent-memory', { from: recorded, to: version });
+    const old = store.keys.index(recorded, g.gen);
     await store.index.drop(old);
   }
-  await store.client.hset(meta, 'index_version', INDEX_VERSION);
+  await store.client.hset(meta, 'index_version', version);
 }
 
 /**

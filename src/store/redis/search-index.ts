@@ -1,6 +1,6 @@
 import { MemoryError } from '../../errors.js';
 import type { RedisClient } from './client.js';
-import { createIndexArgs, exactVectorField, INDEX_VERSION, vectorField } from './index-schema.js';
+import { createIndexArgs, exactVectorField, indexVersionOf, vectorField } from './index-schema.js';
 import type { Keys } from './keys.js';
 
 /** RediSearch 2.6 is the first with vector range queries, query attributes and DIALECT 2 used here. */
@@ -62,7 +62,14 @@ export class SearchIndex {
     private readonly keys: Keys,
     readonly available: boolean,
     private readonly unavailableMessage = NO_SEARCH_MESSAGE,
-  ) {}
+    /** AGENT_ATTRIBUTE_PATHS: each declared path is two fields of the index (index-schema.ts attributeFields). */
+    readonly attributePaths: readonly string[] = [],
+  ) {
+    this.version = indexVersionOf(attributePaths);
+  }
+
+  /** The index version this store records (INDEX_VERSION, with a digest of the declared attribute paths). */
+  readonly version: string;
 
   requireSearch(): void {
     if (!this.available) throw new MemoryError('unavailable', this.unavailableMessage);
@@ -72,7 +79,7 @@ export class SearchIndex {
     return {
       gen,
       dim,
-      index: this.keys.index(INDEX_VERSION, gen),
+      index: this.keys.index(this.version, gen),
       field: vectorField(gen),
       exactField: exactVectorField(gen),
     };
@@ -91,7 +98,10 @@ export class SearchIndex {
   async ensure(g: Generation): Promise<void> {
     if (this.created.has(g.index)) return;
     try {
-      await this.client.call('FT.CREATE', ...createIndexArgs(g.index, this.keys.memoryPrefix, g.gen, g.dim));
+      await this.client.call(
+        'FT.CREATE',
+        ...createIndexArgs(g.index, this.keys.memoryPrefix, g.gen, g.dim, this.attributePaths),
+      );
       // An index created over existing hashes fills in the background; wait, so searches see every memory.
       await this.waitIndexed(g.index);
     } catch (err) {

@@ -1,7 +1,7 @@
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
-import type { IndexedMemory, IndexTerms, Page, PutOutcome } from '../port.js';
-import { filterSql } from './filter-sql.js';
+import type { IndexedMemory, IndexTerms, ListOrder, Page, PutOutcome } from '../port.js';
+import { filterSql, listOrderSql } from './filter-sql.js';
 import {
   INSERT_MEMORY_SQL,
   type MemoryRow,
@@ -131,10 +131,12 @@ export class MemoryRepo {
     return rows.length;
   }
 
-  list(filter: StoreFilter, limit: number, offset: number, count = true): Page<MemoryRecord> {
+  list(filter: StoreFilter, limit: number, offset: number, count = true, order?: ListOrder): Page<MemoryRecord> {
     const f = filterSql(filter);
     const rows = this.stmts
-      .get(`SELECT m.* FROM memories m WHERE ${f.where} ORDER BY m.created_at DESC, m.id LIMIT ? OFFSET ?`)
+      .get(
+        `SELECT m.* FROM memories m WHERE ${f.where} ORDER BY ${listOrderSql(order)}m.created_at DESC, m.id LIMIT ? OFFSET ?`,
+      )
       .all(...f.params, Math.max(0, limit), Math.max(0, offset)) as MemoryRow[];
     return { items: rows.map(rowToRecord), total: count ? this.count(filter) : rows.length };
   }

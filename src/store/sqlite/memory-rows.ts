@@ -25,6 +25,13 @@ export interface MemoryRow {
   extracted_from: string;
   persisted_at: number | null;
   metadata: string;
+  agent_id: string | null;
+  step_number: number | null;
+  /** 1: {x, y}; 2: {lat, lon} kept as x = lon, y = lat. */
+  loc_kind: number | null;
+  loc_x: number | null;
+  loc_y: number | null;
+  content: string | null;
 }
 
 const COLUMNS = [
@@ -50,6 +57,12 @@ const COLUMNS = [
   'extracted_from',
   'persisted_at',
   'metadata',
+  'agent_id',
+  'step_number',
+  'loc_kind',
+  'loc_x',
+  'loc_y',
+  'content',
 ] as const;
 
 export const INSERT_MEMORY_SQL = `INSERT INTO memories (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;
@@ -81,7 +94,40 @@ export function recordToRow(r: MemoryRecord): Omit<MemoryRow, 'pk'> {
     extracted_from: json(r.extracted_from ?? []),
     persisted_at: msOrNull(r.persisted_at, 'persisted_at'),
     metadata: json(r.metadata ?? {}),
+    ...agentColumns(r),
   };
+}
+
+/** The agent columns of a record (all null for other memories); shared with the PostgreSQL store. */
+export function agentColumns(r: MemoryRecord) {
+  const loc = r.location;
+  const geo = loc !== undefined && 'lat' in loc;
+  return {
+    agent_id: r.agent_id ?? null,
+    step_number: r.step_number ?? null,
+    loc_kind: loc === undefined ? null : geo ? 2 : 1,
+    loc_x: loc === undefined ? null : 'lat' in loc ? loc.lon : loc.x,
+    loc_y: loc === undefined ? null : 'lat' in loc ? loc.lat : loc.y,
+    content: r.content === undefined ? null : json(r.content),
+  };
+}
+
+/** The agent fields of a row, only those set. */
+export function agentFieldsOfRow(row: {
+  agent_id: string | null;
+  step_number: number | string | null;
+  loc_kind: number | null;
+  loc_x: number | null;
+  loc_y: number | null;
+  content: string | null;
+}): Pick<MemoryRecord, 'agent_id' | 'step_number' | 'location' | 'content'> {
+  const out: Pick<MemoryRecord, 'agent_id' | 'step_number' | 'location' | 'content'> = {};
+  if (row.agent_id != null) out.agent_id = row.agent_id;
+  if (row.step_number != null) out.step_number = Number(row.step_number);
+  if (row.loc_kind != null && row.loc_x != null && row.loc_y != null)
+    out.location = row.loc_kind === 2 ? { lat: row.loc_y, lon: row.loc_x } : { x: row.loc_x, y: row.loc_y };
+  if (row.content != null) out.content = parseJson(row.content);
+  return out;
 }
 
 export function rowToRecord(row: MemoryRow): MemoryRecord {
@@ -108,6 +154,7 @@ export function rowToRecord(row: MemoryRow): MemoryRecord {
     extracted_from: parseJson(row.extracted_from),
     persisted_at: isoOrNull(row.persisted_at),
     metadata: parseJson(row.metadata),
+    ...agentFieldsOfRow(row),
   };
 }
 

@@ -227,6 +227,35 @@ ${KEYWORD_TABLE_SQL}
 INSERT INTO meta (key, value) SELECT '${KEYWORD_REBUILD_KEY}', 'pending' WHERE EXISTS (SELECT 1 FROM memories);
 `;
 
+// Agent memories (issue 15): the agent, its step, where (loc_kind 1 = {x, y}, 2 = {lat, lon} stored as x = lon,
+// y = lat) and the structured content. The R*Tree holds each located memory's point (float32 boxes, rounded
+// outward, so it is a first cut the exact column test follows); triggers keep it in step with every write.
+const V9 = `
+ALTER TABLE memories ADD COLUMN agent_id TEXT;
+ALTER TABLE memories ADD COLUMN step_number INTEGER;
+ALTER TABLE memories ADD COLUMN loc_kind INTEGER;
+ALTER TABLE memories ADD COLUMN loc_x REAL;
+ALTER TABLE memories ADD COLUMN loc_y REAL;
+ALTER TABLE memories ADD COLUMN content TEXT;
+CREATE INDEX memories_agent_step ON memories (agent_id, step_number) WHERE agent_id IS NOT NULL;
+CREATE INDEX memories_step ON memories (step_number) WHERE step_number IS NOT NULL;
+CREATE INDEX memories_importance ON memories (importance);
+CREATE INDEX memories_type_importance ON memories (memory_type, importance);
+CREATE VIRTUAL TABLE memories_rtree USING rtree (pk, min_x, max_x, min_y, max_y, +kind);
+CREATE TRIGGER memories_rtree_insert AFTER INSERT ON memories WHEN new.loc_kind IS NOT NULL BEGIN
+  INSERT INTO memories_rtree (pk, min_x, max_x, min_y, max_y, kind)
+  VALUES (new.pk, new.loc_x, new.loc_x, new.loc_y, new.loc_y, new.loc_kind);
+END;
+CREATE TRIGGER memories_rtree_update AFTER UPDATE OF loc_kind, loc_x, loc_y ON memories BEGIN
+  DELETE FROM memories_rtree WHERE pk = old.pk;
+  INSERT INTO memories_rtree (pk, min_x, max_x, min_y, max_y, kind)
+  SELECT new.pk, new.loc_x, new.loc_x, new.loc_y, new.loc_y, new.loc_kind WHERE new.loc_kind IS NOT NULL;
+END;
+CREATE TRIGGER memories_rtree_delete AFTER DELETE ON memories BEGIN
+  DELETE FROM memories_rtree WHERE pk = old.pk;
+END;
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
@@ -249,6 +278,7 @@ const MIGRATIONS: readonly Migration[] = [
     description: 'keyword index: exact BM25 statistics after deletes, marks inside words (rebuilt on open)',
     sql: V8,
   },
+  { version: 9, description: 'agent memories: agent, step, location (R*Tree), content', sql: V9 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

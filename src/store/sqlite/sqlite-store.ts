@@ -13,6 +13,7 @@ import type {
   IndexedMemory,
   IndexTerms,
   KeywordHit,
+  ListOrder,
   MemoryStore,
   NewActivity,
   Page,
@@ -28,6 +29,7 @@ import { ActivityRepo } from './activity.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { ensureEmbeddingModel, reembedAll } from './embedding-model.js';
 import { countStore, eraseUser } from './erase-and-count.js';
+import { attributeIndexSql } from './filter-sql.js';
 import { MemoryRepo } from './memories.js';
 import { Meta } from './meta.js';
 import { KEYWORD_REBUILD_KEY, migrate } from './migrations.js';
@@ -62,6 +64,8 @@ export interface SqliteStoreOptions {
   dimension?: number;
   /** SQLITE_SEARCH_THREAD: a file's vector searches run on a worker thread (default true; ignored in memory). */
   searchThread?: boolean;
+  /** AGENT_ATTRIBUTE_PATHS: declared content/metadata paths, each given an expression index. */
+  attributePaths?: readonly string[];
 }
 
 /**
@@ -144,9 +148,9 @@ export class SqliteStore implements MemoryStore {
     filter: StoreFilter,
     limit: number,
     offset: number,
-    opts?: { count?: boolean },
+    opts?: { count?: boolean; order?: ListOrder },
   ): Promise<Page<MemoryRecord>> {
-    return this.memories.list(filter, limit, offset, opts?.count ?? true);
+    return this.memories.list(filter, limit, offset, opts?.count ?? true, opts?.order);
   }
 
   async duplicateGroups(scope: { namespace?: string; user_id?: string }, sinceMs?: number): Promise<string[][]> {
@@ -379,6 +383,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     const thread = !inMemory && (opts.searchThread ?? true) ? new SearchThread(threadPath, busy) : null;
     const store = new SqliteStore(db, inMemory ? 'memory' : 'sqlite', thread, inMemory ? null : opts.path, readOnly);
     if (!readOnly) {
+      for (const sql of attributeIndexSql(opts.attributePaths ?? [])) db.exec(sql);
       if (opts.dimension !== undefined) store.ensureVectorTables(opts.dimension);
       return store;
     }

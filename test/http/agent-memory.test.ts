@@ -1,0 +1,237 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startServer, type TestServer } from './helpers.js';
+import { callTool, connectMcp, toolText } from './mcp-client.js';
+
+/**
+ * Agent memories over real HTTP (REST and MCP Streamable HTTP) on a real SQLite file (issue 15): typed records
+ * with steps, places and structured content; retrieval by step range, place, type, importance and attributes.
+ */
+let server: TestServer;
+let url: string;
+let mcp: Client;
+
+beforeAll(async () => {
+  server = await startServer({
+    EMBEDDING_MODEL: 'offline-hash-v1',
+    RELATED_WORDS: 'false',
+    AGENT_ATTRIBUTE_PATHS: 'content.health,metadata.role',
+  });
+  url = server.url;
+  mcp = await connectMcp(`${url}/mcp`, 'http');
+});
+afterAll(async () => {
+  await mcp?.close();
+  await server.stop();
+});
+
+const ids = (body: { memories: { id: string }[] }) => body.memories.map((m) => m.id).sort();
+
+describe('storing agent memories', () => {
+  it('stores a state over REST, deriving the searchable text from its content', async () => {
+    const res = await call(url, 'POST', '/v1/agent-memory/scout/states', {
+      body: {
+        id: 'st-1',
+        step_number: 12,
+        content: { position: [10, 20], health: 0.85, inventory: { wood: 5, stone: 2 } },
+        location: { x: 10, y: 20 },
+        priority: 0.9,
+        metadata: { role: 'explorer' },
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.memories).toEqual([
+      {
+        id: 'st-1',
+        outcome: 'created',
+        text: 'agent scout state at step 12: position 10 20; health 0.85; inventory wood 5; inventory stone 2',
+      },
+    ]);
+    const got = await call(url, 'GET', '/v1/long-term-memory/st-1');
+    expect(got.body).toMatchObject({
+      memory_type: 'state',
+      agent_id: 'scout',
+      step_number: 12,
+      location: { x: 10, y: 20 },
+      importance: 0.9,
+      content: { position: [10, 20], health: 0.85, inventory: { wood: 5, stone: 2 } },
+    });
+  });
+
+  it('stores actions and interactions, and a batch of many kinds and agents', async () => {
+    const action = await call(url, 'POST', '/v1/agent-memory/scout/actions', {
+      body: {
+        id: 'ac-1',
+        step_number: 13,
+        content: { action_type: 'trade', target_agent: 'miner' },
+        text: 'Scout traded wood with the miner',
+      },
+    });
+    expect(action.status).toBe(200);
+    expect(action.body.memories[0].text).toBe('Scout traded wood with the miner');
+    const interaction = await call(url, 'POST', '/v1/agent-memory/scout/interactions', {
+      body: {
+        id: 'in-1',
+        step_number: 13,
+        content: { interaction_type: 'conversation', other_agent_id: 'miner', sentiment: 0.4 },
+        location: { lat: 38.72, lon: -9.14 },
+      },
+    });
+    expect(interaction.status).toBe(200);
+    const batch = await call(url, 'POST', '/v1/agent-memory/batch', {
+      body: {
+        records: Array.from({ length: 20 }, (_, i) => ({
+          id: `b-${i}`,
+          agent_id: i % 2 ? 'miner' : 'scout',
+          memory_type: 'state',
+          step_number: 100 + i,
+          location: { x: i, y: 0 },
+          importance: i / 20,
+          content: { health: 1 - i / 20 },
+          metadata: { role: i % 2 ? 'miner' : 'explorer' },
+        })),
+      },
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body.memories).toHaveLength(20);
+    // The same state again is not stored twice.
+    const again = await call(url, 'POST', '/v1/agent-memory/batch', {
+      body: {
+        records: [
+          {
+            agent_id: 'miner',
+            memory_type: 'state',
+            step_number: 101,
+            location: { x: 1, y: 0 },
+            importance: 1 / 20,
+            content: { health: 1 - 1 / 20 },
+            metadata: { role: 'miner' },
+          },
+        ],
+      },
+    });
+    expect(again.body.memories[0]).toMatchObject({ id: 'b-1', outcome: 'duplicate' });
+  });
+
+  it('refuses bad records with a 422 naming the field, never a 500', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ content: { a: 1 } }, /step_number/],
+      [{ step_number: 1 }, /content/],
+      [{ step_number: -1, content: {} }, /step_number/],
+      [{ step_number: 1, content: {}, location: { x: 1 } }, /location/],
+      [{ step_number: 1, content: {}, location: { lat: 91, lon: 0 } }, /location/],
+      [{ step_number: 1, content: {}, importance: 2 }, /importance/],
+      [{ step_number: 1, content: {}, stepnumber: 2 }, /unknown field 'stepnumber'/],
+      [{ step_number: 1, content: {}, importance: 0.2, priority: 0.3 }, /importance and priority/],
+    ];
+    for (const [body, detail] of cases) {
+      const res = await call(url, 'POST', '/v1/agent-memory/scout/states', { body });
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(res.body.detail).toMatch(detail);
+    }
+    const kind = await call(url, 'POST', '/v1/agent-memory/batch', {
+      body: { records: [{ agent_id: 'a', memory_type: 'semantic', step_number: 1, content: {} }] },
+    });
+    expect(kind.status).toBe(422);
+  });
+});
+
+describe('retrieving agent memories', () => {
+  it('lists an agent by step range, latest first, with a true total', async () => {
+    const res = await call(url, 'GET', '/v1/agent-memory/scout/memories?start_step=100&end_step=110&limit=2');
+    expect(res.status).toBe(200);
+    expect(res.body.memories.map((m: { id: string }) => m.id)).toEqual(['b-10', 'b-8']);
+    expect(res.body.total).toBe(6);
+    const states = await call(url, 'GET', '/v1/agent-memory/scout/memories?memory_type=action');
+    expect(ids(states.body)).toEqual(['ac-1']);
+    const bad = await call(url, 'GET', '/v1/agent-memory/scout/memories?start_step=5&end_step=1');
+    expect(bad.status).toBe(400);
+  });
+
+  it('searches one agent by place, importance, declared attributes and text', async () => {
+    const search = (body: Record<string, unknown>, agent = 'scout') =>
+      call(url, 'POST', `/v1/agent-memory/${agent}/search`, { body });
+    const near = await search({ location: { within: { x: 0, y: 0, radius: 4 } } });
+    expect(ids(near.body)).toEqual(['b-0', 'b-2', 'b-4']);
+    const box = await search({ location: { box: { min_x: 10, min_y: 0, max_x: 20, max_y: 25 } } });
+    expect(ids(box.body)).toEqual(['b-10', 'b-12', 'b-14', 'b-16', 'b-18', 'st-1']);
+    const important = await search({ importance: { gte: 0.7 }, order_by: 'importance' });
+    // b-18 and st-1 tie at 0.9: the newer comes first.
+    expect(important.body.memories.map((m: { id: string }) => m.id)).toEqual(['b-18', 'st-1', 'b-16', 'b-14']);
+    const weak = await search({ attributes: { 'content.health': { lt: 0.2 } } }, 'miner');
+    expect(ids(weak.body)).toEqual(['b-17', 'b-19']);
+    const role = await search({
+      text: '',
+      attributes: { 'metadata.role': 'explorer' },
+      step_number: { between: [100, 104] },
+    });
+    expect(ids(role.body)).toEqual(['b-0', 'b-2', 'b-4']);
+    const geo = await search({ location: { within: { lat: 38.7, lon: -9.1, radius_m: 10_000 } } });
+    expect(ids(geo.body)).toEqual(['in-1']);
+    const text = await search({ text: 'traded wood', search_mode: 'keyword' });
+    expect(text.body.memories[0].id).toBe('ac-1');
+  });
+
+  it('answers 422 for an unknown filter field and 400 for an undeclared attribute path', async () => {
+    const unknown = await call(url, 'POST', '/v1/agent-memory/scout/search', { body: { steps: { gte: 1 } } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.detail).toMatch(/unknown field 'steps'.*step_number/);
+    const undeclared = await call(url, 'POST', '/v1/long-term-memory/search', {
+      body: { text: '', attributes: { 'content.mana': { gt: 1 } } },
+    });
+    expect(undeclared.status).toBe(400);
+    expect(undeclared.body.detail).toMatch(
+      /'content.mana' is not a declared attribute path.*content.health, metadata.role/,
+    );
+    const badPath = await call(url, 'POST', '/v1/long-term-memory/search', {
+      body: { text: '', attributes: { 'health; DROP': 1 } },
+    });
+    expect(badPath.status).toBe(422);
+    const badCircle = await call(url, 'POST', '/v1/long-term-memory/search', {
+      body: { text: '', location: { within: { x: 0, y: 0 } } },
+    });
+    expect(badCircle.status).toBe(422);
+    expect(badCircle.body.detail).toMatch(/location/);
+  });
+});
+
+describe('MCP tools', () => {
+  it('store_agent_state / action / interaction and search_agent_memories', async () => {
+    const state = await callTool(mcp, 'store_agent_state', {
+      agent_id: 'builder',
+      id: 'mcp-s',
+      step_number: 7,
+      content: { health: 0.3, position: [1, 1] },
+      location: { x: 1, y: 1 },
+    });
+    expect(state.isError).toBeFalsy();
+    expect(state.structuredContent).toMatchObject({ memories: [{ id: 'mcp-s', outcome: 'created' }] });
+    for (const [tool, id] of [
+      ['store_agent_action', 'mcp-a'],
+      ['store_agent_interaction', 'mcp-i'],
+    ] as const) {
+      const r = await callTool(mcp, tool, { agent_id: 'builder', id, step_number: 8, content: { note: id } });
+      expect(r.isError, toolText(r)).toBeFalsy();
+    }
+    const found = await callTool(mcp, 'search_agent_memories', {
+      agent_id: 'builder',
+      step_number: { gte: 8 },
+      order_by: 'step_number',
+    });
+    expect(found.isError, toolText(found)).toBeFalsy();
+    const body = found.structuredContent as { memories: { id: string; memory_type: string }[]; total: number };
+    expect(body.memories.map((m) => m.id).sort()).toEqual(['mcp-a', 'mcp-i']);
+    expect(body.total).toBe(2);
+    const weak = await callTool(mcp, 'search_agent_memories', {
+      agent_id: 'builder',
+      attributes: { 'content.health': { lt: 0.5 } },
+      location: { within: { x: 0, y: 0, radius: 2 } },
+    });
+    expect((weak.structuredContent as { memories: { id: string }[] }).memories.map((m) => m.id)).toEqual(['mcp-s']);
+    const bad = await callTool(mcp, 'store_agent_state', { agent_id: 'builder', step_number: 'soon', content: {} });
+    expect(bad.isError).toBe(true);
+    const undeclared = await callTool(mcp, 'search_agent_memories', { attributes: { 'content.mana': 1 } });
+    expect(undeclared.isError).toBe(true);
+    expect(toolText(undeclared)).toMatch(/not a declared attribute path/);
+  });
+});
