@@ -257,6 +257,18 @@ describe('schema upgrade from float vector indexes (version 2)', () => {
     expect(await t.vectorSearch(q, filter({ namespace: { eq: 'a' } }), 5)).toEqual(before);
     expect(t.db.prepare("SELECT n FROM memory_counts WHERE key = 'ns:a'").pluck().get()).toBe(20);
     expect(t.db.prepare("SELECT n FROM memory_counts WHERE key = '*'").pluck().get()).toBe(40);
+    // Migration 8 leaves the keyword index for the engine to fill (the store has no analyser): it says so.
+    expect(await t.keywordIndexPending()).toBe(true);
+    const byId = new Map(items.map((m) => [m.record.id, m]));
+    const filled = await t.rebuildKeywordIndex(
+      (records) => records.map((r) => ({ id: r.id, terms: byId.get(r.id)!.terms, contextTerms: '' })),
+      undefined,
+      { onlyIfPending: true },
+    );
+    expect(filled).toBe(40);
+    expect(await t.keywordIndexPending()).toBe(false);
     expect((await t.keywordSearch(['word1'], filter({ namespace: { eq: 'a' } }), 50)).total).toBe(4);
+    // Once filled, a rebuild only if pending does nothing.
+    expect(await t.rebuildKeywordIndex(() => [], undefined, { onlyIfPending: true })).toBe(0);
   });
 });
