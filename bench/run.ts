@@ -83,6 +83,12 @@ async function main() {
       `\n## Dashboard pages, ${size} memories (server time, SQLite file)\n\n${formatDashboard(rows)}\n`,
     );
   }
+  if (what.includes('agent-state')) {
+    const { formatAgentState, measureAgentState } = await import('./agent-state.js');
+    const sizes = (process.env.BENCH_AGENT_SIZES ?? '30000,300000').split(',').map(Number);
+    const rows = await measureAgentState(sizes);
+    process.stdout.write(`\n## Agent-state queries (embedded SQLite file, store port)\n\n${formatAgentState(rows)}\n`);
+  }
   if (what.includes('quality')) {
     const { runQuality } = await import('./quality.js');
     await runQuality();

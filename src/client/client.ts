@@ -1,4 +1,5 @@
 import { ActivityApi } from './activity-api.js';
+import { AgentMemoryApi } from './agent-memory-api.js';
 import { type ClientContext, defaultTagFilter, encode, orDefault, scopeOf } from './context.js';
 import { LongTermApi } from './long-term-api.js';
 import { SummaryViewsApi } from './summary-views-api.js';
@@ -53,6 +54,8 @@ export class MemoryClient {
   readonly activity: ActivityApi;
   readonly summaryViews: SummaryViewsApi;
   readonly tasks: TasksApi;
+  /** States, actions and interactions of agents at steps (/v1/agent-memory). */
+  readonly agents: AgentMemoryApi;
   private readonly ctx: ClientContext;
 
   constructor(options: ClientOptionsInput) {
@@ -64,6 +67,7 @@ export class MemoryClient {
     this.activity = new ActivityApi(this.ctx);
     this.summaryViews = new SummaryViewsApi(this.ctx);
     this.tasks = new TasksApi(this.ctx);
+    this.agents = new AgentMemoryApi(this.ctx);
   }
 
   /** The namespace and user calls that name none apply to. */

@@ -1,4 +1,7 @@
 /** `agent-memory/client`: the typed REST client, the memory tools for any model API, and a chat loop with memory. */
+
+export { type ActingAgent, type AgentHooksOptions, changeImportance, withAgentMemory } from './agent-hooks.js';
+export { type AgentBatchRecord, AgentMemoryApi } from './agent-memory-api.js';
 export type { AgentTool, AgentToolName } from './agent-tools/definitions.js';
 export {
   type AnthropicTool,

@@ -54,6 +54,13 @@ export interface LongTermOptions {
   activity?: ActivityLog;
 }
 
+/** A caller's query vector, unit length (the stores compare by cosine); a zero vector has no direction. */
+function givenVector(values: number[]): Float32Array {
+  const norm = Math.hypot(...values);
+  if (!(norm > 0) || !Number.isFinite(norm)) throw invalid('vector: a zero vector has no direction to compare');
+  return Float32Array.from(values, (v) => v / norm);
+}
+
 export interface CreateResult {
   memories: MemoryRecord[];
   outcomes: PutOutcome[];
@@ -289,6 +296,9 @@ export class LongTermMemory {
       throw invalid('order_by orders a listing (no text); a search with text is ranked by relevance');
     }
     const text = req.text.trim();
+    const given = req.vector ? givenVector(req.vector) : undefined;
+    if (given && text) throw invalid('give text or vector, not both: a vector search is semantic only');
+    if (given && req.order_by) throw invalid('order_by orders a listing; a vector search is ranked by similarity');
     const window = req.offset + req.limit;
     const depth = candidateDepth(window);
 
@@ -297,14 +307,14 @@ export class LongTermMemory {
     // Earlier searches' accesses are written first: recency ranking reads last_accessed, and results carry
     // access_count, so a search ranks the same whenever the previous one's write lands.
     await this.access.flush();
-    if (!text) {
+    if (!text && !given) {
       const page = await this.store.listMemories(filter, req.limit, req.offset, { order: req.order_by });
       const results = page.items.map((r) => ({ ...r, dist: 0, score: 1, score_type: req.search_mode }));
       this.touch(results, opts.touch);
       return this.page(results, page.total, req.offset, req.limit, true);
     }
 
-    const mode = req.search_mode;
+    const mode = given ? 'semantic' : req.search_mode;
     const alpha = req.hybrid_alpha ?? this.opts.defaultHybridAlpha;
     const maxDistance = req.distance_threshold ?? undefined;
     const terms = mode === 'semantic' ? [] : queryTerms(text);
@@ -314,7 +324,7 @@ export class LongTermMemory {
     const countKeyword = !(mode === 'hybrid' && wantVector && maxDistance === undefined);
     const standardise = mode === 'hybrid' && wantVector && this.opts.standardSpan !== undefined;
     const noVectors: VectorPage = { items: [], total: 0 };
-    const queryVector = wantVector ? (await this.embedder.embed([text]))[0]! : undefined;
+    const queryVector = given ?? (wantVector ? (await this.embedder.embed([text]))[0]! : undefined);
     // The vector search and the keyword ceiling are started first: a store that runs them on another thread (a
     // SQLite file) overlaps them with the keyword search, which then runs here.
     const vecSearch = queryVector

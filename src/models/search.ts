@@ -46,6 +46,14 @@ export const SearchRequest = strictBody({
     .describe("The reference's Redis scorer name: only BM25STD / BM25, which is how keyword search here ranks."),
   ...MemoryFilterShape,
   ...AgentFilterShape,
+  vector: z
+    .array(z.number().finite())
+    .min(1)
+    .max(8192)
+    .optional()
+    .describe(
+      "Similarity to this embedding instead of a text (semantic search; the store's dimension; not with text).",
+    ),
   order_by: z
     .enum(['created_at', 'importance', 'step_number', 'step_number_asc'])
     .optional()

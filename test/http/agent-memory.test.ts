@@ -195,6 +195,86 @@ describe('retrieving agent memories', () => {
   });
 });
 
+describe('similarity to a given vector', () => {
+  it('ranks by a caller vector with every filter; refuses a wrong dimension or a vector with text', async () => {
+    const stats = await call(url, 'GET', '/v1/stats');
+    const dim = stats.body.embedding_dimension as number;
+    expect(dim).toBeGreaterThan(0);
+    // The stored vector of the state st-1: its own text embedded, found again by searching with that text.
+    const own = await call(url, 'POST', '/v1/agent-memory/scout/search', {
+      body: { vector: Array.from({ length: dim }, (_, i) => (i === 0 ? 1 : 0)), limit: 5, step_number: { lte: 13 } },
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.total).toBe(3);
+    expect(own.body.memories.every((m: { score_type: string }) => m.score_type === 'semantic')).toBe(true);
+    const wrong = await call(url, 'POST', '/v1/long-term-memory/search', { body: { vector: [1, 0, 0] } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.detail).toMatch(/dimension/);
+    const both = await call(url, 'POST', '/v1/long-term-memory/search', { body: { text: 'x', vector: [1] } });
+    expect(both.status).toBe(400);
+    const zero = await call(url, 'POST', '/v1/long-term-memory/search', { body: { vector: [0, 0] } });
+    expect(zero.status).toBe(400);
+  });
+});
+
+describe('statistics and state changes', () => {
+  it('counts one agent by type with its step range', async () => {
+    const res = await call(url, 'GET', '/v1/agent-memory/scout/stats');
+    expect(res.status).toBe(200);
+    // st-1, ac-1, in-1 and the ten even batch states.
+    expect(res.body).toEqual({
+      agent_id: 'scout',
+      total_memories: 13,
+      memory_type_distribution: { state: 11, action: 1, interaction: 1, other: 0 },
+      first_step: 12,
+      last_step: 118,
+    });
+    const none = await call(url, 'GET', '/v1/agent-memory/nobody/stats');
+    expect(none.body).toMatchObject({ total_memories: 0, first_step: null, last_step: null });
+  });
+
+  it('reports each change of an attribute over a step range, from successive states', async () => {
+    for (const [step, health] of [
+      [500, 0.9],
+      [501, 0.9],
+      [502, 0.7],
+      [503, 0.7],
+      [504, 0.2],
+    ] as const) {
+      await call(url, 'POST', '/v1/agent-memory/medic/states', {
+        body: { id: `m-${step}`, step_number: step, content: { health, team: 'blue' } },
+      });
+    }
+    const res = await call(url, 'GET', '/v1/agent-memory/medic/changes?attribute=content.health&start_step=500');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      agent_id: 'medic',
+      attribute: 'content.health',
+      states_compared: 5,
+      changes: [
+        { step_number: 502, memory_id: 'm-502', from: 0.9, to: 0.7 },
+        { step_number: 504, memory_id: 'm-504', from: 0.7, to: 0.2 },
+      ],
+    });
+    const window = await call(
+      url,
+      'GET',
+      '/v1/agent-memory/medic/changes?attribute=content.health&start_step=503&end_step=504',
+    );
+    expect(window.body.changes).toEqual([{ step_number: 504, memory_id: 'm-504', from: 0.7, to: 0.2 }]);
+    const same = await call(url, 'GET', '/v1/agent-memory/medic/changes?attribute=content.team');
+    expect(same.body.changes).toEqual([]);
+    const bad = await call(url, 'GET', '/v1/agent-memory/medic/changes?attribute=health');
+    expect(bad.status).toBe(422);
+    const reversed = await call(
+      url,
+      'GET',
+      '/v1/agent-memory/medic/changes?attribute=content.health&start_step=9&end_step=1',
+    );
+    expect(reversed.status).toBe(400);
+  });
+});
+
 describe('MCP tools', () => {
   it('store_agent_state / action / interaction and search_agent_memories', async () => {
     const state = await callTool(mcp, 'store_agent_state', {

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { type AgentItem, storeAgentMemories } from '../../core/agent-memory.js';
+import { type AgentItem, agentStats, attributeChanges, storeAgentMemories } from '../../core/agent-memory.js';
 import { invalid } from '../../errors.js';
 import {
   AGENT_MEMORY_TYPES,
@@ -7,6 +7,7 @@ import {
   type AgentMemoryType,
   AgentRecordInput as AgentRecordInputModel,
   AgentStoreResult as AgentStoreResultModel,
+  ATTRIBUTE_PATH,
 } from '../../models/agent.js';
 import { Identifier } from '../../models/common.js';
 import { SearchRequest as SearchRequestModel } from '../../models/search.js';
@@ -82,7 +83,77 @@ const listRoute = createRoute({
   responses: { 200: jsonContent(MemoryRecordResults, 'A page with a true total'), ...badRequest, ...commonErrors },
 });
 
+const AgentStats = z
+  .object({
+    agent_id: z.string(),
+    total_memories: z.number().int(),
+    memory_type_distribution: z.record(z.string(), z.number().int()),
+    first_step: z.number().int().nullable(),
+    last_step: z.number().int().nullable(),
+  })
+  .meta({ id: 'AgentStats' });
+
+const statsRoute = createRoute({
+  method: 'get',
+  path: '/v1/agent-memory/{agent_id}/stats',
+  tags,
+  security: bearerAuth,
+  summary: 'Statistics of one agent: totals, distribution by type, step range',
+  request: { params: AgentPath, query: z.object({ namespace: Identifier.optional() }) },
+  responses: { 200: jsonContent(AgentStats, 'Counts made by the store'), ...commonErrors },
+});
+
+const AttributeChanges = z
+  .object({
+    agent_id: z.string(),
+    attribute: z.string(),
+    states_compared: z.number().int(),
+    changes: z.array(
+      z.object({ step_number: z.number().int(), memory_id: z.string(), from: z.unknown(), to: z.unknown() }),
+    ),
+  })
+  .meta({ id: 'AttributeChanges' });
+
+const changesRoute = createRoute({
+  method: 'get',
+  path: '/v1/agent-memory/{agent_id}/changes',
+  tags,
+  security: bearerAuth,
+  summary: 'How one attribute of an agent changed over a step range, from its successive states',
+  request: {
+    params: AgentPath,
+    query: z.object({
+      attribute: z
+        .string()
+        .regex(ATTRIBUTE_PATH, 'attribute looks like content.health or metadata.team.name')
+        .meta({ example: 'content.health' }),
+      start_step: queryInt(0).optional(),
+      end_step: queryInt(0).optional(),
+      namespace: Identifier.optional(),
+    }),
+  },
+  responses: {
+    200: jsonContent(AttributeChanges, 'Each change of value, oldest first'),
+    ...badRequest,
+    ...commonErrors,
+  },
+});
+
 export function agentMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(statsRoute, async (c) => {
+    const { agent_id } = c.req.valid('param');
+    return c.json(await agentStats(c.get('api').longTerm, agent_id, c.req.valid('query')), 200);
+  });
+
+  app.openapi(changesRoute, async (c) => {
+    const { agent_id } = c.req.valid('param');
+    const { attribute, ...range } = c.req.valid('query');
+    if (range.start_step !== undefined && range.end_step !== undefined && range.start_step > range.end_step) {
+      throw invalid('start_step must not be above end_step');
+    }
+    return c.json(await attributeChanges(c.get('api').longTerm, agent_id, attribute, range), 200);
+  });
+
   for (const segment of Object.keys(KINDS)) {
     app.openapi(storeRoute(segment), async (c) => {
       const { agent_id } = c.req.valid('param');
