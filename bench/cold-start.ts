@@ -1,7 +1,9 @@
 /**
  * `npm run bench -- cold-start`: how long `agent-memory mcp` takes from spawn to its first `tools/list` reply, with
  * the default configuration on a fresh SQLite file, BENCH_COLD_STARTS times (10); beside the same process spawn of
- * bare node that only answers the two requests (the floor this machine sets), alternated, medians.
+ * bare node that only answers the two requests (the floor this machine sets), alternated, medians. `npm run bench`
+ * builds as `npm run build` does, so this is the start the package ships: cli.js straight to the bundled
+ * dist/src/mcp/stdio-main.js (scripts/bundle-mcp.mjs); after a bare `tsc` it measures the unbundled modules.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

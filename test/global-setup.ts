@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
  */
 export default async function setup(): Promise<void> {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  // As `npm run build` does: the tests then start `agent-memory mcp` from the bundled entry the package ships.
+  execFileSync(process.execPath, ['scripts/bundle-mcp.mjs'], { stdio: 'inherit' });
   const dir = resolve('node_modules', '.cache', 'agent-memory-test');
   process.env.OFFLINE_VECTORS_DIR = dir;
   // Every process a test starts inherits this: a developer's .env files never reach them.
