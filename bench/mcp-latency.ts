@@ -15,13 +15,14 @@ export interface LatencyRow {
   perSecond: number;
 }
 
-async function connect(dbPath: string): Promise<Client> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(OPENAI|ANTHROPIC)_/.test(k)) env[k] = v;
+/** An SDK client over stdio to `node ...args`, with this process's environment (no LLM keys) and `env` on top. */
+export async function spawnClient(args: string[], env: Record<string, string>): Promise<Client> {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(OPENAI|ANTHROPIC)_/.test(k)) base[k] = v;
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [join(PACKAGE_ROOT, 'dist/src/cli.js'), 'mcp'],
-    env: { ...env, MEMORY_BACKEND: 'sqlite', SQLITE_PATH: dbPath, LOG_LEVEL: 'warn' },
+    args,
+    env: { ...base, ...env },
     stderr: 'inherit',
   });
   const client = new Client({ name: 'bench', version: '0' });
@@ -29,7 +30,17 @@ async function connect(dbPath: string): Promise<Client> {
   return client;
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+/** `agent-memory mcp` on a SQLite file at `dbPath`; `env` adds settings (EMBEDDING_MODEL…). */
+export function connect(dbPath: string, env: Record<string, string> = {}): Promise<Client> {
+  return spawnClient([join(PACKAGE_ROOT, 'dist/src/cli.js'), 'mcp'], {
+    MEMORY_BACKEND: 'sqlite',
+    SQLITE_PATH: dbPath,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+}
+
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;

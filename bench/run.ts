@@ -6,7 +6,9 @@
  * PostgreSQL and Redis side by side at 100k memories, one run; PGlite when no DATABASE_URL), and/or erase (what erasing a
  * user costs on SQLite: secure_delete on every write, and one erase), and/or compaction (search while a compaction
  * runs, and SIGTERM with one due, at 100k memories), and/or cold-start (spawn of `agent-memory mcp` to its first
- * tools/list reply, p50 of 10).
+ * tools/list reply, p50 of 10), and/or peers (side by side with @modelcontextprotocol/server-memory over MCP stdio, and
+ * with @orama/orama, vectra and the brute-force bound in-process, at BENCH_PEERS_SIZES; JSON, SVG charts and a
+ * Markdown table into bench/results/ and docs/bench/; see bench/peers.ts).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -82,6 +84,12 @@ async function main() {
     process.stdout.write(
       `\n## Dashboard pages, ${size} memories (server time, SQLite file)\n\n${formatDashboard(rows)}\n`,
     );
+  }
+  if (what.includes('peers')) {
+    const { peersOptionsFromEnv, runPeers, writePeers } = await import('./peers.js');
+    const opts = peersOptionsFromEnv();
+    const table = writePeers(await runPeers(opts), opts.outDir, opts.docsDir || undefined);
+    process.stdout.write(`\n## Side by side with the peers\n\n${table}`);
   }
   if (what.includes('agent-state')) {
     const { formatAgentState, measureAgentState } = await import('./agent-state.js');
