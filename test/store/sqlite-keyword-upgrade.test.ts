@@ -8,6 +8,7 @@ import { KEYWORD_REBUILD_KEY } from '../../src/store/sqlite/migrations.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { queryTerms } from '../../src/text/analyzer.js';
 import { noFilter } from './records.js';
+import { UNDO_AGENT_COLUMNS } from './sqlite-old-schemas.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-memory-upgrade-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,12 +54,7 @@ describe('the sqlite keyword index, upgraded', () => {
     db.exec(`DROP TABLE memories_fts;
       CREATE VIRTUAL TABLE memories_fts USING fts5 (terms, context, content = '', contentless_delete = 1,
         tokenize = 'unicode61 remove_diacritics 2');
-      DROP TRIGGER memories_rtree_insert; DROP TRIGGER memories_rtree_update; DROP TRIGGER memories_rtree_delete;
-      DROP TABLE memories_rtree; DROP INDEX memories_agent_step; DROP INDEX memories_step;
-      DROP INDEX memories_importance; DROP INDEX memories_type_importance;
-      ALTER TABLE memories DROP COLUMN agent_id; ALTER TABLE memories DROP COLUMN step_number;
-      ALTER TABLE memories DROP COLUMN loc_kind; ALTER TABLE memories DROP COLUMN loc_x;
-      ALTER TABLE memories DROP COLUMN loc_y; ALTER TABLE memories DROP COLUMN content;
+      ${UNDO_AGENT_COLUMNS}
       UPDATE meta SET value = '7' WHERE key = 'schema_version';`);
     const put = db.prepare('INSERT INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
     for (const r of rows) put.run(r.rowid, r.terms, r.context);

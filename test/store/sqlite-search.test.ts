@@ -10,6 +10,7 @@ import type { StoreContext } from './conformance/context.js';
 import { filterBehaviour } from './conformance/filters.js';
 import { searchBehaviour } from './conformance/search.js';
 import { DIM, filter, MODEL, mem, noFilter, unitVector } from './records.js';
+import { UNDO_AGENT_COLUMNS } from './sqlite-old-schemas.js';
 
 /** Every vector search takes the binary-code path, whatever the number of memories. */
 const COARSE = { exactScanMax: 0, rowsPerCandidate: 0, minCandidates: 64 };
@@ -235,12 +236,7 @@ describe('schema upgrade from float vector indexes (version 2)', () => {
       DROP TRIGGER memory_counts_insert; DROP TRIGGER memory_counts_delete; DROP TRIGGER memory_counts_move;
       DROP TABLE memory_counts; DROP INDEX memories_search; DROP TABLE activity; DROP INDEX memories_updated_at;
       DROP TABLE summary_views; DROP TABLE summary_view_partitions;
-      DROP TRIGGER memories_rtree_insert; DROP TRIGGER memories_rtree_update; DROP TRIGGER memories_rtree_delete;
-      DROP TABLE memories_rtree; DROP INDEX memories_agent_step; DROP INDEX memories_step;
-      DROP INDEX memories_importance; DROP INDEX memories_type_importance;
-      ALTER TABLE memories DROP COLUMN agent_id; ALTER TABLE memories DROP COLUMN step_number;
-      ALTER TABLE memories DROP COLUMN loc_kind; ALTER TABLE memories DROP COLUMN loc_x;
-      ALTER TABLE memories DROP COLUMN loc_y; ALTER TABLE memories DROP COLUMN content;
+      ${UNDO_AGENT_COLUMNS}
       UPDATE meta SET value = '2' WHERE key = 'schema_version';
     `);
     await s.close();
