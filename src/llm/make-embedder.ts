@@ -26,15 +26,16 @@ import { findVectorSource, VECTOR_PACKAGE } from './word-vectors/vector-file-cac
  */
 const ENCODER_WEIGHT = 0.5;
 /**
- * LoCoMo dev Recall@10 (sessions / none / shuffled) and paraphrase hard first-place, standardised vector scores:
- * span 4, alpha 0.4 → 0.824 / 0.703 / 0.732 and 0.70 through the REST API (min-max scaling instead: 0.812 /
- * 0.692 / 0.710 and 0.70).
+ * LoCoMo dev Recall@10 (sessions / none / shuffled) and paraphrase hard first-place, standardised vector scores,
+ * on exact BM25 statistics: span 4.5, alpha 0.4 → 0.821 / 0.707 / 0.732 and 0.70; span 4 → 0.817 / 0.704 / 0.731;
+ * span 5 → 0.818 / 0.700 / 0.726 (min-max scaling instead: 0.812 / 0.692 / 0.710 and 0.70). Grid in
+ * docs/retrieval-quality.md.
  */
 export const DEFAULT_FUSION: FusionProfile = {
   alpha: 0.4,
-  standardSpan: 4,
+  standardSpan: 4.5,
   basis:
-    'LoCoMo dev (three ingestion shapes) and paraphrase dev grid: alpha 0.3-0.5, span 3-5, standardised or min-max',
+    'LoCoMo dev (three ingestion shapes) and paraphrase dev grid: alpha 0.3-0.5, span 3-5.5, keyword floor 0.5-0.8, standardised or min-max',
 };
 
 function missing(config: Config['embedding'], packages: string, fallback: string): void {
