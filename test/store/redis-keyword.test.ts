@@ -172,4 +172,50 @@ describe.skipIf(skip)(`redis keyword search bound${skip ? ` (skipped: ${skip})` 
       await s.close();
     }
   });
+
+  it('stays exact above the bound when rare tokens rule the common ones out (MaxScore)', async () => {
+    const s = await freshStore();
+    try {
+      await s.ensureEmbeddingModel(MODEL, DIM);
+      // Every memory holds the common tokens; a few hold rare ones, some of those several times.
+      const rare = ['quince', 'medlar', 'loquat'];
+      const items = Array.from({ length: 120 }, (_, i) =>
+        mem({
+          id: `m${String(i).padStart(3, '0')}`,
+          namespace: i % 2 ? 'odd' : 'even',
+          terms: [
+            'fruit',
+            i % 3 ? 'tree' : 'bush',
+            ...(i % 5 === 0 ? [rare[(i / 5) % 3]!] : []),
+            ...(i % 29 === 0 ? [rare[(i + 1) % 3]!, rare[(i + 1) % 3]!] : []),
+            'x '.repeat(i % 7).trim(),
+          ]
+            .filter(Boolean)
+            .join(' '),
+        }),
+      );
+      await s.putMemories(items, { deduplicate: false });
+      const queries = [
+        ['fruit', 'quince'],
+        ['fruit', 'tree', 'medlar', 'loquat'],
+        ['bush', 'fruit', 'quince', 'medlar', 'loquat'],
+      ];
+      for (const f of [noFilter(), filter({ namespace: { eq: 'even' } })]) {
+        for (const q of queries) {
+          s.keywords.scanMax = Number.POSITIVE_INFINITY;
+          const exact = await s.keywordSearch(q, f, 5);
+          s.keywords.scanMax = 40;
+          const pruned = await s.keywordSearch(q, f, 5);
+          expect(
+            pruned.items.map((h) => h.id),
+            q.join(' '),
+          ).toEqual(exact.items.map((h) => h.id));
+          expect(pruned.items.map((h) => h.score)).toEqual(exact.items.map((h) => h.score));
+          expect(pruned.total).toBe(exact.total);
+        }
+      }
+    } finally {
+      await s.close();
+    }
+  });
 });
