@@ -31,6 +31,8 @@ function startServer(dbPath: string): Promise<{ child: ChildProcess; url: string
     LOG_LEVEL: 'warn',
     AUTH_MODE: 'disabled',
     RATE_LIMIT_PER_MINUTE: '0',
+    // Repeated bench queries would be answered by the query cache: measure the search itself.
+    QUERY_CACHE_TTL_SECONDS: '0',
   });
   const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/cli.js'), 'api', '--port', '0'], {
     env,

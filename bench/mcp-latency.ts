@@ -36,6 +36,8 @@ export function connect(dbPath: string, env: Record<string, string> = {}): Promi
     MEMORY_BACKEND: 'sqlite',
     SQLITE_PATH: dbPath,
     LOG_LEVEL: 'warn',
+    // Repeated bench queries would be answered by the query cache: measure the search itself.
+    QUERY_CACHE_TTL_SECONDS: '0',
     ...env,
   });
 }

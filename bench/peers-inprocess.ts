@@ -93,6 +93,8 @@ export class InProcessSuite {
       SQLITE_PATH: this.dbPath,
       LOG_LEVEL: 'silent',
       COMPACTION_EVERY_MINUTES: '0',
+      // Repeated bench queries would be answered by the query cache: measure the search itself.
+      QUERY_CACHE_TTL_SECONDS: '0',
     };
     if (this.embedModel) env.EMBEDDING_MODEL = this.embedModel;
     for (const k of ['OFFLINE_VECTORS_DIR', 'SQLITE_SEARCH_THREAD'] as const)

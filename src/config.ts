@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { TierPolicy } from './core/tiers.js';
 import { ATTRIBUTE_PATH } from './models/agent.js';
 import { SCHEMA_NAME } from './store/postgres/schema-name.js';
 
@@ -116,6 +117,9 @@ const Settings = z.object({
   SQLITE_BUSY_TIMEOUT_MS: int(0).default(10_000),
   SQLITE_SEARCH_THREAD: bool.default(true),
   RECENCY_BOOST: bool.default(true),
+  // Search query cache (docs/agent-memory.md): seconds an answer is kept (0: off) and how many are kept.
+  QUERY_CACHE_TTL_SECONDS: int(0).pipe(z.number().max(86_400, 'must be at most 86400 (a day)')).default(60),
+  QUERY_CACHE_MAX_ENTRIES: int(1).default(1000),
   // LLM features (docs/llm.md). With no usable key they are off and responses say so.
   GENERATION_MODEL: optionalText,
   FAST_MODEL: optionalText,
@@ -148,6 +152,16 @@ const Settings = z.object({
   FORGETTING_BUDGET_KEEP_TOP_N: int(0).optional(),
   ACTIVITY_RETENTION_DAYS: decimal(0, 1e6, 'days').default(90),
   SUMMARY_VIEW_REFRESH_EVERY_MINUTES: int(1).default(60),
+  // Agent memory tiers (docs/agent-memory.md): when memories leave STM and IM; unset step and age limits are off.
+  AGENT_STM_MAX_COUNT: int(0).default(1000),
+  AGENT_STM_MAX_STEPS: int(0).optional(),
+  AGENT_STM_MAX_AGE_SECONDS: int(0).optional(),
+  AGENT_IM_MAX_COUNT: int(0).default(10_000),
+  AGENT_IM_MAX_STEPS: int(0).optional(),
+  AGENT_IM_MAX_AGE_SECONDS: int(0).optional(),
+  AGENT_PROMOTE_READS: int(1).default(3),
+  AGENT_LTM_TEXT_CHARS: int(16).default(160),
+  AGENT_TIER_MAINTENANCE_EVERY_MINUTES: int(0).default(5),
   TASK_LEASE_SECONDS: int(1).default(120),
   TASK_MAX_ATTEMPTS: int(1).default(5),
   TASK_POLL_MS: int(10).default(1000),
@@ -196,6 +210,8 @@ export interface MemoryFeaturesConfig {
   tasks: { leaseSeconds: number; maxAttempts: number; pollMs: number; concurrency?: number };
   /** ACTIVITY_RETENTION_DAYS: how long the activity stream and memory histories keep events; 0 keeps them all. */
   activityRetentionDays: number;
+  /** AGENT_STM_* / AGENT_IM_* / AGENT_PROMOTE_READS …: the tiers of agent memories. */
+  agentTiers: TierPolicy;
 }
 
 export interface NamespaceLimits {
@@ -238,6 +254,8 @@ export interface Config {
   /** SQLITE_SEARCH_THREAD: a SQLite file's vector searches run on a worker thread, beside keyword search. */
   sqliteSearchThread: boolean;
   recencyBoost: boolean;
+  /** QUERY_CACHE_TTL_SECONDS (0: off) and QUERY_CACHE_MAX_ENTRIES: the search query cache (core/query-cache.ts). */
+  queryCache: { ttlSeconds: number; maxEntries: number };
   llm: LlmConfig;
   features: MemoryFeaturesConfig;
 }
@@ -320,6 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     busyTimeoutMs: s.SQLITE_BUSY_TIMEOUT_MS,
     sqliteSearchThread: s.SQLITE_SEARCH_THREAD,
     recencyBoost: s.RECENCY_BOOST,
+    queryCache: { ttlSeconds: s.QUERY_CACHE_TTL_SECONDS, maxEntries: s.QUERY_CACHE_MAX_ENTRIES },
     llm: llmConfig(s),
     features: featuresConfig(s),
   };
@@ -411,6 +430,21 @@ function featuresConfig(s: z.output<typeof Settings>): MemoryFeaturesConfig {
     summaryViewRefreshMinutes: s.SUMMARY_VIEW_REFRESH_EVERY_MINUTES,
     tasks: { leaseSeconds: s.TASK_LEASE_SECONDS, maxAttempts: s.TASK_MAX_ATTEMPTS, pollMs: s.TASK_POLL_MS },
     activityRetentionDays: s.ACTIVITY_RETENTION_DAYS,
+    agentTiers: {
+      stm: {
+        maxCount: s.AGENT_STM_MAX_COUNT,
+        maxSteps: s.AGENT_STM_MAX_STEPS ?? null,
+        maxAgeSeconds: s.AGENT_STM_MAX_AGE_SECONDS ?? null,
+      },
+      im: {
+        maxCount: s.AGENT_IM_MAX_COUNT,
+        maxSteps: s.AGENT_IM_MAX_STEPS ?? null,
+        maxAgeSeconds: s.AGENT_IM_MAX_AGE_SECONDS ?? null,
+      },
+      promoteReads: s.AGENT_PROMOTE_READS,
+      ltmTextChars: s.AGENT_LTM_TEXT_CHARS,
+      everyMinutes: s.AGENT_TIER_MAINTENANCE_EVERY_MINUTES,
+    },
   };
 }
 

@@ -17,7 +17,8 @@ export default defineTool({
     'Finds the states, actions and interactions agents stored: give agent_id and any of text (similar ' +
     'memories), step_number {"between": [100, 200]}, location {"within": {"x": 10, "y": 20, "radius": 5}}, ' +
     'memory_type {"eq": "state"}, importance {"gte": 0.5}, attributes {"content.health": {"lt": 0.3}} (declared ' +
-    'paths only). Without text, order_by step_number gives the latest first (recent states). Totals are exact.',
+    'paths only), memory_tiers ["stm", "im"]. Without text, order_by step_number gives the latest first (recent ' +
+    'states). Totals are exact. IM and LTM results carry compressed content: get_agent_memory reads one in full.',
   input: {
     text: S.text,
     ...AgentFilterShape,

@@ -319,6 +319,20 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
           : body;
       return out(await engine.forget(withForms, ownScope(scope, opts)));
     },
+    agentTiers: {
+      async maintain(raw: unknown) {
+        requireAccess(scope, 'write', 'Maintaining agent memory tiers');
+        // A confined caller's pass covers its own namespace only.
+        if (!ns) return engine.agentTiers.maintain(raw);
+        const body = isObject(raw) ? raw : {};
+        return engine.agentTiers.maintain({ ...body, namespace: confineValue(scope, 'namespace', body.namespace) });
+      },
+      async readDetailed(id: string) {
+        requireAccess(scope, 'read', 'Reading memories');
+        const { id: stored } = await visible(id);
+        return out(await engine.agentTiers.readDetailed(stored));
+      },
+    },
     async getTask(id: string) {
       requireAccess(scope, 'read', 'Reading tasks');
       const task = await engine.getTask(id);

@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import { type AgentMemoryType, type AgentRecordParsed, AgentStoreResult } from '../models/agent.js';
+import { type AgentMemoryType, type AgentRecordParsed, AgentStoreResult, type MemoryTier } from '../models/agent.js';
 import type { MemoryRecordInput } from '../models/memory-record.js';
 import { textFromContent } from './agent-records.js';
 import type { CreateResult, LongTermMemory } from './long-term.js';
@@ -72,18 +72,26 @@ export async function agentStats(longTerm: Search, agentId: string, scope: { nam
     agent_id: { eq: agentId },
     ...(scope.namespace ? { namespace: { eq: scope.namespace } } : {}),
   };
-  const count = async (memory_type?: string) =>
+  const count = async (memory_type?: string, tier?: MemoryTier) =>
     (
       await longTerm.search(
-        { ...base, ...(memory_type ? { memory_type: { eq: memory_type } } : {}), limit: 1 },
+        {
+          ...base,
+          ...(memory_type ? { memory_type: { eq: memory_type } } : {}),
+          ...(tier ? { memory_tiers: [tier] } : {}),
+          limit: 1,
+        },
         { touch: false },
       )
     ).total;
-  const [total, state, action, interaction] = await Promise.all([
+  const [total, state, action, interaction, stm, im, ltm] = await Promise.all([
     count(),
     count('state'),
     count('action'),
     count('interaction'),
+    count(undefined, 'stm'),
+    count(undefined, 'im'),
+    count(undefined, 'ltm'),
   ]);
   const edge = async (order_by: 'step_number' | 'step_number_asc') =>
     (await longTerm.search({ ...base, step_number: { gte: 0 }, order_by, limit: 1 }, { touch: false })).memories[0]
@@ -93,6 +101,7 @@ export async function agentStats(longTerm: Search, agentId: string, scope: { nam
     agent_id: agentId,
     total_memories: total,
     memory_type_distribution: { state, action, interaction, other: total - state - action - interaction },
+    memory_tier_distribution: { stm, im, ltm },
     first_step,
     last_step,
   };
@@ -120,6 +129,9 @@ export async function attributeChanges(
   attribute: string,
   range: { start_step?: number; end_step?: number; namespace?: string },
 ) {
+  if (range.start_step !== undefined && range.end_step !== undefined && range.start_step > range.end_step) {
+    throw invalid('start_step must not be above end_step');
+  }
   const step = {
     ...(range.start_step !== undefined ? { gte: range.start_step } : { gte: 0 }),
     ...(range.end_step !== undefined ? { lte: range.end_step } : {}),

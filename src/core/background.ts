@@ -16,6 +16,7 @@ export const TASK = {
   forget: 'forget_memories',
   /** The reference server's name for a run over every partition of a summary view. */
   summaryView: 'summary_view_full_run',
+  agentTiers: 'agent_tier_maintenance',
 } as const;
 
 /** A task as `/v1/tasks/{id}` shows it; field names follow the reference server's Task. */
@@ -109,6 +110,23 @@ export class BackgroundWork {
     this.worker.start();
     await this.scheduleCompaction();
     await this.scheduleForgetting();
+    await this.scheduleTierMaintenance();
+  }
+
+  /** Queues the next scheduled pass over agent memory tiers (one pending at most). */
+  async scheduleTierMaintenance(): Promise<void> {
+    const every = this.opts.features.agentTiers.everyMinutes;
+    if (every <= 0) return;
+    await this.enqueue(
+      {
+        kind: TASK.agentTiers,
+        payload: { scheduled: true },
+        runAt: Date.now() + every * 60_000,
+        dedupeKey: `${TASK.agentTiers}:scheduled`,
+        onDuplicate: 'keep',
+      },
+      false,
+    );
   }
 
   /** Queues the next scheduled forgetting when FORGETTING_ENABLED (one pending at most, as for compaction). */

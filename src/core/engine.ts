@@ -1,11 +1,13 @@
 import { type Config, OFFLINE_MODELS } from '../config.js';
-import { invalid } from '../errors.js';
+import { describeZodIssues, invalid } from '../errors.js';
 import { CachedEmbedder } from '../llm/cached-embedder.js';
 import type { Embedder } from '../llm/embedder.js';
 import { type ChatModels, makeChatModels } from '../llm/make-chat.js';
 import { makeEmbedder } from '../llm/make-embedder.js';
 import type { ActivityEvent, ActivityPage, MemoryHistory } from '../models/activity.js';
+import { TierMaintenanceRequest } from '../models/agent.js';
 import type { ForgetReport } from '../models/forget.js';
+import type { MemoryRecord } from '../models/memory-record.js';
 import type { EraseReport, MemoryStats } from '../models/users.js';
 import { openStore } from '../store/open-store.js';
 import type { MemoryStore, SessionKey } from '../store/port.js';
@@ -23,8 +25,10 @@ import { LongTermMemory } from './long-term.js';
 import { composeMemoryPrompt, type MemoryPromptResult } from './memory-prompt.js';
 import { setModelContextWindows } from './model-windows.js';
 import { type OptimizedQuery, optimizeQuery } from './optimize-query.js';
+import { QueryCache } from './query-cache.js';
 import { memoryStats } from './stats.js';
 import type { SummaryViewsApi } from './summary-views.js';
+import type { MaintenanceReport } from './tiers.js';
 import { WorkingMemoryService } from './working-memory.js';
 
 /** The activity stream and memory histories, as callers reach them. */
@@ -62,6 +66,11 @@ export interface MemoryEngine {
   forget(body: unknown, scope: Record<string, unknown>): Promise<ForgetReport>;
   /** A background task by id (GET /v1/tasks/{id}); MemoryError('not_found') when unknown. */
   getTask(id: string): Promise<TaskView>;
+  /** Tiers of agent memories: a maintenance pass (`raw`: TierMaintenanceRequest) and a detailed read. */
+  readonly agentTiers: {
+    maintain(raw: unknown): Promise<MaintenanceReport>;
+    readDetailed(id: string): Promise<MemoryRecord>;
+  };
   /** Rewrites a search query with the fast model (`optimize_query`); the original text when unavailable. */
   optimizeQuery(text: string): Promise<OptimizedQuery>;
   llmStatus(): LlmStatus;
@@ -90,13 +99,20 @@ export class Engine implements MemoryEngine {
 
   /** The WordNet related-word table, loaded (built once) on first use; undefined when RELATED_WORDS is off. */
   private readonly relatedWords: (() => Promise<RelatedWords | null>) | undefined;
+  /** Rankings of recent searches (QUERY_CACHE_TTL_SECONDS; /v1/query-cache clears it and sets the TTL). */
+  readonly queryCache: QueryCache;
+  /** The store as opened, with every memory write made through it counted by the query cache. */
+  readonly store: MemoryStore;
 
   constructor(
     readonly config: Config,
-    readonly store: MemoryStore,
+    opened: MemoryStore,
     readonly embedder: Embedder,
     opts: EngineOptions = {},
   ) {
+    this.queryCache = new QueryCache(() => opened.writeVersion(), config.queryCache);
+    const store = this.queryCache.watch(opened);
+    this.store = store;
     if (config.relatedWords) {
       const table = new Lazy(() => loadRelatedWords(config.embedding.vectorsDir));
       this.relatedWords = () => table.get();
@@ -115,6 +131,7 @@ export class Engine implements MemoryEngine {
       onCreated: (records) => this.llm.background.onMemoriesCreated(records),
       changes: this.changes,
       activity: this.activityLog,
+      queryCache: this.queryCache,
     });
     const chat = opts.chat ?? makeChatModels(config.llm);
     this.llm = new LlmFeatures(config, store, embedder, this.longTerm, chat, opts.autoStartWorker ?? true);
@@ -188,6 +205,17 @@ export class Engine implements MemoryEngine {
   getTask(id: string): Promise<TaskView> {
     return this.llm.background.getTask(id);
   }
+
+  readonly agentTiers = {
+    maintain: async (raw: unknown): Promise<MaintenanceReport> => {
+      const parsed = TierMaintenanceRequest.safeParse(raw ?? {});
+      if (!parsed.success) throw invalid(describeZodIssues(parsed.error.issues));
+      await this.longTerm.flushAccess();
+      return this.llm.agentTiers.maintain(parsed.data);
+    },
+    readDetailed: async (id: string): Promise<MemoryRecord> =>
+      this.llm.agentTiers.readDetailed(await this.longTerm.get(id)),
+  };
 
   optimizeQuery(text: string): Promise<OptimizedQuery> {
     return optimizeQuery(this.llm.chat.fast, this.llm.prompts, text);

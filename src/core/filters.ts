@@ -130,6 +130,7 @@ function agentFilter(req: Partial<MemoryFilter>): AgentStoreFilter | undefined {
   if (req.attributes) {
     out.attributes = Object.entries(req.attributes).map(([path, cond]) => ({ path, cond }));
   }
+  if (req.memory_tiers) out.tiers = [...new Set(req.memory_tiers)];
   return Object.keys(out).length ? out : undefined;
 }
 

@@ -18,6 +18,7 @@ import { placeIds } from './memory-ids.js';
 import { contextWindowFor } from './model-windows.js';
 import { Summarizer } from './summarizer.js';
 import { SummaryViews } from './summary-views.js';
+import { AgentTiers } from './tiers.js';
 
 /** What the LLM features can do in this process, for health output and the startup log. */
 export interface LlmStatus {
@@ -44,6 +45,8 @@ export class LlmFeatures {
   readonly enricher: Enricher;
   readonly background: BackgroundWork;
   readonly summaryViews: SummaryViews;
+  /** Tiers of agent memories: maintenance passes (scheduled, on demand) and detailed reads. */
+  readonly agentTiers: AgentTiers;
 
   constructor(
     private readonly config: Config,
@@ -93,6 +96,12 @@ export class LlmFeatures {
       prompts: this.prompts,
       enqueue: (opts) => this.background.enqueue(opts),
     });
+    this.agentTiers = new AgentTiers(
+      store,
+      (records, texts) => longTerm.rewrite(records, texts),
+      f.agentTiers,
+      config.attributePaths,
+    );
     this.background = new BackgroundWork(store, this.handlers(), {
       features: f,
       autoStart,
@@ -157,6 +166,19 @@ export class LlmFeatures {
         },
       ],
       [TASK.summaryView, (t, { signal }) => this.summaryViews.runTask(t, signal)],
+      [
+        TASK.agentTiers,
+        async (_t, { signal }) => {
+          // Only the schedule queues this task: every agent, store-wide; the next pass is queued even after a stop.
+          try {
+            const report = await this.agentTiers.maintain({}, signal);
+            if (report.moved.stm_to_im || report.moved.im_to_ltm) log.info('agent memory tiers', report.moved);
+            return report;
+          } finally {
+            await this.background.scheduleTierMaintenance();
+          }
+        },
+      ],
       [
         TASK.forget,
         async () => {

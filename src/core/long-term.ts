@@ -1,6 +1,6 @@
 import { describeZodIssues, invalid, notFound } from '../errors.js';
 import type { Embedder } from '../llm/embedder.js';
-import type { MemoryFilter } from '../models/filters.js';
+import type { MemoryFilter, StoreFilter } from '../models/filters.js';
 import {
   type MemoryRecord,
   MemoryRecordInput,
@@ -9,8 +9,8 @@ import {
   type MemoryRecordResult,
   type MemoryRecordResults,
 } from '../models/memory-record.js';
-import { SearchRequest, type SearchRequestInput } from '../models/search.js';
-import type { IndexedMemory, KeywordHit, MemoryStore, PutOutcome, VectorPage } from '../store/port.js';
+import { type SearchMode, SearchRequest, type SearchRequestInput } from '../models/search.js';
+import type { IndexedMemory, KeywordHit, MemoryStore, Page, PutOutcome, VectorPage } from '../store/port.js';
 import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import type { RelatedWords } from '../text/related-words.js';
 import { log } from '../util/log.js';
@@ -19,6 +19,7 @@ import { type ActivityDraft, type ActivityLog, memoryEvent } from './activity.js
 import type { Change, ChangeFeed } from './changes.js';
 import { checkAttributePaths, toStoreFilter } from './filters.js';
 import { indexTermsForAll, ownContext, planNeighbourContext } from './neighbour-context.js';
+import type { CacheProbe, QueryCache } from './query-cache.js';
 import {
   byScore,
   type Candidate,
@@ -32,6 +33,7 @@ import {
   vectorScore,
 } from './ranking.js';
 import { buildRecord, checkTextSize, type RecordDefaults } from './records.js';
+import { fullDetail } from './tiers.js';
 
 export interface LongTermOptions {
   maxTextBytes: number;
@@ -52,6 +54,20 @@ export interface LongTermOptions {
   changes?: ChangeFeed;
   /** Where every write is recorded (history and activity stream). */
   activity?: ActivityLog;
+  /** Rankings of recent searches (core/query-cache.ts); none: every search runs in full. */
+  queryCache?: QueryCache;
+}
+
+/** What the query cache keeps of a ranked search: candidates with base scores, before any recency re-rank. */
+interface CachedRanking {
+  candidates: Candidate[];
+  total: number;
+}
+
+/** What the query cache keeps of a listing (no text): the page's ids in order. */
+interface CachedListing {
+  ids: string[];
+  total: number;
 }
 
 /** A caller's query vector, unit length (the stores compare by cosine); a zero vector has no direction. */
@@ -197,6 +213,25 @@ export class LongTermMemory {
     return this.store.rebuildKeywordIndex((records) => indexTermsForAll(records, enabled, related), onProgress, opts);
   }
 
+  /**
+   * Writes stored records again in place (tier moves): the same ids, times and counters, no history event. Each
+   * keeps the vector of `vectorTexts[i]` (its full text, whose vector the embedding cache already holds).
+   */
+  async rewrite(records: MemoryRecord[], vectorTexts: string[]): Promise<void> {
+    if (records.length === 0) return;
+    const vectors = await this.embedder.embed(vectorTexts);
+    const related = await this.related();
+    await this.store.putMemories(
+      records.map((record, i) => ({
+        record,
+        terms: analyzeToString(record.text),
+        contextTerms: ownContext(record, related),
+        vector: vectors[i]!,
+      })),
+      { deduplicate: false },
+    );
+  }
+
   /** Restores exported records as they were (ids, times, counters), re-indexing them for this server. */
   async importRecords(records: MemoryRecord[]): Promise<number> {
     for (const [i, r] of records.entries()) checkTextSize(r.text, this.opts.maxTextBytes, `records[${i}]`);
@@ -232,7 +267,8 @@ export class LongTermMemory {
    * (a merge of near-duplicates is an edit of the memory that survives it).
    */
   async edit(id: string, patch: MemoryRecordPatch, how: EditKind = { action: 'edit' }): Promise<MemoryRecord> {
-    const current = await this.get(id);
+    // An agent memory in IM or LTM is edited in full detail, and the edit returns it to STM (as any write does).
+    const current = fullDetail(await this.get(id));
     if (patch.text !== undefined) checkTextSize(patch.text, this.opts.maxTextBytes, 'text');
     const merged = MemoryRecordInput.safeParse({
       ...current,
@@ -308,7 +344,15 @@ export class LongTermMemory {
     // access_count, so a search ranks the same whenever the previous one's write lands.
     await this.access.flush();
     if (!text && !given) {
-      const page = await this.store.listMemories(filter, req.limit, req.offset, { order: req.order_by });
+      const probe = await this.opts.queryCache?.probe<CachedListing>({
+        list: { filter, order: req.order_by ?? null, limit: req.limit, offset: req.offset },
+      });
+      let page = probe?.value && (await this.cachedListing(probe.value));
+      if (!page) {
+        probe?.reject();
+        page = await this.store.listMemories(filter, req.limit, req.offset, { order: req.order_by });
+        probe?.save({ ids: page.items.map((r) => r.id), total: page.total });
+      }
       const results = page.items.map((r) => ({ ...r, dist: 0, score: 1, score_type: req.search_mode }));
       this.touch(results, opts.touch);
       return this.page(results, page.total, req.offset, req.limit, true);
@@ -317,48 +361,26 @@ export class LongTermMemory {
     const mode = given ? 'semantic' : req.search_mode;
     const alpha = req.hybrid_alpha ?? this.opts.defaultHybridAlpha;
     const maxDistance = req.distance_threshold ?? undefined;
-    const terms = mode === 'semantic' ? [] : queryTerms(text);
-    const wantVector = mode === 'semantic' || (mode === 'hybrid' && alpha > 0);
-    // A hybrid total is at least the vector total, which (without a distance threshold) counts every filtered
-    // memory: the keyword matches need no count of their own then.
-    const countKeyword = !(mode === 'hybrid' && wantVector && maxDistance === undefined);
-    const standardise = mode === 'hybrid' && wantVector && this.opts.standardSpan !== undefined;
-    const noVectors: VectorPage = { items: [], total: 0 };
-    const queryVector = given ?? (wantVector ? (await this.embedder.embed([text]))[0]! : undefined);
-    // The vector search and the keyword ceiling are started first: a store that runs them on another thread (a
-    // SQLite file) overlaps them with the keyword search, which then runs here.
-    const vecSearch = queryVector
-      ? this.store.vectorSearch(queryVector, filter, depth, maxDistance, { similarity: standardise })
-      : Promise.resolve(noVectors);
-    const ceilingOf =
-      mode === 'hybrid' && wantVector && terms.length ? this.store.keywordCeiling(terms) : Promise.resolve(0);
-    const kwSearch = terms.length
-      ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
-      : Promise.resolve({ items: [] as KeywordHit[], total: 0 });
-    // The best keyword hits' distances, asked as soon as those hits are known: with a search thread, while the vector
-    // half still runs. Fusion uses the ones the vector half did not find, when it standardises.
-    const extraOf =
-      standardise && queryVector
-        ? kwSearch.then((k) => {
-            const ids = k.items.slice(0, EXTRA_SIMILARITIES).map((h) => h.id);
-            return ids.length ? this.store.vectorDistances(queryVector, ids) : undefined;
-          })
-        : Promise.resolve(undefined);
-    const [kw, vec, ceiling, extraDistances] = await Promise.all([kwSearch, vecSearch, ceilingOf, extraOf]);
-    if (mode === 'keyword') {
-      // The store breaks ties by insertion order; ranking breaks them by id, as fusion does.
-      candidates = kw.items.map((h) => candidate(h, keywordScore(h.score))).sort(byScore);
-      total = kw.total;
-    } else if (mode === 'semantic') {
-      candidates = vec.items.map((h) => candidate(h, vectorScore(h.distance)));
-      total = vec.total;
+    const probe = await this.opts.queryCache?.probe<CachedRanking>({
+      rank: {
+        filter,
+        text,
+        vector: given ? Array.from(given) : null,
+        mode,
+        alpha: mode === 'hybrid' ? alpha : null,
+        maxDistance: maxDistance ?? null,
+        depth,
+      },
+      model: this.embedder.model,
+    });
+    const cached = probe?.value;
+    if (cached) {
+      candidates = cached.candidates.map((c) => ({ ...c }));
+      total = cached.total;
     } else {
-      // The best keyword hits beyond the vector candidates still have a similarity, which standardised scores can
-      // use (LoCoMo dev: +0.024 Recall@10 from the top 20, none more from deeper ones).
-      const scaling = { similarity: vec.similarity, span: this.opts.standardSpan };
-      const extra = standardises(scaling) ? extraDistances : undefined;
-      candidates = fuse(kw.items, vec.items, alpha, KEYWORD_FLOOR * ceiling, { ...scaling, extra });
-      total = Math.max(kw.total, vec.total, candidates.length);
+      ({ candidates, total } = await this.findCandidates(filter, text, given, mode, alpha, maxDistance, depth));
+      // Without access times: a ranking that weighs them reads every candidate's record afresh on a hit (below).
+      probe?.save({ candidates: candidates.map(({ lastAccessedMs: _, ...c }) => c), total });
     }
 
     const weights = this.recencyWeights(req);
@@ -368,6 +390,8 @@ export class LongTermMemory {
       const untimed = candidates.filter((c) => c.createdMs === undefined || c.lastAccessedMs === undefined);
       if (untimed.length) {
         for (const r of await this.store.getMemories(untimed.map((c) => c.id))) fetched.set(r.id, r);
+        // A memory of a cached ranking gone (deleted since the version was read): the answer is computed afresh.
+        if (cached && untimed.some((c) => !fetched.has(c.id))) return this.retryUncached(probe, raw, opts);
         candidates = candidates.flatMap((c) => {
           if (c.createdMs !== undefined && c.lastAccessedMs !== undefined) return [c];
           const r = fetched.get(c.id);
@@ -413,12 +437,87 @@ export class LongTermMemory {
         pageItems = slice.map((c) => ({ ...fetched.get(c.id)!, score: c.score, dist: 1 - c.score, score_type: mode }));
         break;
       }
+      if (cached) return this.retryUncached(probe, raw, opts);
       // A memory deleted since the search drops out, and the next candidate moves up into the page.
       const gone = new Set(slice.filter((c) => !fetched.has(c.id)).map((c) => c.id));
       ranked = ranked.filter((c) => !gone.has(c.id));
     }
     this.touch(pageItems, opts.touch);
     return this.page(pageItems, total, req.offset, req.limit, false);
+  }
+
+  /** Keyword and vector candidates with their fused base scores (no recency), and the true total. */
+  private async findCandidates(
+    filter: StoreFilter,
+    text: string,
+    given: Float32Array | undefined,
+    mode: SearchMode,
+    alpha: number,
+    maxDistance: number | undefined,
+    depth: number,
+  ): Promise<{ candidates: Candidate[]; total: number }> {
+    let candidates: Candidate[];
+    let total: number;
+    const terms = mode === 'semantic' ? [] : queryTerms(text);
+    const wantVector = mode === 'semantic' || (mode === 'hybrid' && alpha > 0);
+    // A hybrid total is at least the vector total, which (without a distance threshold) counts every filtered
+    // memory: the keyword matches need no count of their own then.
+    const countKeyword = !(mode === 'hybrid' && wantVector && maxDistance === undefined);
+    const standardise = mode === 'hybrid' && wantVector && this.opts.standardSpan !== undefined;
+    const noVectors: VectorPage = { items: [], total: 0 };
+    const queryVector = given ?? (wantVector ? (await this.embedder.embed([text]))[0]! : undefined);
+    // The vector search and the keyword ceiling are started first: a store that runs them on another thread (a
+    // SQLite file) overlaps them with the keyword search, which then runs here.
+    const vecSearch = queryVector
+      ? this.store.vectorSearch(queryVector, filter, depth, maxDistance, { similarity: standardise })
+      : Promise.resolve(noVectors);
+    const ceilingOf =
+      mode === 'hybrid' && wantVector && terms.length ? this.store.keywordCeiling(terms) : Promise.resolve(0);
+    const kwSearch = terms.length
+      ? this.store.keywordSearch(terms, filter, depth, { count: countKeyword })
+      : Promise.resolve({ items: [] as KeywordHit[], total: 0 });
+    // The best keyword hits' distances, asked as soon as those hits are known: with a search thread, while the vector
+    // half still runs. Fusion uses the ones the vector half did not find, when it standardises.
+    const extraOf =
+      standardise && queryVector
+        ? kwSearch.then((k) => {
+            const ids = k.items.slice(0, EXTRA_SIMILARITIES).map((h) => h.id);
+            return ids.length ? this.store.vectorDistances(queryVector, ids) : undefined;
+          })
+        : Promise.resolve(undefined);
+    const [kw, vec, ceiling, extraDistances] = await Promise.all([kwSearch, vecSearch, ceilingOf, extraOf]);
+    if (mode === 'keyword') {
+      // The store breaks ties by insertion order; ranking breaks them by id, as fusion does.
+      candidates = kw.items.map((h) => candidate(h, keywordScore(h.score))).sort(byScore);
+      total = kw.total;
+    } else if (mode === 'semantic') {
+      candidates = vec.items.map((h) => candidate(h, vectorScore(h.distance)));
+      total = vec.total;
+    } else {
+      // The best keyword hits beyond the vector candidates still have a similarity, which standardised scores can
+      // use (LoCoMo dev: +0.024 Recall@10 from the top 20, none more from deeper ones).
+      const scaling = { similarity: vec.similarity, span: this.opts.standardSpan };
+      const extra = standardises(scaling) ? extraDistances : undefined;
+      candidates = fuse(kw.items, vec.items, alpha, KEYWORD_FLOOR * ceiling, { ...scaling, extra });
+      total = Math.max(kw.total, vec.total, candidates.length);
+    }
+    return { candidates, total };
+  }
+
+  /** A cached listing with its records read afresh, or undefined when one of them is gone. */
+  private async cachedListing(cached: CachedListing): Promise<Page<MemoryRecord> | undefined> {
+    const items = await this.store.getMemories(cached.ids);
+    return items.length === cached.ids.length ? { items, total: cached.total } : undefined;
+  }
+
+  /** A cached answer named a memory that is gone: forgotten, and the search runs again without it. */
+  private retryUncached(
+    probe: CacheProbe<CachedRanking> | undefined,
+    raw: SearchRequestInput,
+    opts: { touch?: boolean },
+  ): Promise<MemoryRecordResults> {
+    probe?.reject();
+    return this.search(raw, opts);
   }
 
   private recencyWeights(req: SearchRequest): RecencyWeights | null {

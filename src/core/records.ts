@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { isAgentMemoryType } from '../models/agent.js';
 import { isoOf, toEpochMs } from '../models/common.js';
 import type { MemoryRecord, MemoryRecordParsed } from '../models/memory-record.js';
 import { ulid } from '../util/ulid.js';
@@ -62,5 +63,7 @@ export function buildRecord(
     persisted_at: nowIso,
     metadata: input.metadata ?? {},
     ...agent,
+    // Every write of an agent memory is full detail: it enters (or returns to) STM, counted from its own step.
+    ...(isAgentMemoryType(input.memory_type) ? { memory_tier: 'stm' as const, tier_step: input.step_number ?? 0 } : {}),
   };
 }

@@ -29,6 +29,7 @@ import { agentMemoryRoutes } from './routes/agent-memory.js';
 import { agentMemoryServiceRoutes } from './routes/agent-memory-service.js';
 import { longTermRoutes } from './routes/long-term.js';
 import { promptRoutes } from './routes/prompt.js';
+import { queryCacheRoutes } from './routes/query-cache.js';
 import { summaryViewRoutes } from './routes/summary-views.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -223,6 +224,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
   summaryViewRoutes(app);
   agentMemoryServiceRoutes(app, engine);
   agentMemoryRoutes(app);
+  queryCacheRoutes(app, engine.queryCache);
   dashboard.routes(app);
 
   app.get('/metrics', async (c) => {
@@ -232,6 +234,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
       return detail(c, 403, '/metrics needs an admin token that is not confined to a namespace.');
     }
     const s = await stats.stats(null);
+    const cache = engine.queryCache.stats();
     const text = metrics.render([
       {
         name: 'agent_memory_long_term_memories',
@@ -252,6 +255,17 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
         name: 'agent_memory_llm_available',
         help: 'Whether a chat model is configured (1) or the LLM features run degraded (0).',
         value: engine.llmStatus().available ? 1 : 0,
+      },
+      { name: 'agent_memory_query_cache_entries', help: 'Answers in the search query cache.', value: cache.entries },
+      {
+        name: 'agent_memory_query_cache_hits',
+        help: 'Searches answered from the query cache since start.',
+        value: cache.hits,
+      },
+      {
+        name: 'agent_memory_query_cache_misses',
+        help: 'Searches the query cache could not answer since start.',
+        value: cache.misses,
       },
       ...llmUsageSamples(llmUsage()),
     ]);

@@ -18,6 +18,18 @@ export const Location = z.union([PlanarLocation, GeoLocation], {
 export type Location = z.infer<typeof Location>;
 export const isGeo = (l: Location): l is z.infer<typeof GeoLocation> => 'lat' in l;
 
+/**
+ * The tiers of agent memories: STM keeps full detail; IM keeps the full text and the content compressed (declared
+ * attribute paths stay in clear, so filters still see them); LTM also keeps only a short text. New agent memories
+ * enter STM; the maintenance pass moves them down, a detailed read and frequent reads move them back up.
+ */
+export const MEMORY_TIERS = ['stm', 'im', 'ltm'] as const;
+export const MemoryTier = z.enum(MEMORY_TIERS);
+export type MemoryTier = z.infer<typeof MemoryTier>;
+
+/** The key under which IM and LTM records keep their full content (and LTM its full text), compressed. */
+export const COMPRESSED_KEY = '$compressed';
+
 /** A step number: a whole number of the simulation's clock, 0 or more. */
 export const StepNumber = laxNumber(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER));
 
@@ -162,6 +174,21 @@ export const AgentBatchRequest = strictBody({
 });
 export type AgentBatchRequest = z.output<typeof AgentBatchRequest>;
 
+/** POST /v1/agent-memory/maintenance: one agent, or every agent (of one namespace). */
+export const TierMaintenanceRequest = strictBody({
+  agent_id: Identifier.optional().describe('Only this agent; every agent with memories in STM or IM when absent.'),
+  namespace: Identifier.optional().describe("Only this namespace's memories."),
+});
+
+const TierCounts = z.object({ stm: z.number().int(), im: z.number().int(), ltm: z.number().int() });
+export const TierMaintenanceReport = z.object({
+  agents: z.number().int(),
+  moved: z.object({ stm_to_im: z.number().int(), im_to_ltm: z.number().int() }),
+  before: TierCounts,
+  after: TierCounts,
+  stopped: z.boolean().describe('True when the server began shutting down during the pass.'),
+});
+
 export const AgentStoreResult = z.object({
   status: z.string(),
   memories: z.array(
@@ -169,3 +196,23 @@ export const AgentStoreResult = z.object({
   ),
 });
 export type AgentStoreResult = z.infer<typeof AgentStoreResult>;
+
+/** GET /v1/agent-memory/{agent_id}/stats, MCP agent_memory_stats. */
+export const AgentStats = z.object({
+  agent_id: z.string(),
+  total_memories: z.number().int(),
+  memory_type_distribution: z.record(z.string(), z.number().int()),
+  memory_tier_distribution: z.object({ stm: z.number().int(), im: z.number().int(), ltm: z.number().int() }),
+  first_step: z.number().int().nullable(),
+  last_step: z.number().int().nullable(),
+});
+
+/** GET /v1/agent-memory/{agent_id}/changes, MCP agent_state_changes. */
+export const AttributeChanges = z.object({
+  agent_id: z.string(),
+  attribute: z.string(),
+  states_compared: z.number().int(),
+  changes: z.array(
+    z.object({ step_number: z.number().int(), memory_id: z.string(), from: z.unknown(), to: z.unknown() }),
+  ),
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AttributeCondition, AttributeFilters, SpatialFilter, StepFilter } from './agent.js';
+import { type AttributeCondition, AttributeFilters, MemoryTier, SpatialFilter, StepFilter } from './agent.js';
 import { type TimeInput, Timestamp } from './common.js';
 
 const TagString = z.string().min(1, 'must not be empty').max(256);
@@ -107,6 +107,11 @@ export const AgentFilterShape = {
   attributes: AttributeFilters.optional().describe(
     'Conditions on declared paths of content/metadata: {"content.health": {"lt": 0.3}, "metadata.role": "scout"}.',
   ),
+  memory_tiers: z
+    .array(MemoryTier)
+    .min(1, 'memory_tiers: give at least one of stm, im, ltm')
+    .optional()
+    .describe('Agent memories in these tiers only, e.g. ["stm", "im"]; other memories have no tier and never match.'),
 };
 
 export const MemoryFilter = z.object({ ...MemoryFilterShape, ...AgentFilterShape });
@@ -147,6 +152,9 @@ export interface AgentStoreFilter {
   step?: TimeBounds;
   spatial?: SpatialBounds;
   attributes?: AttributeBound[];
+  tiers?: MemoryTier[];
+  /** Bounds on tier_step (the tier maintenance's own filter; not a request field). */
+  tierStep?: TimeBounds;
 }
 
 export interface StoreFilter {

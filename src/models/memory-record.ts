@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Location, StepNumber } from './agent.js';
+import { COMPRESSED_KEY, Location, MemoryTier, StepNumber } from './agent.js';
 import { Identifier, JsonObject, laxBoolean, laxNumber, TagValue, Timestamp } from './common.js';
 
 /** episodic, semantic, message as in the reference server; state, action, interaction for agents (issue 15). */
@@ -35,7 +35,11 @@ export const MemoryRecordInput = z.object({
     agent_id: Identifier.nullish().describe('The agent this memory is about (agent memories).'),
     step_number: StepNumber.nullish().describe('The simulation step it happened at.'),
     location: Location.nullish().describe('Where it happened: {x, y} or {lat, lon}.'),
-    content: JsonObject.nullish().describe('The state, action or interaction as JSON; `text` is what is searched.'),
+    content: JsonObject.refine((c) => !(COMPRESSED_KEY in c), {
+      message: `content: the key ${COMPRESSED_KEY} is reserved for the compressed form of IM and LTM memories`,
+    })
+      .nullish()
+      .describe('The state, action or interaction as JSON; `text` is what is searched.'),
   },
 });
 export type MemoryRecordInput = z.input<typeof MemoryRecordInput>;
@@ -70,6 +74,9 @@ export const MemoryRecord = z.object({
   step_number: z.number().int().optional(),
   location: Location.optional(),
   content: JsonObject.optional(),
+  /** Agent memories: the tier (STM, IM, LTM) and the step its limits count from (its step, or its promotion's). */
+  memory_tier: MemoryTier.optional(),
+  tier_step: z.number().int().optional(),
 });
 export type MemoryRecord = z.infer<typeof MemoryRecord>;
 

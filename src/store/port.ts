@@ -52,9 +52,9 @@ export interface VectorHit extends HitTimes {
 
 /**
  * The order of a listing: created_at newest first (the default); importance highest first; step_number latest
- * (or, `_asc`, earliest) first with memories without a step last. Ties: created_at newest first, then id.
+ * (or, `_asc`, earliest) first with memories without a step last; tier_step latest first (tier maintenance). Ties: created_at newest first, then id.
  */
-export type ListOrder = 'created_at' | 'importance' | 'step_number' | 'step_number_asc';
+export type ListOrder = 'created_at' | 'importance' | 'step_number' | 'step_number_asc' | 'tier_step';
 
 export interface Page<T> {
   items: T[];
@@ -266,7 +266,15 @@ export interface MemoryStore {
   vectorDistances(vector: Float32Array, ids: string[]): Promise<Map<string, number>>;
   /** access_count += 1 and last_accessed = at, for each id. */
   recordAccess(ids: string[], atMs: number): Promise<void>;
+  /**
+   * A token that changes whenever any process commits a change to the memories or to what searching them returns
+   * (create, update, delete, index terms, re-embed, erase), and never returns to an earlier value: the query cache
+   * keeps an answer only while it is unchanged. Access writes (recordAccess) leave it as it is. Cheap: one read.
+   */
+  writeVersion(): Promise<string>;
   countMemories(filter: StoreFilter): Promise<number>;
+  /** The agents with memories in STM or IM (of one namespace when given): what tier maintenance walks. */
+  tieredAgents(scope: { namespace?: string }): Promise<string[]>;
   /** The newest `n` memories of one session (exact namespace, NULL-safe), in insertion order, oldest first. */
   sessionTail(namespace: string | null, sessionId: string, n: number): Promise<MemoryRecord[]>;
   /** Rewrites the keyword-index terms of existing memories (not the records); unknown ids are ignored. */

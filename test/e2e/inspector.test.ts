@@ -47,9 +47,11 @@ const memories = [
 ];
 
 describe('MCP Inspector CLI', () => {
-  it('tools/list lists the 20 tools with their schemas', async () => {
+  it('tools/list lists the 24 tools with their schemas', async () => {
     const out = (await inspector(['--method', 'tools/list'])) as { tools: { name: string; inputSchema: object }[] };
     expect(out.tools.map((t) => t.name).sort()).toEqual([
+      'agent_memory_stats',
+      'agent_state_changes',
       'append_messages',
       'compact_long_term_memories',
       'create_long_term_memories',
@@ -57,10 +59,12 @@ describe('MCP Inspector CLI', () => {
       'edit_long_term_memory',
       'forget_long_term_memories',
       'fork_working_memory',
+      'get_agent_memory',
       'get_current_datetime',
       'get_long_term_memory',
       'get_memory_history',
       'get_working_memory',
+      'maintain_agent_memory',
       'memory_prompt',
       'memory_stats',
       'search_agent_memories',

@@ -12,6 +12,8 @@ import {
 } from '../helpers/spawn.js';
 
 const TOOL_NAMES = [
+  'agent_memory_stats',
+  'agent_state_changes',
   'append_messages',
   'compact_long_term_memories',
   'create_long_term_memories',
@@ -19,10 +21,12 @@ const TOOL_NAMES = [
   'edit_long_term_memory',
   'forget_long_term_memories',
   'fork_working_memory',
+  'get_agent_memory',
   'get_current_datetime',
   'get_long_term_memory',
   'get_memory_history',
   'get_working_memory',
+  'maintain_agent_memory',
   'memory_prompt',
   'memory_stats',
   'search_agent_memories',
@@ -83,7 +87,7 @@ afterEach(() => {
 afterAll(cleanup);
 
 describe('MCP over stdio', () => {
-  it('lists exactly the 20 tools, each with input and output schemas and annotations', async () => {
+  it('lists exactly the 24 tools, each with input and output schemas and annotations', async () => {
     const { tools } = await main.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     for (const tool of tools) {

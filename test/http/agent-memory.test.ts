@@ -226,6 +226,7 @@ describe('statistics and state changes', () => {
       agent_id: 'scout',
       total_memories: 13,
       memory_type_distribution: { state: 11, action: 1, interaction: 1, other: 0 },
+      memory_tier_distribution: { stm: 13, im: 0, ltm: 0 },
       first_step: 12,
       last_step: 118,
     });
@@ -313,5 +314,64 @@ describe('MCP tools', () => {
     const undeclared = await callTool(mcp, 'search_agent_memories', { attributes: { 'content.mana': 1 } });
     expect(undeclared.isError).toBe(true);
     expect(toolText(undeclared)).toMatch(/not a declared attribute path/);
+  });
+});
+
+describe('tiers over REST and MCP', () => {
+  it('maintains on demand, reads a compressed memory in full detail, and refuses bad bodies', async () => {
+    const server2 = await startServer({
+      EMBEDDING_MODEL: 'offline-hash-v1',
+      RELATED_WORDS: 'false',
+      AGENT_STM_MAX_COUNT: '3',
+      AGENT_IM_MAX_COUNT: '2',
+      AGENT_LTM_TEXT_CHARS: '20',
+      AGENT_TIER_MAINTENANCE_EVERY_MINUTES: '0',
+    });
+    const mcp2 = await connectMcp(`${server2.url}/mcp`, 'http');
+    try {
+      const u = server2.url;
+      for (let step = 0; step < 8; step++) {
+        const res = await call(u, 'POST', '/v1/agent-memory/miner/states', {
+          body: { id: `t-${step}`, step_number: step, content: { depth: step * 10, ore: 'copper and a long note' } },
+        });
+        expect(res.status).toBe(200);
+      }
+      const report = await call(u, 'POST', '/v1/agent-memory/maintenance', { body: { agent_id: 'miner' } });
+      expect(report.status).toBe(200);
+      expect(report.body).toMatchObject({
+        agents: 1,
+        moved: { stm_to_im: 5, im_to_ltm: 3 },
+        before: { stm: 8, im: 0, ltm: 0 },
+        after: { stm: 3, im: 2, ltm: 3 },
+      });
+      const stored = await call(u, 'GET', '/v1/long-term-memory/t-0');
+      expect(stored.body.memory_tier).toBe('ltm');
+      expect(stored.body.content).not.toHaveProperty('ore');
+      const detail = await call(u, 'GET', '/v1/agent-memory/miner/memories/t-0');
+      expect(detail.status).toBe(200);
+      expect(detail.body).toMatchObject({ memory_tier: 'im', content: { depth: 0, ore: 'copper and a long note' } });
+      const wrongAgent = await call(u, 'GET', '/v1/agent-memory/digger/memories/t-0');
+      expect(wrongAgent.status).toBe(404);
+      const tiered = await call(u, 'POST', '/v1/agent-memory/miner/search', {
+        body: { text: '', memory_tiers: ['ltm'], order_by: 'step_number_asc' },
+      });
+      expect(tiered.body.memories.map((m: { id: string }) => m.id)).toEqual(['t-1', 't-2']);
+      const stats = await call(u, 'GET', '/v1/agent-memory/miner/stats');
+      expect(stats.body.memory_tier_distribution).toEqual({ stm: 3, im: 3, ltm: 2 });
+      const unknown = await call(u, 'POST', '/v1/agent-memory/maintenance', { body: { agents: 'miner' } });
+      expect(unknown.status).toBe(422);
+      const viaMcp = await callTool(mcp2, 'get_agent_memory', { memory_id: 't-1' });
+      expect(viaMcp.isError, toolText(viaMcp)).toBeFalsy();
+      expect(viaMcp.structuredContent).toMatchObject({ content: { depth: 10, ore: 'copper and a long note' } });
+      const pass = await callTool(mcp2, 'maintain_agent_memory', {});
+      expect(pass.isError, toolText(pass)).toBeFalsy();
+      const mcpStats = await callTool(mcp2, 'agent_memory_stats', { agent_id: 'miner' });
+      expect((mcpStats.structuredContent as { total_memories: number }).total_memories).toBe(8);
+      const changes = await callTool(mcp2, 'agent_state_changes', { agent_id: 'miner', attribute: 'content.depth' });
+      expect(changes.isError, toolText(changes)).toBeFalsy();
+    } finally {
+      await mcp2.close();
+      await server2.stop();
+    }
   });
 });

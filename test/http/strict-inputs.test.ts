@@ -53,7 +53,7 @@ describe('strict search body', () => {
   });
 
   it('refuses the filters it cannot honour instead of ignoring them', async () => {
-    for (const field of ['metadata', 'memory_tiers', 'agent', 'position', 'steps']) {
+    for (const field of ['metadata', 'agent', 'position', 'steps']) {
       const res = await search({ text: '', [field]: { eq: 1 } });
       expect(res.status, field).toBe(422);
       expect(res.body.detail).toContain(`'${field}'`);
@@ -61,6 +61,18 @@ describe('strict search body', () => {
     const two = await search({ text: '', foo: 1, bar: 2 });
     expect(two.status).toBe(422);
     expect(two.body.detail).toMatch(/unknown fields 'foo', 'bar'/);
+  });
+
+  it('filters by memory_tiers (only agent memories have a tier) and refuses a tier that does not exist', async () => {
+    const all = await search({ text: '' });
+    expect(all.status).toBe(200);
+    expect(all.body.total).toBeGreaterThan(0);
+    const tiered = await search({ text: '', memory_tiers: ['stm', 'im', 'ltm'] });
+    expect(tiered.status).toBe(200);
+    expect(tiered.body.total).toBe(0);
+    const bad = await search({ text: '', memory_tiers: ['mtm'] });
+    expect(bad.status).toBe(422);
+    expect(bad.body.detail).toContain('memory_tiers');
   });
 
   it('takes every field of the reference server schema at once', async () => {

@@ -153,7 +153,7 @@ describe('the packed package', () => {
       await client.connect(transport);
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('search_memory');
-      expect(tools).toHaveLength(20);
+      expect(tools).toHaveLength(24);
       const created = await client.callTool({
         name: 'create_long_term_memories',
         arguments: { memories: [{ text: 'The package test installed agent-memory from a tarball' }] },

@@ -13,6 +13,7 @@ import { searchBehaviour } from './conformance/search.js';
 import { sessionBehaviour } from './conformance/sessions.js';
 import { summaryViewBehaviour } from './conformance/summary-views.js';
 import { taskBehaviour } from './conformance/tasks.js';
+import { writeVersionBehaviour } from './conformance/write-version.js';
 import { DIM, MODEL } from './records.js';
 
 /** Groups that need long-term search (on Redis: the search module). */
@@ -25,6 +26,7 @@ export const SEARCH_GROUPS = [
   'embedding cache and export',
   'erasing and counting memories',
   'agent memories',
+  'write version',
 ] as const;
 
 export interface ConformanceOptions {
@@ -76,5 +78,6 @@ export function describeStoreConformance(
     describe('erasing and counting sessions', () => eraseSessionBehaviour(ctx));
     group('erasing and counting memories', () => eraseMemoryBehaviour(ctx));
     group('agent memories', () => agentBehaviour(ctx));
+    group('write version', () => writeVersionBehaviour(ctx));
   });
 }

@@ -1,18 +1,22 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { type AgentItem, agentStats, attributeChanges, storeAgentMemories } from '../../core/agent-memory.js';
-import { invalid } from '../../errors.js';
+import { invalid, notFound } from '../../errors.js';
 import {
   AGENT_MEMORY_TYPES,
   AgentBatchRequest as AgentBatchRequestModel,
   type AgentMemoryType,
   AgentRecordInput as AgentRecordInputModel,
+  AgentStats as AgentStatsModel,
   AgentStoreResult as AgentStoreResultModel,
   ATTRIBUTE_PATH,
+  AttributeChanges as AttributeChangesModel,
+  TierMaintenanceReport as TierMaintenanceReportModel,
+  TierMaintenanceRequest as TierMaintenanceRequestModel,
 } from '../../models/agent.js';
 import { Identifier } from '../../models/common.js';
 import { SearchRequest as SearchRequestModel } from '../../models/search.js';
 import type { AppEnv } from '../env.js';
-import { MemoryRecordResults, queryInt } from '../schemas.js';
+import { MemoryRecord, MemoryRecordResults, queryInt } from '../schemas.js';
 import { badRequest, bearerAuth, commonErrors, jsonBody, jsonContent } from './openapi-helpers.js';
 
 const AgentRecordInput = AgentRecordInputModel.meta({ id: 'AgentRecordInput' });
@@ -83,15 +87,38 @@ const listRoute = createRoute({
   responses: { 200: jsonContent(MemoryRecordResults, 'A page with a true total'), ...badRequest, ...commonErrors },
 });
 
-const AgentStats = z
-  .object({
-    agent_id: z.string(),
-    total_memories: z.number().int(),
-    memory_type_distribution: z.record(z.string(), z.number().int()),
-    first_step: z.number().int().nullable(),
-    last_step: z.number().int().nullable(),
-  })
-  .meta({ id: 'AgentStats' });
+const MemoryPath = AgentPath.extend({ memory_id: Identifier });
+
+const detailRoute = createRoute({
+  method: 'get',
+  path: '/v1/agent-memory/{agent_id}/memories/{memory_id}',
+  tags,
+  security: bearerAuth,
+  summary: 'One agent memory in full detail',
+  description:
+    'An IM or LTM memory comes back with the full content (and text) its compressed form holds. Reading an LTM ' +
+    'memory in detail returns it to IM; an IM memory read AGENT_PROMOTE_READS times returns to STM.',
+  request: { params: MemoryPath },
+  responses: { 200: jsonContent(MemoryRecord, 'The memory in full detail'), ...commonErrors },
+});
+
+const TierMaintenanceRequest = TierMaintenanceRequestModel.meta({ id: 'TierMaintenanceRequest' });
+const TierMaintenanceReport = TierMaintenanceReportModel.meta({ id: 'TierMaintenanceReport' });
+
+const maintenanceRoute = createRoute({
+  method: 'post',
+  path: '/v1/agent-memory/maintenance',
+  tags,
+  security: bearerAuth,
+  summary: 'Run a tier maintenance pass now (the scheduled one runs every AGENT_TIER_MAINTENANCE_EVERY_MINUTES)',
+  description:
+    'Moves agent memories from STM to IM and from IM to LTM by the count, step and age limits (AGENT_STM_*, ' +
+    'AGENT_IM_*). Memories change tier, never disappear: the counts before and after add up to the same total.',
+  request: { body: jsonBody(TierMaintenanceRequest) },
+  responses: { 200: jsonContent(TierMaintenanceReport, 'What moved'), ...badRequest, ...commonErrors },
+});
+
+const AgentStats = AgentStatsModel.meta({ id: 'AgentStats' });
 
 const statsRoute = createRoute({
   method: 'get',
@@ -103,16 +130,7 @@ const statsRoute = createRoute({
   responses: { 200: jsonContent(AgentStats, 'Counts made by the store'), ...commonErrors },
 });
 
-const AttributeChanges = z
-  .object({
-    agent_id: z.string(),
-    attribute: z.string(),
-    states_compared: z.number().int(),
-    changes: z.array(
-      z.object({ step_number: z.number().int(), memory_id: z.string(), from: z.unknown(), to: z.unknown() }),
-    ),
-  })
-  .meta({ id: 'AttributeChanges' });
+const AttributeChanges = AttributeChangesModel.meta({ id: 'AttributeChanges' });
 
 const changesRoute = createRoute({
   method: 'get',
@@ -140,6 +158,16 @@ const changesRoute = createRoute({
 });
 
 export function agentMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(maintenanceRoute, async (c) => c.json(await c.get('api').agentTiers.maintain(c.req.valid('json')), 200));
+
+  app.openapi(detailRoute, async (c) => {
+    const { agent_id, memory_id } = c.req.valid('param');
+    const api = c.get('api');
+    const record = await api.longTerm.get(memory_id);
+    if (record.agent_id !== agent_id) throw notFound(`Agent "${agent_id}" has no memory with id "${memory_id}".`);
+    return c.json(await api.agentTiers.readDetailed(memory_id), 200);
+  });
+
   app.openapi(statsRoute, async (c) => {
     const { agent_id } = c.req.valid('param');
     return c.json(await agentStats(c.get('api').longTerm, agent_id, c.req.valid('query')), 200);

@@ -2,7 +2,7 @@ import { MemoryError } from '../../errors.js';
 import { modelMismatchMessage } from '../sqlite/embedding-model.js';
 import { type ConnectionOptions, connectClient, type Db } from './client.js';
 import { lockExclusive } from './locks.js';
-import { meta } from './meta.js';
+import { bumpWriteVersion, meta } from './meta.js';
 import { type VectorIndex, type VectorTables, vectorLiteral } from './vectors.js';
 
 const REEMBED_BATCH = 128;
@@ -141,6 +141,7 @@ async function reembedLocked(
         const { live } = await vectors.state(t);
         if (live) await vectors.drop(t, live);
         await vectors.activate(t, next);
+        await bumpWriteVersion(t);
         await meta.set(t, {
           vector_pending_generation: null,
           vector_pending_dimension: null,

@@ -156,6 +156,8 @@ const EARTH_RADIUS_M = 6_371_008.8;
 function agentClauses(out: string[], p: Params, a: AgentStoreFilter): void {
   if (a.agent_id) singleValued(out, p, 'm.agent_id', a.agent_id);
   if (a.step) bounds(out, p, 'step_number', 'm.step_number', a.step);
+  if (a.tiers) singleValued(out, p, 'm.memory_tier', { any: a.tiers });
+  if (a.tierStep) bounds(out, p, 'tier_step', 'm.tier_step', a.tierStep);
   const s = a.spatial;
   if (s) {
     for (const v of [s.minX, s.minY, s.maxX, s.maxY]) {
@@ -198,5 +200,6 @@ export function listOrderSql(order: string | undefined): string {
   if (order === 'importance') return 'm.importance DESC, ';
   if (order === 'step_number') return 'm.step_number DESC NULLS LAST, ';
   if (order === 'step_number_asc') return 'm.step_number ASC NULLS LAST, ';
+  if (order === 'tier_step') return 'm.tier_step DESC NULLS LAST, ';
   return '';
 }

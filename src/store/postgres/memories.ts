@@ -15,6 +15,7 @@ import {
   rowToRecord,
   UPDATE_MEMORIES_SQL,
 } from './memory-rows.js';
+import { bumpWriteVersion } from './meta.js';
 import type { VectorIndex } from './vectors.js';
 
 const EXPORT_PAGE = 500;
@@ -141,6 +142,7 @@ export class MemoryRepo {
         state,
         entries.map((e) => ({ pk: e.pk, vector: e.item.vector })),
       );
+      if (all.length) await bumpWriteVersion(t);
       return outcomes;
     });
   }
@@ -163,7 +165,11 @@ export class MemoryRepo {
   async delete(ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
     // Keyword rows and vectors go by ON DELETE CASCADE, keyword_stats by trigger.
-    return this.db.run('DELETE FROM memories WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+    return this.db.tx(async (t) => {
+      const n = await t.run('DELETE FROM memories WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+      if (n) await bumpWriteVersion(t);
+      return n;
+    });
   }
 
   async list(
@@ -231,6 +237,7 @@ export class MemoryRepo {
         rows.map((r) => ({ pk: r.pk, terms: last.get(r.id)!.terms, contextTerms: last.get(r.id)!.contextTerms })),
         true,
       );
+      if (rows.length) await bumpWriteVersion(t);
     });
   }
 
@@ -268,6 +275,7 @@ export class MemoryRepo {
         'UPDATE memories SET doc_len = 0 WHERE doc_len <> 0 AND NOT EXISTS (SELECT 1 FROM memory_terms WHERE memory_pk = pk)',
       );
       if (records.length === 0) onProgress?.(0, 0);
+      await bumpWriteVersion(t);
       return done;
     });
   }
@@ -302,5 +310,7 @@ export class MemoryRepo {
 /** Within the caller's transaction (erasing a user): the rows go with their keyword rows and vectors. */
 export async function deleteMemoryRows(t: Sql, pks: number[]): Promise<number> {
   if (pks.length === 0) return 0;
-  return t.run('DELETE FROM memories WHERE pk = ANY($1::bigint[])', [pks]);
+  const n = await t.run('DELETE FROM memories WHERE pk = ANY($1::bigint[])', [pks]);
+  if (n) await bumpWriteVersion(t);
+  return n;
 }

@@ -33,6 +33,8 @@ export interface MemoryRow {
   loc_x: number | null;
   loc_y: number | null;
   content: string | null;
+  memory_tier: string | null;
+  tier_step: number | null;
 }
 
 export type MemoryValues = Omit<MemoryRow, 'pk'>;
@@ -67,6 +69,8 @@ const COLUMNS: readonly [keyof MemoryValues, string][] = [
   ['loc_x', 'double precision'],
   ['loc_y', 'double precision'],
   ['content', 'text'],
+  ['memory_tier', 'text'],
+  ['tier_step', 'bigint'],
 ];
 
 /** A list column from its JSON form in the batch. */

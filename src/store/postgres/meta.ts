@@ -21,3 +21,27 @@ export const meta = {
     }
   },
 };
+
+/** Rows the write version is spread over, one picked by the writing connection, so writers never queue on one. */
+const WRITE_VERSION_SLOTS = 16;
+
+/**
+ * Bumps the memories' write version (MemoryStore.writeVersion) inside the caller's write transaction, so that it
+ * changes exactly when the write commits. A slot starts from the clock in microseconds: a schema created again
+ * never repeats a version an open process may still hold.
+ */
+export async function bumpWriteVersion(sql: Sql): Promise<void> {
+  await sql.run(
+    `INSERT INTO meta (key, value) VALUES ('write_version:' || (pg_backend_pid() % ${WRITE_VERSION_SLOTS}), $1)
+     ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text`,
+    [String(Date.now() * 1000)],
+  );
+}
+
+/** Every slot of the write version, in one string: it changes whenever any slot does. */
+export async function readWriteVersion(sql: Sql): Promise<string> {
+  const row = await sql.one<{ v: string | null }>(
+    "SELECT string_agg(key || '=' || value, ',' ORDER BY key) AS v FROM meta WHERE key LIKE 'write\\_version:%'",
+  );
+  return row?.v ?? '0';
+}

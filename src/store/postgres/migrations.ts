@@ -251,6 +251,16 @@ CREATE INDEX memories_importance ON memories (importance);
 CREATE INDEX memories_location ON memories (loc_kind, loc_x, loc_y) WHERE loc_kind IS NOT NULL;
 `;
 
+// Memory tiers of agent memories (issue 15): the tier and the step its limits count from; memories stored before
+// tiers existed are full detail, so they are STM from their own step.
+const V4 = `
+ALTER TABLE memories ADD COLUMN memory_tier text COLLATE "C";
+ALTER TABLE memories ADD COLUMN tier_step bigint;
+UPDATE memories SET memory_tier = 'stm', tier_step = COALESCE(step_number, 0)
+  WHERE memory_type IN ('state', 'action', 'interaction');
+CREATE INDEX memories_agent_tier ON memories (agent_id, memory_tier, tier_step) WHERE memory_tier IS NOT NULL;
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -260,6 +270,7 @@ const MIGRATIONS: readonly Migration[] = [
   },
   { version: 2, description: 'keyword index: lengths in memory_terms, document frequencies in term_docs', sql: V2 },
   { version: 3, description: 'agent memories: agent, step, location, content', sql: V3 },
+  { version: 4, description: 'agent memory tiers (STM, IM, LTM)', sql: V4 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -34,6 +34,7 @@ import type { VectorCapabilities } from './extension.js';
 import { attributeIndexSql } from './filter-sql.js';
 import { DEFAULT_CONTEXT_WEIGHT, keywordCeiling, keywordSearch } from './keyword-search.js';
 import { MemoryRepo } from './memories.js';
+import { readWriteVersion } from './meta.js';
 import { migrate } from './migrations.js';
 import { SCHEMA_NAME } from './schema-name.js';
 import { SessionRepo } from './sessions.js';
@@ -222,8 +223,24 @@ export class PostgresStore implements MemoryStore {
     return this.guard(() => this.memories.recordAccess(ids, atMs));
   }
 
+  writeVersion(): Promise<string> {
+    // Bumped inside every memory write transaction (meta.ts bumpWriteVersion), by any process on this schema.
+    return this.guard(() => readWriteVersion(this.db));
+  }
+
   countMemories(filter: StoreFilter): Promise<number> {
     return this.guard(() => this.memories.count(filter));
+  }
+
+  tieredAgents(scope: { namespace?: string }): Promise<string[]> {
+    return this.guard(async () => {
+      const ns = scope.namespace !== undefined;
+      const rows = await this.db.rows<{ agent_id: string }>(
+        `SELECT DISTINCT agent_id FROM memories WHERE memory_tier IN ('stm', 'im') AND agent_id IS NOT NULL${ns ? ' AND namespace = $1' : ''} ORDER BY agent_id`,
+        ns ? [scope.namespace] : [],
+      );
+      return rows.map((r) => r.agent_id);
+    });
   }
 
   sessionTail(namespace: string | null, sessionId: string, n: number): Promise<MemoryRecord[]> {

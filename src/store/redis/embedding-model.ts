@@ -13,6 +13,7 @@ import {
 import { globPrefix, type Keys } from './keys.js';
 import { dimensionError } from './memories.js';
 import { isZeroVector, vectorBytes } from './memory-fields.js';
+import { BUMP_WRITE_VERSION } from './memory-scripts.js';
 import { scanKeys } from './scan.js';
 import type { ScriptRunner } from './scripts.js';
 import type { Generation, SearchIndex } from './search-index.js';
@@ -93,7 +94,11 @@ export class EmbeddingModel {
             [this.keys.meta, this.keys.reembedTodo],
             [model, dim, gen],
           );
-          if (swapped === 1) break;
+          if (swapped === 1) {
+            // Searches now rank by the new vectors: answers cached from the old ones go.
+            await this.scripts.run(BUMP_WRITE_VERSION, [this.keys.writeVersion], []);
+            break;
+          }
           continue;
         }
         done += await this.embedBatch(ids, next, embed);

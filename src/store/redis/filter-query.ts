@@ -184,6 +184,8 @@ function attributeClauses(out: string[], a: AttributeBound): void {
 function agentClauses(out: string[], a: AgentStoreFilter, prefixes: PrefixValues): boolean {
   if (a.agent_id && !tagClauses(out, 'agent_id', false, a.agent_id, prefixes.agent_id)) return false;
   if (a.step) numberClauses(out, 'step_number', a.step);
+  if (a.tiers && !tagClauses(out, 'memory_tier', false, { any: a.tiers })) return false;
+  if (a.tierStep) numberClauses(out, 'tier_step', a.tierStep);
   const s = a.spatial;
   if (s) {
     out.push(`@loc_kind:{${s.kind === 'xy' ? '1' : '2'}}`);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
  * The search index over long-term memory hashes. Bump INDEX_VERSION whenever the schema below changes: a server
  * finding an index of another version builds the new one beside it (`agent-memory rebuild-index` does it by hand).
  */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 /**
  * The index version a store records: INDEX_VERSION, and when attribute paths are declared (AGENT_ATTRIBUTE_PATHS)
@@ -105,6 +105,11 @@ export function createIndexArgs(
     'agent_id',
     'TAG',
     'step_number',
+    'NUMERIC',
+    'SORTABLE',
+    'memory_tier',
+    'TAG',
+    'tier_step',
     'NUMERIC',
     'SORTABLE',
     'loc_kind',

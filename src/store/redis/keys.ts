@@ -20,6 +20,10 @@ export class Keys {
   get meta() {
     return `${this.base}meta`;
   }
+  /** Bumped by every memory write script (MemoryStore.writeVersion): the query cache's check. */
+  get writeVersion() {
+    return `${this.base}write-version`;
+  }
   /** Insertion counter: the order sessionTail returns. */
   get seq() {
     return `${this.base}seq`;

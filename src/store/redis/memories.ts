@@ -69,7 +69,7 @@ export class MemoryRepo {
       }
       let reply: [string, string][];
       try {
-        reply = await this.scripts.run<[string, string][]>(PUT_MEMORIES, keys, args);
+        reply = await this.scripts.run<[string, string][]>(PUT_MEMORIES, [...keys, this.keys.writeVersion], args);
       } catch (err) {
         const dim = /DIMENSION (\d+) (\d+)/.exec((err as Error).message ?? '');
         if (dim) throw dimensionError(Number(dim[2]), Number(dim[1]));
@@ -103,7 +103,7 @@ export class MemoryRepo {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return 0;
     const keys = [this.keys.reembedTodo, ...this.stats.scriptKeys, ...unique.map((id) => this.keys.memory(id))];
-    return Number(await this.scripts.run(DELETE_MEMORIES, keys, unique));
+    return Number(await this.scripts.run(DELETE_MEMORIES, [...keys, this.keys.writeVersion], unique));
   }
 
   async count(filter: StoreFilter): Promise<number> {
@@ -112,6 +112,29 @@ export class MemoryRepo {
     if (!g) return 0;
     const f = await indexFilterQuery(this.client, g.index, filter);
     return f ? this.countQuery(g.index, f.query) : 0;
+  }
+
+  /** The agents with memories in STM or IM: one FT.AGGREGATE grouped by agent (tag values are hex). */
+  async tieredAgents(scope: { namespace?: string }): Promise<string[]> {
+    this.index.requireSearch();
+    const g = await this.index.current();
+    if (!g) return [];
+    const tiers = `@memory_tier:{${tagValue('stm')} | ${tagValue('im')}}`;
+    const query = scope.namespace === undefined ? tiers : `${tiers} @namespace:{${tagValue(scope.namespace)}}`;
+    const reply = (await this.client.call(
+      'FT.AGGREGATE',
+      g.index,
+      query,
+      'GROUPBY',
+      1,
+      '@agent_id',
+      'DIALECT',
+      2,
+    )) as unknown[];
+    return aggregateField(reply, 'agent_id')
+      .filter((v) => /^(?:[0-9a-f]{2})+$/.test(v))
+      .map((hex) => Buffer.from(hex, 'hex').toString('utf8'))
+      .sort();
   }
 
   /** How many memories a search query matches. */
@@ -143,7 +166,9 @@ export class MemoryRepo {
           ? ['@step_number', 'DESC']
           : order === 'step_number_asc'
             ? ['@step_number', 'ASC']
-            : [];
+            : order === 'tier_step'
+              ? ['@tier_step', 'DESC']
+              : [];
     const reply = (await this.client.call(
       'FT.AGGREGATE',
       g.index,
@@ -194,7 +219,7 @@ export class MemoryRepo {
     if (entries.length === 0) return;
     await this.scripts.run(
       SET_INDEX_TERMS,
-      [...this.stats.scriptKeys, ...entries.map((e) => this.keys.memory(e.id))],
+      [...this.stats.scriptKeys, ...entries.map((e) => this.keys.memory(e.id)), this.keys.writeVersion],
       entries.flatMap((e) => {
         const text = keywordText(e.terms, e.contextTerms);
         return [e.id, text.terms, text.context, text.entry];

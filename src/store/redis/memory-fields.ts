@@ -89,6 +89,8 @@ export function attributeValue(r: MemoryRecord, path: string): unknown {
 function agentIndexFields(fields: MemoryFields, r: MemoryRecord, attributePaths: readonly string[]): void {
   if (r.agent_id !== undefined) fields.push(['agent_id', tagValue(r.agent_id)]);
   if (r.step_number !== undefined) fields.push(['step_number', String(r.step_number)]);
+  if (r.memory_tier !== undefined) fields.push(['memory_tier', tagValue(r.memory_tier)]);
+  if (r.tier_step !== undefined) fields.push(['tier_step', String(r.tier_step)]);
   const loc = r.location;
   if (loc !== undefined) {
     const geo = 'lat' in loc;

@@ -1,6 +1,27 @@
 import { KEYWORD_STATS_LUA } from './keyword-stats-scripts.js';
 
 /**
+ * Lua bumping the memories' write version (MemoryStore.writeVersion), the last key of every memory write script,
+ * in the same atomic call as the write. A missing counter starts from the server clock in microseconds, so a
+ * store emptied and written again never repeats a version an open process may still hold.
+ */
+export const WRITE_VERSION_LUA = `
+local function bump_write_version(key)
+  if redis.call('EXISTS', key) == 0 then
+    local t = redis.call('TIME')
+    redis.call('SET', key, t[1] .. string.format('%06d', tonumber(t[2])))
+  end
+  redis.call('INCR', key)
+end
+`;
+
+/** Bumps the write version alone (KEYS[1]), after a maintenance write that runs no memory write script. */
+export const BUMP_WRITE_VERSION = `${WRITE_VERSION_LUA}
+bump_write_version(KEYS[1])
+return 0
+`;
+
+/**
  * Lua for long-term memory writes. One script call per batch keeps the batch atomic (SQLite's one transaction):
  * dimension checks run over every item before anything is written, dedup sees items written earlier in the
  * batch, a running re-embed (meta `pending_generation`) is told about every memory written meanwhile, and the
@@ -9,12 +30,12 @@ import { KEYWORD_STATS_LUA } from './keyword-stats-scripts.js';
 
 /**
  * KEYS: 1 meta, 2 insertion counter, 3 re-embed todo set, 4-6 keyword docs, df and totals, then per item its
- * memory key and dedup set.
+ * memory key and dedup set, and last the write version.
  * ARGV: deduplicate ('1'/'0'), item count, then per item: id, vector length, has vector ('1'/'0'), vector bytes,
  * keyword statistics entry, field count, then field/value pairs.
  * Returns per item { status, existing_id }. Errors: 'NOGENERATION', 'DIMENSION <stored> <given>'.
  */
-export const PUT_MEMORIES = `${KEYWORD_STATS_LUA}
+export const PUT_MEMORIES = `${KEYWORD_STATS_LUA}${WRITE_VERSION_LUA}
 local gen = redis.call('HGET', KEYS[1], 'vector_generation')
 local dim = redis.call('HGET', KEYS[1], 'vector_dimension')
 if not gen then return redis.error_reply('NOGENERATION') end
@@ -51,7 +72,7 @@ for i, it in ipairs(items) do
     local present = {}
     for f = it.fields, it.fields + it.nf * 2 - 1, 2 do present[ARGV[f]] = true end
     if it.hasvec then present[vfield] = true end
-    for _, f in ipairs({ 'topics', 'entities', 'event_date', vfield, 'agent_id', 'step_number', 'loc_kind', 'loc_x', 'loc_y' }) do
+    for _, f in ipairs({ 'topics', 'entities', 'event_date', vfield, 'agent_id', 'step_number', 'memory_tier', 'tier_step', 'loc_kind', 'loc_x', 'loc_y' }) do
       if not present[f] and redis.call('HEXISTS', key, f) == 1 then redis.call('HDEL', key, f) end
     end
     -- Attribute fields (a_…) of declared paths the new version no longer has.
@@ -86,13 +107,22 @@ for i, it in ipairs(items) do
   end
   out[i] = { status, existing }
 end
+for _, o in ipairs(out) do
+  if o[1] ~= 'duplicate' then
+    bump_write_version(KEYS[#KEYS])
+    break
+  end
+end
 return out
 `;
 
-/** KEYS: 1 re-embed todo set, 2-4 keyword docs, df and totals, then memory keys. ARGV: the ids. Returns how many existed. */
-export const DELETE_MEMORIES = `${KEYWORD_STATS_LUA}
+/**
+ * KEYS: 1 re-embed todo set, 2-4 keyword docs, df and totals, then memory keys, and last the write version.
+ * ARGV: the ids. Returns how many existed.
+ */
+export const DELETE_MEMORIES = `${KEYWORD_STATS_LUA}${WRITE_VERSION_LUA}
 local n = 0
-for i = 5, #KEYS do
+for i = 5, #KEYS - 1 do
   local id = ARGV[i - 4]
   local dup = redis.call('HGET', KEYS[i], '_dup')
   if dup then
@@ -103,6 +133,7 @@ for i = 5, #KEYS do
     n = n + 1
   end
 end
+if n > 0 then bump_write_version(KEYS[#KEYS]) end
 return n
 `;
 
@@ -118,17 +149,20 @@ return 0
 `;
 
 /**
- * KEYS: 1-3 keyword docs, df and totals, then memory keys. ARGV: id, terms, context and keyword statistics entry
- * per memory key. Unknown ids are skipped.
+ * KEYS: 1-3 keyword docs, df and totals, then memory keys, and last the write version. ARGV: id, terms, context
+ * and keyword statistics entry per memory key. Unknown ids are skipped.
  */
-export const SET_INDEX_TERMS = `${KEYWORD_STATS_LUA}
-for i = 4, #KEYS do
+export const SET_INDEX_TERMS = `${KEYWORD_STATS_LUA}${WRITE_VERSION_LUA}
+local written = false
+for i = 4, #KEYS - 1 do
   local a = (i - 4) * 4
   if redis.call('EXISTS', KEYS[i]) == 1 then
     redis.call('HSET', KEYS[i], 'terms', ARGV[a + 2], 'context', ARGV[a + 3])
     kw_uncount(KEYS[1], KEYS[2], KEYS[3], ARGV[a + 1])
     kw_count(KEYS[1], KEYS[2], KEYS[3], ARGV[a + 1], ARGV[a + 4])
+    written = true
   end
 end
+if written then bump_write_version(KEYS[#KEYS]) end
 return 0
 `;

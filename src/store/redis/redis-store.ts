@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
 import { MemoryError } from '../../errors.js';
+import { isAgentMemoryType } from '../../models/agent.js';
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
 import type { MemoryMessage } from '../../models/message.js';
@@ -29,6 +30,8 @@ import { globPrefix, Keys } from './keys.js';
 import { KeywordSearch } from './keyword-search.js';
 import { KeywordStats } from './keyword-stats.js';
 import { MemoryRepo } from './memories.js';
+import { BUMP_WRITE_VERSION } from './memory-scripts.js';
+import { tagValue } from './query-escape.js';
 import { scanKeys } from './scan.js';
 import { ScriptRunner } from './scripts.js';
 import { Search } from './search.js';
@@ -213,8 +216,24 @@ export class RedisStore implements MemoryStore {
     return this.guard(() => this.memories.recordAccess(ids, atMs));
   }
 
+  writeVersion(): Promise<string> {
+    // INCR'd by every memory write script (memory-scripts.ts), by any process on this store.
+    return this.guard(async () => (await this.client.get(this.keys.writeVersion)) ?? '0');
+  }
+
+  /** Bumps the write version after maintenance that rewrites what searches return without a memory write script. */
+  bumpWriteVersion(): Promise<void> {
+    return this.guard(async () => {
+      await this.scripts.run(BUMP_WRITE_VERSION, [this.keys.writeVersion], []);
+    });
+  }
+
   countMemories(filter: StoreFilter) {
     return this.guard(() => this.memories.count(filter));
+  }
+
+  tieredAgents(scope: { namespace?: string }) {
+    return this.guard(() => this.memories.tieredAgents(scope));
   }
 
   sessionTail(namespace: string | null, sessionId: string, n: number) {
@@ -292,6 +311,7 @@ export class RedisStore implements MemoryStore {
       await this.index.ensure(g);
       await this.index.waitIndexed(g.index, onProgress);
       await this.keywordStats.rebuild();
+      await this.scripts.run(BUMP_WRITE_VERSION, [this.keys.writeVersion], []);
       return Number(((await this.client.call('FT.SEARCH', g.index, '*', 'LIMIT', 0, 0)) as unknown[])[0]);
     });
   }
@@ -365,8 +385,38 @@ async function upgradeIndex(store: RedisStore): Promise<void> {
     log.info('Building the Redis search index for this version of agent-memory', { from: recorded, to: version });
     const old = store.keys.index(recorded, g.gen);
     await store.index.drop(old);
+    if (Number.parseInt(recorded, 10) < 3) await backfillTiers(store);
   }
   await store.client.hset(meta, 'index_version', version);
+  // Rewritten memories and a new index: other processes' cached answers go.
+  await store.bumpWriteVersion();
+}
+
+/**
+ * Agent memories written before tiers (index version 2) are full detail: they become STM from their own step, as
+ * the SQL stores' migrations make them. Only those hashes are rewritten, the `doc` and the two indexed fields.
+ */
+async function backfillTiers(store: RedisStore): Promise<void> {
+  let updated = 0;
+  let pipe = store.client.pipeline();
+  for await (const r of store.allMemories()) {
+    if (!isAgentMemoryType(r.memory_type) || r.memory_tier !== undefined) continue;
+    const key = store.keys.memory(r.id);
+    const doc = await store.client.hget(key, 'doc');
+    if (!doc) continue;
+    const tierStep = r.step_number ?? 0;
+    pipe.hset(key, {
+      doc: JSON.stringify({ ...JSON.parse(doc), memory_tier: 'stm', tier_step: tierStep }),
+      memory_tier: tagValue('stm'),
+      tier_step: String(tierStep),
+    });
+    if (++updated % 500 === 0) {
+      await pipe.exec();
+      pipe = store.client.pipeline();
+    }
+  }
+  await pipe.exec();
+  if (updated) log.info('Agent memories written before tiers are now STM', { updated });
 }
 
 /**
@@ -376,5 +426,7 @@ async function upgradeIndex(store: RedisStore): Promise<void> {
 async function countKeywordStats(store: RedisStore): Promise<void> {
   const started = Date.now();
   const counted = await store.keywordStats.ensure();
-  if (counted > 0) log.info('Counted keyword statistics of existing memories', { counted, ms: Date.now() - started });
+  if (counted === 0) return;
+  log.info('Counted keyword statistics of existing memories', { counted, ms: Date.now() - started });
+  await store.bumpWriteVersion();
 }

@@ -1,5 +1,5 @@
 import { MemoryError } from '../../errors.js';
-import type { Meta } from './meta.js';
+import { bumpWriteVersion, type Meta } from './meta.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
 import { tablesFor, type VectorIndex, type VectorTables } from './vectors.js';
@@ -118,6 +118,7 @@ export async function reembedAll(
           stmts.get(`DELETE FROM ${next.vec} WHERE rowid NOT IN (SELECT pk FROM memories)`).run();
           if (live) vectors.drop(live);
           vectors.activate(next);
+          bumpWriteVersion(stmts);
           meta.set('embedding_model', model);
           meta.set('embedding_dimension', dim);
           return memoryCount(stmts);

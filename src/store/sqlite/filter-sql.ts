@@ -138,6 +138,8 @@ const EARTH_RADIUS_M = 6_371_008.8;
 function agentClauses(out: Out, a: AgentStoreFilter): void {
   if (a.agent_id) singleValued(out, 'm.agent_id', a.agent_id);
   if (a.step) timeBounds(out, 'step_number', 'm.step_number', a.step);
+  if (a.tiers) singleValued(out, 'm.memory_tier', { any: a.tiers });
+  if (a.tierStep) timeBounds(out, 'tier_step', 'm.tier_step', a.tierStep);
   const s = a.spatial;
   if (s) {
     for (const v of [s.minX, s.minY, s.maxX, s.maxY]) {
@@ -195,5 +197,6 @@ export function listOrderSql(order: string | undefined): string {
   if (order === 'importance') return 'm.importance DESC, ';
   if (order === 'step_number') return 'm.step_number IS NULL, m.step_number DESC, ';
   if (order === 'step_number_asc') return 'm.step_number IS NULL, m.step_number ASC, ';
+  if (order === 'tier_step') return 'm.tier_step IS NULL, m.tier_step DESC, ';
   return '';
 }

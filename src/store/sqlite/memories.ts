@@ -10,6 +10,7 @@ import {
   tagsOf,
   UPDATE_MEMORY_SQL,
 } from './memory-rows.js';
+import { bumpWriteVersion } from './meta.js';
 import { KEYWORD_REBUILD_KEY, KEYWORD_TABLE_SQL } from './migrations.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
@@ -39,10 +40,14 @@ export class MemoryRepo {
     this.contextTx = db.transaction((entries: IndexTerms[]) => {
       const find = this.stmts.get('SELECT pk FROM memories WHERE id = ?');
       const write = this.stmts.get('INSERT OR REPLACE INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
+      let written = 0;
       for (const e of entries) {
         const row = find.get(e.id) as { pk: number } | undefined;
-        if (row) write.run(row.pk, e.terms, e.contextTerms);
+        if (!row) continue;
+        write.run(row.pk, e.terms, e.contextTerms);
+        written += 1;
       }
+      if (written) bumpWriteVersion(this.stmts);
     });
     this.accessTx = db.transaction((ids: string[], atMs: number) => {
       const stmt = this.stmts.get(
@@ -62,7 +67,9 @@ export class MemoryRepo {
   private putAll(items: Prepared[], deduplicate: boolean): PutOutcome[] {
     const tables = this.vectors.ensure(items[0]!.item.vector.length);
     for (const { item } of items) this.vectors.checkDimension(tables, item.vector);
-    return items.map((p) => this.putOne(p, deduplicate, tables));
+    const outcomes = items.map((p) => this.putOne(p, deduplicate, tables));
+    if (outcomes.some((o) => o.status !== 'duplicate')) bumpWriteVersion(this.stmts);
+    return outcomes;
   }
 
   private putOne({ item, row }: Prepared, deduplicate: boolean, tables: VectorTables): PutOutcome {
@@ -128,6 +135,7 @@ export class MemoryRepo {
       // Tags and plain vector rows go by ON DELETE CASCADE.
       this.stmts.get('DELETE FROM memories WHERE pk = ?').run(pk);
     }
+    if (rows.length) bumpWriteVersion(this.stmts);
     return rows.length;
   }
 
@@ -212,6 +220,7 @@ export class MemoryRepo {
         }
         if (records.length === 0) onProgress?.(0, 0);
         if (pending) this.stmts.get('DELETE FROM meta WHERE key = ?').run(KEYWORD_REBUILD_KEY);
+        bumpWriteVersion(this.stmts);
         return done;
       })
       .immediate();

@@ -1,3 +1,4 @@
+import type { MemoryTier } from '../../models/agent.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
 import { iso, isoOrNull, json, msOf, msOrNull, parseJson } from './codec.js';
 
@@ -32,6 +33,8 @@ export interface MemoryRow {
   loc_x: number | null;
   loc_y: number | null;
   content: string | null;
+  memory_tier: string | null;
+  tier_step: number | null;
 }
 
 const COLUMNS = [
@@ -63,6 +66,8 @@ const COLUMNS = [
   'loc_x',
   'loc_y',
   'content',
+  'memory_tier',
+  'tier_step',
 ] as const;
 
 export const INSERT_MEMORY_SQL = `INSERT INTO memories (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;
@@ -109,8 +114,15 @@ export function agentColumns(r: MemoryRecord) {
     loc_x: loc === undefined ? null : 'lat' in loc ? loc.lon : loc.x,
     loc_y: loc === undefined ? null : 'lat' in loc ? loc.lat : loc.y,
     content: r.content === undefined ? null : json(r.content),
+    memory_tier: r.memory_tier ?? null,
+    tier_step: r.tier_step ?? null,
   };
 }
+
+type AgentRecordFields = Pick<
+  MemoryRecord,
+  'agent_id' | 'step_number' | 'location' | 'content' | 'memory_tier' | 'tier_step'
+>;
 
 /** The agent fields of a row, only those set. */
 export function agentFieldsOfRow(row: {
@@ -120,13 +132,17 @@ export function agentFieldsOfRow(row: {
   loc_x: number | null;
   loc_y: number | null;
   content: string | null;
-}): Pick<MemoryRecord, 'agent_id' | 'step_number' | 'location' | 'content'> {
-  const out: Pick<MemoryRecord, 'agent_id' | 'step_number' | 'location' | 'content'> = {};
+  memory_tier?: string | null;
+  tier_step?: number | string | null;
+}): AgentRecordFields {
+  const out: AgentRecordFields = {};
   if (row.agent_id != null) out.agent_id = row.agent_id;
   if (row.step_number != null) out.step_number = Number(row.step_number);
   if (row.loc_kind != null && row.loc_x != null && row.loc_y != null)
     out.location = row.loc_kind === 2 ? { lat: row.loc_y, lon: row.loc_x } : { x: row.loc_x, y: row.loc_y };
   if (row.content != null) out.content = parseJson(row.content);
+  if (row.memory_tier != null) out.memory_tier = row.memory_tier as MemoryTier;
+  if (row.tier_step != null) out.tier_step = Number(row.tier_step);
   return out;
 }
 

@@ -24,3 +24,16 @@ export class Meta {
     this.stmts.get('DELETE FROM meta WHERE key = ?').run(key);
   }
 }
+
+/**
+ * Bumps the memories' write version (MemoryStore.writeVersion), inside the caller's write transaction so that
+ * every connection sees it change exactly when the write commits. The first value is the clock in microseconds:
+ * a database created again never repeats a version an open process may still hold.
+ */
+export function bumpWriteVersion(stmts: StatementCache): void {
+  stmts
+    .get(
+      "INSERT INTO meta (key, value) VALUES ('write_version', ?) ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+    )
+    .run(String(Date.now() * 1000));
+}

@@ -256,6 +256,16 @@ CREATE TRIGGER memories_rtree_delete AFTER DELETE ON memories BEGIN
 END;
 `;
 
+// Memory tiers of agent memories (issue 15): the tier and the step its limits count from; memories stored before
+// tiers existed are full detail, so they are STM from their own step.
+const V10 = `
+ALTER TABLE memories ADD COLUMN memory_tier TEXT;
+ALTER TABLE memories ADD COLUMN tier_step INTEGER;
+UPDATE memories SET memory_tier = 'stm', tier_step = COALESCE(step_number, 0)
+  WHERE memory_type IN ('state', 'action', 'interaction');
+CREATE INDEX memories_agent_tier ON memories (agent_id, memory_tier, tier_step) WHERE memory_tier IS NOT NULL;
+`;
+
 /** Append only: a released migration is never edited, a change is a new version. */
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'long-term memories, tags, full-text index, sessions, embedding cache', sql: V1 },
@@ -279,6 +289,7 @@ const MIGRATIONS: readonly Migration[] = [
     sql: V8,
   },
   { version: 9, description: 'agent memories: agent, step, location (R*Tree), content', sql: V9 },
+  { version: 10, description: 'agent memory tiers (STM, IM, LTM)', sql: V10 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -210,8 +210,23 @@ export class SqliteStore implements MemoryStore {
     this.memories.recordAccess(ids, atMs);
   }
 
+  async writeVersion(): Promise<string> {
+    // Bumped inside every memory write transaction (meta.ts bumpWriteVersion), by any process on this file.
+    return this.meta.get('write_version') ?? '0';
+  }
+
   async countMemories(filter: StoreFilter): Promise<number> {
     return this.memories.count(filter);
+  }
+
+  async tieredAgents(scope: { namespace?: string }): Promise<string[]> {
+    const ns = scope.namespace !== undefined;
+    const rows = this.stmts
+      .get(
+        `SELECT DISTINCT agent_id FROM memories WHERE memory_tier IN ('stm', 'im') AND agent_id IS NOT NULL${ns ? ' AND namespace = ?' : ''} ORDER BY agent_id`,
+      )
+      .all(...(ns ? [scope.namespace] : [])) as { agent_id: string }[];
+    return rows.map((r) => r.agent_id);
   }
 
   async sessionTail(namespace: string | null, sessionId: string, n: number): Promise<MemoryRecord[]> {
