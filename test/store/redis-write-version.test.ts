@@ -48,7 +48,8 @@ describe.skipIf(noRedis)('redis write version (plain Redis)', () => {
       seen.add(after);
       return true;
     };
-    expect(await two.writeVersion()).toBe('0');
+    // Nothing written yet; with the search module, opening the store built its index, which counts as a write.
+    if (!harness!.hasSearch) expect(await two.writeVersion()).toBe('0');
     const a = mem({ terms: 'plum', memory_hash: 'h', namespace: 'ns' });
     expect(await changed(() => repo.put([a], true))).toBe(true);
     // The counter starts from the server clock (µs), so a store emptied and written again cannot repeat a version.
