@@ -14,7 +14,7 @@ import { memoryPages } from '../../src/core/memory-pages.js';
 import type { MemoryStore } from '../../src/store/port.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { filter, isoAt, mem, noFilter } from '../store/records.js';
-import { freshStore, noSearch } from '../store/redis-helpers.js';
+import { freshStore, noRedis, noSearch } from '../store/redis-helpers.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T00:00:00.000Z');
@@ -203,8 +203,9 @@ function scanBehaviour(open: () => Promise<MemoryStore>) {
 }
 
 for (const [name, open] of stores) describe(`forgetting over a ${name}`, () => scanBehaviour(open));
-describe.skipIf(noSearch !== null)(`forgetting over Redis${noSearch ? `: skipped, ${noSearch}` : ''}`, () =>
-  scanBehaviour(() => freshStore()),
+describe.skipIf(!!noRedis || !!noSearch)(
+  `forgetting over Redis${noRedis || noSearch ? `: skipped, ${noRedis ?? noSearch}` : ''}`,
+  () => scanBehaviour(() => freshStore()),
 );
 
 describe('scheduled forgetting (FORGETTING_*)', () => {
