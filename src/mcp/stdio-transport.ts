@@ -1,5 +1,6 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { log } from '../util/log.js';
 
 /** Larger frames are refused whole, so one runaway client cannot exhaust the server's memory. */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -24,9 +25,14 @@ export class LineStdioTransport implements Transport {
   private skipping = false;
   private closed = false;
 
+  /**
+   * `answered`: a request in `input` that was answered already (stdio-main.ts answers initialize before the server
+   * is loaded): the reply to it is not written again.
+   */
   constructor(
     private readonly input: NodeJS.ReadableStream = process.stdin,
     private readonly output: NodeJS.WritableStream = process.stdout,
+    private answered?: { id: string | number; reply: string },
   ) {}
 
   private readonly onData = (chunk: Buffer) => {
@@ -103,6 +109,13 @@ export class LineStdioTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     const line = `${JSON.stringify(message)}\n`;
+    if (this.answered && 'id' in message && !('method' in message) && message.id === this.answered.id) {
+      const { reply } = this.answered;
+      this.answered = undefined;
+      this.asked.delete(message.id);
+      if (line !== reply) log.warn("the reply sent early differs from the server's", { sent: reply, server: line });
+      return;
+    }
     if (!this.onanswered) {
       this.asked.clear();
       return this.write(line);
