@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { indexTokens } from '../../src/store/bm25.js';
+import { PRUNE_FROM } from '../../src/store/redis/keyword-search.js';
 import { KEYWORD_STATS_VERSION } from '../../src/store/redis/keyword-stats.js';
 import { openRedisStore, type RedisStore } from '../../src/store/redis/redis-store.js';
 import { DIM, filter, MODEL, mem, noFilter } from './records.js';
@@ -212,6 +213,13 @@ describe.skipIf(skip)(`redis keyword search bound${skip ? ` (skipped: ${skip})` 
           ).toEqual(exact.items.map((h) => h.id));
           expect(pruned.items.map((h) => h.score)).toEqual(exact.items.map((h) => h.score));
           expect(pruned.total).toBe(exact.total);
+          // Below the scan bound too, from pruneFrom matches on.
+          s.keywords.scanMax = Number.POSITIVE_INFINITY;
+          s.keywords.pruneFrom = 10;
+          const early = await s.keywordSearch(q, f, 5);
+          s.keywords.pruneFrom = PRUNE_FROM;
+          expect(early.items).toEqual(exact.items);
+          expect(early.total).toBe(exact.total);
         }
       }
     } finally {

@@ -32,6 +32,14 @@ export const DEFAULT_CONTEXT_WEIGHT = 0.5;
  */
 export const KEYWORD_SCAN_MAX = 20_000;
 
+/**
+ * From this many matches on, MaxScore (`pruned`) is tried before scoring every match: it scores the matches of the
+ * rarest tokens first (at least PRUNE_SEED_MIN of them, or 20 per hit asked for) and only then what θ cannot rule
+ * out. Below it, scoring every match is as cheap.
+ */
+export const PRUNE_FROM = 2_000;
+const PRUNE_SEED_MIN = 500;
+
 interface Scored {
   id: string;
   seq: number;
@@ -50,6 +58,8 @@ const bestFirst = (a: Scored, b: Scored) => b.score - a.score || a.seq - b.seq;
 export class KeywordSearch {
   /** KEYWORD_SCAN_MAX; tests lower it to exercise the bound. */
   scanMax = KEYWORD_SCAN_MAX;
+  /** Above this many matches the search tries MaxScore first (PRUNE_FROM), below the scan bound too. */
+  pruneFrom = PRUNE_FROM;
 
   constructor(
     private readonly client: RedisClient,
@@ -84,7 +94,7 @@ export class KeywordSearch {
     if (matches === 0) return { items: [], total: 0 };
     const take = Math.max(0, Math.floor(k));
     const score = (q: string, newest?: number) => this.scoreMatches(g.index, q, tokens, stats, contextWeight, newest);
-    if (matches > this.scanMax && take > 0) {
+    if (matches > Math.min(this.pruneFrom, this.scanMax) && take > 0) {
       const top = await this.pruned(
         tokens,
         stats,
@@ -149,8 +159,10 @@ export class KeywordSearch {
     const order = tokens.map((_, i) => i).sort((a, b) => bound[b]! - bound[a]!);
     let seedDocs = 0;
     let seedN = 0;
+    // Enough rare matches for a useful θ, and no more: every one scored costs as much as any other.
+    const enough = Math.max(PRUNE_SEED_MIN, k * 20);
     for (const i of order) {
-      if (seedN > 0 && seedDocs + stats.dfs[i]! > this.scanMax) break;
+      if (seedN > 0 && (seedDocs >= enough || seedDocs + stats.dfs[i]! > this.scanMax)) break;
       seedDocs += stats.dfs[i]!;
       seedN += 1;
     }
