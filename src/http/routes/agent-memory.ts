@@ -125,7 +125,7 @@ const statsRoute = createRoute({
   path: '/v1/agent-memory/{agent_id}/stats',
   tags,
   security: bearerAuth,
-  summary: 'Statistics of one agent: totals, distribution by type, step range',
+  summary: 'Statistics of one agent: totals, distribution by type and by tier, step range',
   request: { params: AgentPath, query: z.object({ namespace: Identifier.optional() }) },
   responses: { 200: jsonContent(AgentStats, 'Counts made by the store'), ...commonErrors },
 });
