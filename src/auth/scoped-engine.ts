@@ -198,6 +198,10 @@ export function scopeEngine(engine: Engine, scope: AccessScope | undefined): Mem
         requireAccess(scope, 'read', 'Searching memories');
         return out(await lt.search(confineFilters(scope, raw), opts));
       },
+      async contentBytes(filter: Partial<MemoryFilter>) {
+        requireAccess(scope, 'read', 'Reading statistics');
+        return lt.contentBytes(confineFilters(scope, filter));
+      },
     },
     workingMemory: {
       async get(query: SessionQuery, opts?: WindowOptions & { recent_messages_limit?: number | null }) {

@@ -51,6 +51,7 @@ export async function storeAgentMemories(
 }
 
 type Search = Pick<LongTermMemory, 'search'>;
+type SearchAndSize = Pick<LongTermMemory, 'search' | 'contentBytes'>;
 
 /** The value at a dotted path of a record (`content.health`, `metadata.role`, `content.position.0`). */
 function valueAt(record: Record<string, unknown>, path: string): unknown {
@@ -66,7 +67,7 @@ function valueAt(record: Record<string, unknown>, path: string): unknown {
  * Statistics of one agent: totals and the distribution by type are counts the store makes (true totals, no rows
  * read), the step range is the first row of two ordered listings.
  */
-export async function agentStats(longTerm: Search, agentId: string, scope: { namespace?: string } = {}) {
+export async function agentStats(longTerm: SearchAndSize, agentId: string, scope: { namespace?: string } = {}) {
   const base = {
     text: '',
     agent_id: { eq: agentId },
@@ -96,7 +97,14 @@ export async function agentStats(longTerm: Search, agentId: string, scope: { nam
   const edge = async (order_by: 'step_number' | 'step_number_asc') =>
     (await longTerm.search({ ...base, step_number: { gte: 0 }, order_by, limit: 1 }, { touch: false })).memories[0]
       ?.step_number ?? null;
-  const [first_step, last_step] = await Promise.all([edge('step_number_asc'), edge('step_number')]);
+  const [first_step, last_step, content_bytes] = await Promise.all([
+    edge('step_number_asc'),
+    edge('step_number'),
+    longTerm.contentBytes({
+      agent_id: { eq: agentId },
+      ...(scope.namespace ? { namespace: { eq: scope.namespace } } : {}),
+    }),
+  ]);
   return {
     agent_id: agentId,
     total_memories: total,
@@ -104,6 +112,7 @@ export async function agentStats(longTerm: Search, agentId: string, scope: { nam
     memory_tier_distribution: { stm, im, ltm },
     first_step,
     last_step,
+    content_bytes,
   };
 }
 

@@ -46,7 +46,7 @@ export interface ActivityApi {
 /** The part of the engine that callers act through; the HTTP auth layer substitutes a confined facade. */
 export interface MemoryEngine {
   readonly config: Config;
-  readonly longTerm: Pick<LongTermMemory, 'create' | 'get' | 'edit' | 'delete' | 'list' | 'search'>;
+  readonly longTerm: Pick<LongTermMemory, 'create' | 'get' | 'edit' | 'delete' | 'list' | 'search' | 'contentBytes'>;
   readonly workingMemory: Pick<WorkingMemoryService, 'get' | 'find' | 'put' | 'append' | 'fork' | 'delete' | 'list'>;
   readonly activity: ActivityApi;
   /** Summary views (/v1/summary-views…): LLM summaries of long-term memories grouped by user, namespace… */

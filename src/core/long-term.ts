@@ -312,6 +312,11 @@ export class LongTermMemory {
     );
   }
 
+  /** UTF-8 bytes of the text and content of the memories a filter keeps, as the store holds them. */
+  async contentBytes(filter: Partial<MemoryFilter>): Promise<number> {
+    return this.store.contentBytes(toStoreFilter(filter));
+  }
+
   async list(filter: Partial<MemoryFilter>, limit: number, offset: number) {
     await this.access.flush();
     const page = await this.store.listMemories(toStoreFilter(filter), limit, offset);

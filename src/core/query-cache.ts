@@ -53,6 +53,7 @@ const NOT_MEMORY_WRITES = new Set<PropertyKey>([
   'vectorDistances',
   'countMemories',
   'tieredAgents',
+  'contentBytes',
   'sessionTail',
   'keywordIndexPending',
   'recordedEmbeddingModel',

@@ -205,6 +205,10 @@ export const AgentStats = z.object({
   memory_tier_distribution: z.object({ stm: z.number().int(), im: z.number().int(), ltm: z.number().int() }),
   first_step: z.number().int().nullable(),
   last_step: z.number().int().nullable(),
+  content_bytes: z
+    .number()
+    .int()
+    .describe("UTF-8 bytes of the agent's texts and contents as stored (compressed in IM and LTM); vectors aside."),
 });
 
 /** GET /v1/agent-memory/{agent_id}/changes, MCP agent_state_changes. */

@@ -273,6 +273,8 @@ export interface MemoryStore {
    */
   writeVersion(): Promise<string>;
   countMemories(filter: StoreFilter): Promise<number>;
+  /** UTF-8 bytes of the filtered memories' text and content (as JSON), as stored: agent statistics report it. */
+  contentBytes(filter: StoreFilter): Promise<number>;
   /** The agents with memories in STM or IM (of one namespace when given): what tier maintenance walks. */
   tieredAgents(scope: { namespace?: string }): Promise<string[]>;
   /** The newest `n` memories of one session (exact namespace, NULL-safe), in insertion order, oldest first. */

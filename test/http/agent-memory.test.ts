@@ -229,9 +229,11 @@ describe('statistics and state changes', () => {
       memory_tier_distribution: { stm: 13, im: 0, ltm: 0 },
       first_step: 12,
       last_step: 118,
+      content_bytes: expect.any(Number),
     });
+    expect(res.body.content_bytes).toBeGreaterThan(13 * 40);
     const none = await call(url, 'GET', '/v1/agent-memory/nobody/stats');
-    expect(none.body).toMatchObject({ total_memories: 0, first_step: null, last_step: null });
+    expect(none.body).toMatchObject({ total_memories: 0, first_step: null, last_step: null, content_bytes: 0 });
   });
 
   it('reports each change of an attribute over a step range, from successive states', async () => {

@@ -114,6 +114,14 @@ for (const backend of BACKENDS) {
       }
       const stats = await agentStats(engine.longTerm, 'scout');
       expect(stats.memory_tier_distribution).toEqual({ stm: 50, im: 120, ltm: 30 });
+      // The store's byte count is that of the records it returns, in their stored (compressed) form.
+      let bytes = 0;
+      for (let offset = 0; offset < STEPS; offset += 100) {
+        for (const m of (await search({ agent_id: { eq: 'scout' }, offset })).memories) {
+          bytes += Buffer.byteLength(m.text) + (m.content ? Buffer.byteLength(JSON.stringify(m.content)) : 0);
+        }
+      }
+      expect(stats.content_bytes).toBe(bytes);
       // A second pass finds nothing to move.
       expect((await engine.agentTiers.maintain({})).moved).toEqual({ stm_to_im: 0, im_to_ltm: 0 });
     });

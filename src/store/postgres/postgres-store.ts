@@ -31,7 +31,7 @@ import { EmbeddingCache } from './embedding-cache.js';
 import { ensureEmbeddingModel, recordedModel, reembedAll } from './embedding-model.js';
 import { countStore, eraseUser } from './erase-and-count.js';
 import type { VectorCapabilities } from './extension.js';
-import { attributeIndexSql } from './filter-sql.js';
+import { attributeIndexSql, filterSql, Params } from './filter-sql.js';
 import { DEFAULT_CONTEXT_WEIGHT, keywordCeiling, keywordSearch } from './keyword-search.js';
 import { MemoryRepo } from './memories.js';
 import { readWriteVersion } from './meta.js';
@@ -230,6 +230,18 @@ export class PostgresStore implements MemoryStore {
 
   countMemories(filter: StoreFilter): Promise<number> {
     return this.guard(() => this.memories.count(filter));
+  }
+
+  contentBytes(filter: StoreFilter): Promise<number> {
+    return this.guard(async () => {
+      const p = new Params();
+      const f = filterSql(filter, p);
+      const row = await this.db.one<{ b: string | number }>(
+        `SELECT COALESCE(SUM(octet_length(m.text) + COALESCE(octet_length(m.content), 0)), 0) AS b FROM memories m WHERE ${f.where}`,
+        p.values,
+      );
+      return Number(row?.b ?? 0);
+    });
   }
 
   tieredAgents(scope: { namespace?: string }): Promise<string[]> {

@@ -3,6 +3,7 @@ import { MemoryError } from '../../errors.js';
 import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
 import type { IndexedMemory, IndexTerms, ListOrder, Page, PutOutcome } from '../port.js';
+import { aggregateRows } from './aggregate-cursor.js';
 import type { RedisClient } from './client.js';
 import { INIT_GENERATION } from './embedding-model-scripts.js';
 import { indexFilterQuery } from './filter-query.js';
@@ -112,6 +113,24 @@ export class MemoryRepo {
     if (!g) return 0;
     const f = await indexFilterQuery(this.client, g.index, filter);
     return f ? this.countQuery(g.index, f.query) : 0;
+  }
+
+  /** Text and content bytes as the SQL stores count them, from each filtered memory's `doc`, streamed. */
+  async contentBytes(filter: StoreFilter): Promise<number> {
+    this.index.requireSearch();
+    const g = await this.index.current();
+    if (!g) return 0;
+    const f = await indexFilterQuery(this.client, g.index, filter);
+    if (!f) return 0;
+    let bytes = 0;
+    for await (const batch of aggregateRows(this.client, g.index, f.query, { load: ['doc'] })) {
+      for (const r of batch) {
+        const doc = JSON.parse(r.doc ?? '{}') as { text?: string; content?: unknown };
+        bytes += Buffer.byteLength(doc.text ?? '', 'utf8');
+        if (doc.content !== undefined && doc.content !== null) bytes += Buffer.byteLength(JSON.stringify(doc.content));
+      }
+    }
+    return bytes;
   }
 
   /** The agents with memories in STM or IM: one FT.AGGREGATE grouped by agent (tag values are hex). */

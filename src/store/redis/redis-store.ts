@@ -232,6 +232,10 @@ export class RedisStore implements MemoryStore {
     return this.guard(() => this.memories.count(filter));
   }
 
+  contentBytes(filter: StoreFilter) {
+    return this.guard(() => this.memories.contentBytes(filter));
+  }
+
   tieredAgents(scope: { namespace?: string }) {
     return this.guard(() => this.memories.tieredAgents(scope));
   }

@@ -29,7 +29,7 @@ import { ActivityRepo } from './activity.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { ensureEmbeddingModel, reembedAll } from './embedding-model.js';
 import { countStore, eraseUser } from './erase-and-count.js';
-import { attributeIndexSql } from './filter-sql.js';
+import { attributeIndexSql, filterSql } from './filter-sql.js';
 import { MemoryRepo } from './memories.js';
 import { Meta } from './meta.js';
 import { KEYWORD_REBUILD_KEY, migrate } from './migrations.js';
@@ -217,6 +217,16 @@ export class SqliteStore implements MemoryStore {
 
   async countMemories(filter: StoreFilter): Promise<number> {
     return this.memories.count(filter);
+  }
+
+  async contentBytes(filter: StoreFilter): Promise<number> {
+    const f = filterSql(filter);
+    const row = this.stmts
+      .get(
+        `SELECT COALESCE(SUM(length(CAST(m.text AS BLOB)) + COALESCE(length(CAST(m.content AS BLOB)), 0)), 0) AS b FROM memories m WHERE ${f.where}`,
+      )
+      .get(...f.params) as { b: number };
+    return row.b;
   }
 
   async tieredAgents(scope: { namespace?: string }): Promise<string[]> {
