@@ -68,11 +68,8 @@ function valueAt(record: Record<string, unknown>, path: string): unknown {
  * read), the step range is the first row of two ordered listings.
  */
 export async function agentStats(longTerm: SearchAndSize, agentId: string, scope: { namespace?: string } = {}) {
-  const base = {
-    text: '',
-    agent_id: { eq: agentId },
-    ...(scope.namespace ? { namespace: { eq: scope.namespace } } : {}),
-  };
+  const filter = { agent_id: { eq: agentId }, ...(scope.namespace ? { namespace: { eq: scope.namespace } } : {}) };
+  const base = { text: '', ...filter };
   const count = async (memory_type?: string, tier?: MemoryTier) =>
     (
       await longTerm.search(
@@ -100,10 +97,7 @@ export async function agentStats(longTerm: SearchAndSize, agentId: string, scope
   const [first_step, last_step, content_bytes] = await Promise.all([
     edge('step_number_asc'),
     edge('step_number'),
-    longTerm.contentBytes({
-      agent_id: { eq: agentId },
-      ...(scope.namespace ? { namespace: { eq: scope.namespace } } : {}),
-    }),
+    longTerm.contentBytes(filter),
   ]);
   return {
     agent_id: agentId,

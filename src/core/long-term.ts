@@ -185,9 +185,16 @@ export class LongTermMemory {
     };
   }
 
-  /** `contexts` overrides the default context terms (the record's own topics and entities). */
-  private async index(records: MemoryRecord[], contexts?: Map<string, string>): Promise<IndexedMemory[]> {
-    const vectors = await this.embedder.embed(records.map((r) => r.text));
+  /**
+   * `contexts` overrides the default context terms (the record's own topics and entities); `vectorTexts`, the texts
+   * embedded (the records' own by default).
+   */
+  private async index(
+    records: MemoryRecord[],
+    contexts?: Map<string, string>,
+    vectorTexts: string[] = records.map((r) => r.text),
+  ): Promise<IndexedMemory[]> {
+    const vectors = await this.embedder.embed(vectorTexts);
     const related = await this.related();
     return records.map((record, i) => ({
       record,
@@ -219,17 +226,7 @@ export class LongTermMemory {
    */
   async rewrite(records: MemoryRecord[], vectorTexts: string[]): Promise<void> {
     if (records.length === 0) return;
-    const vectors = await this.embedder.embed(vectorTexts);
-    const related = await this.related();
-    await this.store.putMemories(
-      records.map((record, i) => ({
-        record,
-        terms: analyzeToString(record.text),
-        contextTerms: ownContext(record, related),
-        vector: vectors[i]!,
-      })),
-      { deduplicate: false },
-    );
+    await this.store.putMemories(await this.index(records, undefined, vectorTexts), { deduplicate: false });
   }
 
   /** Restores exported records as they were (ids, times, counters), re-indexing them for this server. */

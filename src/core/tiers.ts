@@ -49,12 +49,14 @@ export function archiveOf(r: MemoryRecord): Archive | null {
   }
 }
 
-/** A record in full detail: the content and text its compressed form holds (the record itself when in STM). */
-export function fullDetail(r: MemoryRecord): MemoryRecord {
+/** A record in full detail (the content and text its compressed form holds), and that form (null in STM). */
+function detailOf(r: MemoryRecord): { full: MemoryRecord; archive: Archive | null } {
   const archive = archiveOf(r);
-  if (!archive) return r;
-  return { ...r, content: archive.content, text: archive.text ?? r.text };
+  return { archive, full: archive ? { ...r, content: archive.content, text: archive.text ?? r.text } : r };
 }
+
+/** A record in full detail: the content and text its compressed form holds (the record itself when in STM). */
+export const fullDetail = (r: MemoryRecord): MemoryRecord => detailOf(r).full;
 
 /** Sets `path` (keys after `content.`) of `out` to the value it has in `from`, when it has one. */
 function copyPath(from: Record<string, unknown>, out: Record<string, unknown>, keys: string[]): void {
@@ -223,21 +225,21 @@ export class AgentTiers {
     return moved;
   }
 
-  private async write(records: MemoryRecord[], to: MemoryTier, tierStep?: (r: MemoryRecord) => number): Promise<void> {
+  /** Moves records down to `to`, keeping their count of detailed reads. */
+  private async write(records: MemoryRecord[], to: MemoryTier): Promise<void> {
     const nowIso = new Date().toISOString();
-    const fulls = records.map(fullDetail);
-    const next = fulls.map((full, i) =>
+    const details = records.map(detailOf);
+    const next = details.map(({ full, archive }) =>
       inTier(full, to, {
         declared: this.declared,
         ltmTextChars: this.policy.ltmTextChars,
-        reads: to === 'stm' ? 0 : (archiveOf(records[i]!)?.reads ?? 0),
-        tierStep: tierStep?.(full),
+        reads: archive?.reads,
         nowIso,
       }),
     );
     await this.rewrite(
       next,
-      fulls.map((f) => f.text),
+      details.map((d) => d.full.text),
     );
   }
 
@@ -250,19 +252,28 @@ export class AgentTiers {
     if (!isAgentMemoryType(record.memory_type) || record.memory_tier === undefined || record.memory_tier === 'stm') {
       return record;
     }
-    const archive = archiveOf(record);
-    const full = fullDetail(record);
+    const { full, archive } = detailOf(record);
     const reads = (archive?.reads ?? 0) + 1;
-    const agent = { agent_id: record.agent_id ?? '', namespace: record.namespace ?? undefined };
-    const latest = record.agent_id ? ((await this.latestStep(agent)) ?? record.step_number ?? 0) : 0;
+    // Read only when the memory moves up: the step its new tier counts from.
+    const latest = async () => {
+      if (!record.agent_id) return 0;
+      const agent = { agent_id: record.agent_id, namespace: record.namespace ?? undefined };
+      return (await this.latestStep(agent)) ?? record.step_number ?? 0;
+    };
     const nowIso = new Date().toISOString();
     let next: MemoryRecord;
     if (record.memory_tier === 'ltm') {
-      next = inTier(full, 'im', { declared: this.declared, ltmTextChars: 0, reads: 0, tierStep: latest, nowIso });
+      next = inTier(full, 'im', {
+        declared: this.declared,
+        ltmTextChars: 0,
+        reads: 0,
+        tierStep: await latest(),
+        nowIso,
+      });
     } else if (reads >= this.policy.promoteReads) {
-      next = inTier(full, 'stm', { declared: this.declared, ltmTextChars: 0, tierStep: latest, nowIso });
+      next = inTier(full, 'stm', { declared: this.declared, ltmTextChars: 0, tierStep: await latest(), nowIso });
     } else {
-      // Still IM: only the count of detailed reads changes (updated_at too, which the age rule reads).
+      // Still IM: only the count of detailed reads changes; updated_at stays, so reads do not reset the age rule.
       next = inTier(full, 'im', {
         declared: this.declared,
         ltmTextChars: 0,

@@ -176,9 +176,6 @@ export function agentMemoryRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(changesRoute, async (c) => {
     const { agent_id } = c.req.valid('param');
     const { attribute, ...range } = c.req.valid('query');
-    if (range.start_step !== undefined && range.end_step !== undefined && range.start_step > range.end_step) {
-      throw invalid('start_step must not be above end_step');
-    }
     return c.json(await attributeChanges(c.get('api').longTerm, agent_id, attribute, range), 200);
   });
 

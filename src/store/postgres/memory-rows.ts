@@ -1,9 +1,9 @@
 import type { MemoryRecord } from '../../models/memory-record.js';
 import { iso, isoOrNull, json, msOf, msOrNull, parseJson } from '../sqlite/codec.js';
-import { agentColumns, agentFieldsOfRow } from '../sqlite/memory-rows.js';
+import { type AgentRowColumns, agentColumns, agentFieldsOfRow } from '../sqlite/memory-rows.js';
 
 /** A memory as its row holds it (what SELECT * returns, doc_len aside). */
-export interface MemoryRow {
+export interface MemoryRow extends AgentRowColumns {
   pk: number;
   id: string;
   text: string;
@@ -27,14 +27,6 @@ export interface MemoryRow {
   extracted_from: string;
   persisted_at: number | null;
   metadata: string;
-  agent_id: string | null;
-  step_number: number | null;
-  loc_kind: number | null;
-  loc_x: number | null;
-  loc_y: number | null;
-  content: string | null;
-  memory_tier: string | null;
-  tier_step: number | null;
 }
 
 export type MemoryValues = Omit<MemoryRow, 'pk'>;

@@ -2,7 +2,20 @@ import type { MemoryTier } from '../../models/agent.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
 import { iso, isoOrNull, json, msOf, msOrNull, parseJson } from './codec.js';
 
-export interface MemoryRow {
+/** The agent columns of a memory row (all null for other memories); shared with the PostgreSQL store. */
+export interface AgentRowColumns {
+  agent_id: string | null;
+  step_number: number | null;
+  /** 1: {x, y}; 2: {lat, lon} kept as x = lon, y = lat. */
+  loc_kind: number | null;
+  loc_x: number | null;
+  loc_y: number | null;
+  content: string | null;
+  memory_tier: string | null;
+  tier_step: number | null;
+}
+
+export interface MemoryRow extends AgentRowColumns {
   pk: number;
   id: string;
   text: string;
@@ -26,15 +39,6 @@ export interface MemoryRow {
   extracted_from: string;
   persisted_at: number | null;
   metadata: string;
-  agent_id: string | null;
-  step_number: number | null;
-  /** 1: {x, y}; 2: {lat, lon} kept as x = lon, y = lat. */
-  loc_kind: number | null;
-  loc_x: number | null;
-  loc_y: number | null;
-  content: string | null;
-  memory_tier: string | null;
-  tier_step: number | null;
 }
 
 const COLUMNS = [
@@ -104,7 +108,7 @@ export function recordToRow(r: MemoryRecord): Omit<MemoryRow, 'pk'> {
 }
 
 /** The agent columns of a record (all null for other memories); shared with the PostgreSQL store. */
-export function agentColumns(r: MemoryRecord) {
+export function agentColumns(r: MemoryRecord): AgentRowColumns {
   const loc = r.location;
   const geo = loc !== undefined && 'lat' in loc;
   return {
@@ -124,17 +128,8 @@ type AgentRecordFields = Pick<
   'agent_id' | 'step_number' | 'location' | 'content' | 'memory_tier' | 'tier_step'
 >;
 
-/** The agent fields of a row, only those set. */
-export function agentFieldsOfRow(row: {
-  agent_id: string | null;
-  step_number: number | string | null;
-  loc_kind: number | null;
-  loc_x: number | null;
-  loc_y: number | null;
-  content: string | null;
-  memory_tier?: string | null;
-  tier_step?: number | string | null;
-}): AgentRecordFields {
+/** The agent fields of a row, only those set (Number(): PostgreSQL reads bigint columns as text). */
+export function agentFieldsOfRow(row: AgentRowColumns): AgentRecordFields {
   const out: AgentRecordFields = {};
   if (row.agent_id != null) out.agent_id = row.agent_id;
   if (row.step_number != null) out.step_number = Number(row.step_number);
