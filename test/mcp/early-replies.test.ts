@@ -31,6 +31,19 @@ afterAll(async () => {
   await cleanup();
 });
 
+/** Resolves once `done()` holds, checked after each chunk `stream` emits: on the output itself, not a timer. */
+function whenOutput(stream: NodeJS.ReadableStream, done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (done()) return resolve();
+    const check = () => {
+      if (!done()) return;
+      stream.off('data', check);
+      resolve();
+    };
+    stream.on('data', check);
+  });
+}
+
 /** The lines a server of createMcpServer writes for `lines`, through the stdio transport, once it has answered all. */
 async function serverLines(lines: string[], replies: number): Promise<string[]> {
   const input = new PassThrough();
@@ -41,8 +54,9 @@ async function serverLines(lines: string[], replies: number): Promise<string[]> 
   });
   const server = createMcpServer(engine);
   await server.connect(new LineStdioTransport(input, output));
+  const answered = whenOutput(output, () => out.split('\n').length > replies);
   input.write(lines.map((l) => `${l}\n`).join(''));
-  for (let i = 0; i < 200 && out.split('\n').length <= replies; i++) await new Promise((r) => setTimeout(r, 5));
+  await answered;
   await server.close();
   return out
     .split('\n')
@@ -200,7 +214,7 @@ describe('early replies', () => {
     });
     const [init] = await serverLines([INIT], 1);
     child.stdin?.write(`${INIT}\n${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })}\n`);
-    for (let i = 0; i < 400 && out.split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    await whenOutput(child.stdout!, () => out.split('\n').length >= 3);
     const lines = out.split('\n');
     expect(`${lines[0]}\n`).toBe(init);
     expect(lines[1]).toBe(`{"result":${await toolsListJson()},"jsonrpc":"2.0","id":1}`);
@@ -224,13 +238,13 @@ describe('early replies', () => {
       new Map(
         out
           .split('\n')
+          // Complete lines only: a chunk may end inside one.
+          .slice(0, -1)
           .filter(Boolean)
           .map((l) => JSON.parse(l) as { id: number; result?: { contents?: { text: string }[] } })
           .map((m) => [m.id, m]),
       );
-    const until = async (id: number) => {
-      for (let i = 0; i < 800 && !byId().has(id); i++) await new Promise((r) => setTimeout(r, 25));
-    };
+    const until = (id: number) => whenOutput(child.stdout!, () => byId().has(id));
     // One write, as a client that does not wait for the replies sends them.
     child.stdin?.write(
       [
