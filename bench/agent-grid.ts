@@ -105,10 +105,3 @@ export function gridMemory(s: GridState): IndexedMemory {
   });
   return { record, terms: `agent ${s.agent} state ${s.mood}`, contextTerms: '', vector: s.vector };
 }
-
-/** Cosine distance of two unit vectors, as the stores define it. */
-export function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
-  return 1 - dot;
-}

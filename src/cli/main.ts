@@ -139,7 +139,7 @@ async function reembed() {
     embedder = await makeEmbedder(config.embedding);
     const e = embedder;
     const bar = lazyBar('reembed');
-    const n = await store.reembedAll(e.model, e.dimension, (texts) => e.embed(texts), bar.report);
+    const n = await store.reembedAll(e.model, e.dimension, (texts) => e.embed(texts, 'memory'), bar.report);
     bar.finish(n, `re-embedded ${n} memories with ${e.model}`);
   } finally {
     // The sentence encoder's worker thread would otherwise outlive the command.

@@ -23,7 +23,7 @@ export async function rebuildIndexCommand(args: string[], config: Config): Promi
     const vectors = await store.reembedAll(
       embedder.model,
       embedder.dimension,
-      (texts) => embedder.embed(texts),
+      (texts) => embedder.embed(texts, 'memory'),
       vectorBar.report,
     );
     vectorBar.finish(vectors, `vector index: ${vectors} memories (${embedder.model})`);

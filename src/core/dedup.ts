@@ -97,7 +97,7 @@ export class Deduplicator {
 
   /** Decides about a memory before it is stored: new, a duplicate of a stored one, or merged into stored ones. */
   async resolveCandidate(candidate: Candidate, scope: Scope, threshold: number): Promise<CandidateOutcome> {
-    const [vector] = await this.deps.embedder.embed([candidate.text]);
+    const [vector] = await this.deps.embedder.embed([candidate.text], 'memory');
     const near = await this.neighbours(vector!, scope, threshold, new Set());
     const equal = near.find((n) => sameText(n.record.text, candidate.text));
     if (equal) return { outcome: 'duplicate', id: equal.record.id };
@@ -121,7 +121,7 @@ export class Deduplicator {
   ): Promise<{ id: string; removed: string[]; kind: 'equal' | 'merged' } | null> {
     const [record] = await this.deps.store.getMemories([id]);
     if (!record) return null;
-    const [vector] = await this.deps.embedder.embed([record.text]);
+    const [vector] = await this.deps.embedder.embed([record.text], 'memory');
     const near = await this.neighbours(vector!, record, threshold, new Set([...exclude, id]));
     const equal = near.filter((n) => sameText(n.record.text, record.text));
     if (equal.length) {
@@ -158,7 +158,10 @@ export class Deduplicator {
         ? [{ record: r, distance: h.distance }]
         : [];
     });
-    const vectors = await this.deps.embedder.embed(inScope.map((n) => n.record.text));
+    const vectors = await this.deps.embedder.embed(
+      inScope.map((n) => n.record.text),
+      'memory',
+    );
     return inScope.map((n, i) => ({ ...n, vector: vectors[i]! }));
   }
 

@@ -13,6 +13,7 @@ import { type SearchMode, SearchRequest, type SearchRequestInput } from '../mode
 import type { IndexedMemory, KeywordHit, MemoryStore, Page, PutOutcome, VectorPage } from '../store/port.js';
 import { analyzeToString, queryTerms } from '../text/analyzer.js';
 import type { RelatedWords } from '../text/related-words.js';
+import { contentHash } from '../util/content-hash.js';
 import { log } from '../util/log.js';
 import { AccessRecorder } from './access-recorder.js';
 import { type ActivityDraft, type ActivityLog, memoryEvent } from './activity.js';
@@ -194,13 +195,14 @@ export class LongTermMemory {
     contexts?: Map<string, string>,
     vectorTexts: string[] = records.map((r) => r.text),
   ): Promise<IndexedMemory[]> {
-    const vectors = await this.embedder.embed(vectorTexts);
+    const vectors = await this.embedder.embed(vectorTexts, 'memory');
     const related = await this.related();
     return records.map((record, i) => ({
       record,
       terms: analyzeToString(record.text),
       contextTerms: contexts?.get(record.id) ?? ownContext(record, related),
       vector: vectors[i]!,
+      vectorHash: contentHash(vectorTexts[i]!),
     }));
   }
 

@@ -1,8 +1,11 @@
 import type { MemoryStore } from '../store/port.js';
 import { contentHash } from '../util/content-hash.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder, EmbedPurpose } from './embedder.js';
 
-export type VectorCache = Pick<MemoryStore, 'getCachedVectors' | 'putCachedVectors' | 'readOnly'>;
+export type VectorCache = Pick<
+  MemoryStore,
+  'getCachedVectors' | 'putCachedVectors' | 'readOnly' | 'keepsMemoryVectors'
+>;
 
 export { contentHash };
 
@@ -45,7 +48,7 @@ export class CachedEmbedder implements Embedder {
     this.inner.warmUp?.();
   }
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  async embed(texts: string[], purpose: EmbedPurpose = 'query'): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const hashes = texts.map(contentHash);
     const textOf = new Map<string, string>();
@@ -75,8 +78,10 @@ export class CachedEmbedder implements Embedder {
       if (toEmbed.length > 0) {
         const vectors = await this.inner.embed(toEmbed.map((h) => textOf.get(h)!));
         const entries = toEmbed.map((h, i): [string, Float32Array] => [h, vectors[i]!]);
-        // A read-only store keeps what it has; the vectors stay in the in-process cache.
-        if (!this.cache.readOnly) await this.cache.putCachedVectors(this.model, entries);
+        // A read-only store keeps what it has, and a store that serves memories' vectors as cached ones will
+        // hold these with the memories; either way they stay in the in-process cache.
+        const stored = purpose === 'memory' && this.cache.keepsMemoryVectors;
+        if (!this.cache.readOnly && !stored) await this.cache.putCachedVectors(this.model, entries);
         for (const [h, v] of entries) {
           found.set(h, v);
           this.recentPut(h, v);

@@ -15,12 +15,18 @@ export interface FusionProfile {
   standardSpan?: number;
 }
 
+/**
+ * What the vectors are for: 'memory', texts about to be stored as memories' vectors (a store that serves those as
+ * cached ones needs no second copy in its cache); 'query' (the default), anything else.
+ */
+export type EmbedPurpose = 'memory' | 'query';
+
 /** Turns texts into vectors. Implementations return one vector per input, in input order, each `dimension` long. */
 export interface Embedder {
   readonly model: string;
   readonly dimension: number;
   readonly fusion: FusionProfile;
-  embed(texts: string[]): Promise<Float32Array[]>;
+  embed(texts: string[], purpose?: EmbedPurpose): Promise<Float32Array[]>;
   /** Starts loading a model that loads lazily, without waiting; a failure surfaces on the next embed. */
   warmUp?(): void;
   /** Releases what the embedder holds (a worker thread); a later embed may start it again. */

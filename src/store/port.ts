@@ -15,6 +15,8 @@ export interface IndexedMemory {
   terms: string;
   contextTerms: string;
   vector: Float32Array;
+  /** contentHash of the text `vector` was embedded from: a store that keeps it serves the vector as a cached one. */
+  vectorHash?: string;
 }
 
 export interface IndexTerms {
@@ -193,6 +195,11 @@ export interface MemoryStore {
    * the engine then records no accesses or activity and runs no background work.
    */
   readonly readOnly?: string;
+  /**
+   * Set when getCachedVectors also finds the vectors of stored memories by the contentHash of the text they were
+   * embedded from (IndexedMemory.vectorHash): the embedder then does not cache those a second time.
+   */
+  readonly keepsMemoryVectors?: boolean;
 
   /**
    * Records the embedding model and dimension on first use; afterwards a different model or dimension throws a

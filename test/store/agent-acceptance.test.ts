@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  cosineDistance,
   GRID_ATTRIBUTE_PATHS,
   GRID_DIM,
   type GridState,
@@ -14,7 +13,9 @@ import {
 import { spatialBounds } from '../../src/core/filters.js';
 import type { StoreFilter } from '../../src/models/filters.js';
 import type { MemoryStore } from '../../src/store/port.js';
+import { asStored } from '../../src/store/sqlite/codec.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { cosineDistance } from '../../src/util/cosine.js';
 import { freshStore, noRedis, noSearch } from './redis-helpers.js';
 
 /**
@@ -71,7 +72,8 @@ async function load(store: MemoryStore): Promise<void> {
 
 const sortedIds = (xs: { id: string }[]) => xs.map((x) => x.id).sort();
 
-function checks(name: string, open: () => Promise<MemoryStore>) {
+/** `stored`: a vector as the store keeps it (SQLite: int8), for the brute-force reference. */
+function checks(name: string, open: () => Promise<MemoryStore>, stored = (v: Float32Array) => v) {
   describe(name, () => {
     let store: MemoryStore;
     it('stores 30,000 states in batches', async () => {
@@ -98,7 +100,7 @@ function checks(name: string, open: () => Promise<MemoryStore>) {
 
     it('similarity + radius + step range + importance: the brute-force set, nearest first', async () => {
       const expected = STATES.filter(keepCombined)
-        .map((s) => ({ id: s.id, d: cosineDistance(QUERY_VECTOR, s.vector) }))
+        .map((s) => ({ id: s.id, d: cosineDistance(stored(QUERY_VECTOR), stored(s.vector)) }))
         .filter((h) => h.d <= MAX_DISTANCE)
         .sort((a, b) => a.d - b.d);
       expect(expected.length).toBeGreaterThan(10);
@@ -118,8 +120,10 @@ function checks(name: string, open: () => Promise<MemoryStore>) {
   });
 }
 
-checks('agent grid on SQLite (file)', () =>
-  openSqliteStore({ path: join(dir, 'grid.db'), attributePaths: GRID_ATTRIBUTE_PATHS }),
+checks(
+  'agent grid on SQLite (file)',
+  () => openSqliteStore({ path: join(dir, 'grid.db'), attributePaths: GRID_ATTRIBUTE_PATHS }),
+  asStored,
 );
 if (noRedis || noSearch) {
   describe.skip(`agent grid on Redis (skipped: ${noRedis ?? noSearch})`, () => {});

@@ -32,6 +32,11 @@ export const SEARCH_GROUPS = [
 export interface ConformanceOptions {
   /** Skips the SEARCH_GROUPS, printing this reason (a Redis without the search module). */
   skipSearch?: string;
+  /**
+   * A vector as the store keeps it, when that is not the vector given (SQLite: int8, codec.ts `quantize`): the
+   * references the ranking tests compute use it, so their tolerances stay those of float arithmetic.
+   */
+  storedVector?: (v: Float32Array) => Float32Array;
 }
 
 /**
@@ -46,6 +51,7 @@ export function describeStoreConformance(
   describe(`MemoryStore conformance: ${name}`, () => {
     let current: MemoryStore | undefined;
     const ctx: StoreContext = {
+      stored: opts.storedVector ?? ((v) => v),
       get store() {
         if (!current) throw new Error('store not open');
         return current;

@@ -1,3 +1,6 @@
+import type Database from 'better-sqlite3';
+import { dequantize, toBlob, unpackVector } from '../../src/store/sqlite/codec.js';
+
 /**
  * SQL that takes a current SQLite database back to before migration 9 (the tiers of migration 10, then the agent
  * memory columns, R*Tree and indexes), for tests that rebuild what an older server left and open it with this one.
@@ -11,3 +14,25 @@ export const UNDO_AGENT_COLUMNS = `
   ALTER TABLE memories DROP COLUMN agent_id; ALTER TABLE memories DROP COLUMN step_number;
   ALTER TABLE memories DROP COLUMN loc_kind; ALTER TABLE memories DROP COLUMN loc_x;
   ALTER TABLE memories DROP COLUMN loc_y; ALTER TABLE memories DROP COLUMN content;`;
+
+/**
+ * Takes the live vector table `blob` back to before migration 11: float vectors, no scale or text hash; and the
+ * embedding cache back to float vectors. SQL alone cannot turn signed bytes into floats, hence the loop.
+ */
+export function undoQuantizedVectors(db: Database.Database, blob = 'memory_vectors_g1'): void {
+  const rows = db.prepare(`SELECT memory_rowid AS pk, embedding, scale FROM ${blob}`).all() as {
+    pk: number;
+    embedding: Buffer;
+    scale: number;
+  }[];
+  const update = db.prepare(`UPDATE ${blob} SET embedding = ? WHERE memory_rowid = ?`);
+  for (const r of rows) update.run(toBlob(dequantize(r.embedding, r.scale)), r.pk);
+  const cached = db.prepare('SELECT model, hash, vector FROM embedding_cache').all() as {
+    model: string;
+    hash: string;
+    vector: Buffer;
+  }[];
+  const recache = db.prepare('UPDATE embedding_cache SET vector = ? WHERE model = ? AND hash = ?');
+  for (const r of cached) recache.run(toBlob(unpackVector(r.vector)), r.model, r.hash);
+  db.exec(`DROP INDEX ${blob}_text; ALTER TABLE ${blob} DROP COLUMN scale; ALTER TABLE ${blob} DROP COLUMN text_hash;`);
+}

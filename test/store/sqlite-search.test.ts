@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OfflineEmbedder } from '../../src/llm/offline-embedder.js';
 import { SIMILARITY_SAMPLE } from '../../src/store/port.js';
+import { asStored } from '../../src/store/sqlite/codec.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { codeSpecFor, encode } from '../../src/store/sqlite/vectors.js';
+import { cosineDistance } from '../../src/util/cosine.js';
 import type { StoreContext } from './conformance/context.js';
 import { filterBehaviour } from './conformance/filters.js';
 import { searchBehaviour } from './conformance/search.js';
 import { DIM, filter, MODEL, mem, noFilter, unitVector } from './records.js';
-import { UNDO_AGENT_COLUMNS } from './sqlite-old-schemas.js';
+import { UNDO_AGENT_COLUMNS, undoQuantizedVectors } from './sqlite-old-schemas.js';
 
 /** Every vector search takes the binary-code path, whatever the number of memories. */
 const COARSE = { exactScanMax: 0, rowsPerCandidate: 0, minCandidates: 64 };
@@ -22,6 +24,7 @@ const freshPath = () => join(dir, `db-${++n}.db`);
 
 let current: SqliteStore | undefined;
 const ctx: StoreContext = {
+  stored: asStored,
   get store() {
     if (!current) throw new Error('store not open');
     return current;
@@ -60,7 +63,6 @@ describe('sqlite vector search by binary codes', () => {
     );
     return new OfflineEmbedder().embed(texts);
   }
-  const cosineDistance = (a: Float32Array, b: Float32Array) => 1 - a.reduce((acc, x, i) => acc + x * b[i]!, 0);
 
   /**
    * Random bags of words are hard for binary codes (no topic structure, many near ties): with 64 candidates ~80% of
@@ -86,7 +88,7 @@ describe('sqlite vector search by binary codes', () => {
       let near = 0;
       for (const q of queries) {
         const exact = items
-          .map((m, i) => ({ id: m.record.id, d: cosineDistance(q, vectors[i]!), i }))
+          .map((m, i) => ({ id: m.record.id, d: cosineDistance(asStored(q), asStored(vectors[i]!)), i }))
           .filter((e) => keep(e.i))
           .sort((a, b) => a.d - b.d);
         const page = await s.vectorSearch(q, f, 10);
@@ -229,6 +231,7 @@ describe('schema upgrade from float vector indexes (version 2)', () => {
     s.vectorTuning = COARSE;
     const before = await s.vectorSearch(q, filter({ namespace: { eq: 'a' } }), 5);
     // Back to what version 2 left: a float vec0 table, no codes, counts or search index.
+    undoQuantizedVectors(s.db);
     s.db.exec(`
       DROP TABLE memory_codes_g1;
       CREATE VIRTUAL TABLE memory_vec_g1 USING vec0 (embedding float[${DIM}] distance_metric=cosine);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryError } from '../../src/errors.js';
+import { asStored } from '../../src/store/sqlite/codec.js';
 import { filterSql } from '../../src/store/sqlite/filter-sql.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { DEFAULT_VECTOR_TUNING } from '../../src/store/sqlite/search.js';
@@ -18,8 +19,11 @@ let n = 0;
 const freshPath = () => join(dir, `db-${++n}.db`);
 
 const attributePaths = CONFORMANCE_ATTRIBUTE_PATHS;
-describeStoreConformance('sqlite file', () => openSqliteStore({ path: freshPath(), attributePaths }));
-describeStoreConformance('sqlite :memory:', () => openSqliteStore({ path: ':memory:', attributePaths }));
+const storedVector = asStored;
+describeStoreConformance('sqlite file', () => openSqliteStore({ path: freshPath(), attributePaths }), { storedVector });
+describeStoreConformance('sqlite :memory:', () => openSqliteStore({ path: ':memory:', attributePaths }), {
+  storedVector,
+});
 
 async function withStore<T>(path: string, fn: (s: SqliteStore) => Promise<T>, busyTimeoutMs?: number): Promise<T> {
   const store = await openSqliteStore({ path, busyTimeoutMs });

@@ -1,4 +1,5 @@
 import { MemoryError } from '../../errors.js';
+import { contentHash } from '../../util/content-hash.js';
 import { bumpWriteVersion, type Meta } from './meta.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
@@ -87,7 +88,8 @@ export async function reembedAll(
       const text = stmts.get('SELECT text FROM memories WHERE pk = ?');
       rows.forEach((row, i) => {
         // A memory deleted or rewritten while its batch was being embedded is skipped; the next pass redoes it.
-        if ((text.get(row.pk) as TextRow | undefined)?.text === row.text) vectors.write(next, row.pk, embedded[i]!);
+        if ((text.get(row.pk) as TextRow | undefined)?.text === row.text)
+          vectors.write(next, row.pk, embedded[i]!, contentHash(row.text));
       });
     });
     const embedRows = async (rows: TextRow[]) => {

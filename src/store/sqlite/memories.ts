@@ -102,7 +102,7 @@ export class MemoryRepo {
     this.stmts
       .get('INSERT OR REPLACE INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)')
       .run(pk, item.terms, item.contextTerms);
-    this.vectors.write(tables, pk, item.vector);
+    this.vectors.write(tables, pk, item.vector, item.vectorHash);
     if (this.vectors.pending) this.vectors.removeFrom(this.vectors.pending, pk);
   }
 

@@ -2,7 +2,7 @@ import { MemoryError } from '../../errors.js';
 import { Meta } from './meta.js';
 import type { Db } from './open.js';
 import { StatementCache } from './statements.js';
-import { VectorIndex } from './vectors.js';
+import { quantizeStoredVectors, VectorIndex } from './vectors.js';
 
 interface Migration {
   version: number;
@@ -290,6 +290,16 @@ const MIGRATIONS: readonly Migration[] = [
   },
   { version: 9, description: 'agent memories: agent, step, location (R*Tree), content', sql: V9 },
   { version: 10, description: 'agent memory tiers (STM, IM, LTM)', sql: V10 },
+  {
+    version: 11,
+    description: 'vectors as signed bytes and a scale, with the hash of the text each was embedded from',
+    sql: '',
+    run: (db) => {
+      const stmts = new StatementCache(db);
+      const meta = new Meta(stmts);
+      quantizeStoredVectors(db, new VectorIndex(db, stmts, meta), meta);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

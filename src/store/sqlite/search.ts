@@ -10,11 +10,20 @@ import {
   type VectorPage,
 } from '../port.js';
 import { type DistanceSums, similarityFromSums } from '../similarity.js';
-import { fromBlob, toBlob } from './codec.js';
+import { asStored, quantize } from './codec.js';
 import { type FilterSql, filterSql } from './filter-sql.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
-import { encode, filterKey, KEY_COLUMNS, SHARDS, VEC0_MAX_K, type VectorIndex, type VectorTables } from './vectors.js';
+import {
+  encode,
+  filterKey,
+  KEY_COLUMNS,
+  SHARDS,
+  storedVector,
+  VEC0_MAX_K,
+  type VectorIndex,
+  type VectorTables,
+} from './vectors.js';
 
 export const DEFAULT_CONTEXT_WEIGHT = 0.5;
 
@@ -165,7 +174,7 @@ export function vectorSearch(
   const t = vectors.current();
   if (!t) return { items: [], total: 0 };
   vectors.checkDimension(t, query);
-  const q = toBlob(query);
+  const q = quantize(query).bytes;
   const f = filterSql(filter);
   const limit = Math.max(0, Math.floor(k));
 
@@ -175,7 +184,7 @@ export function vectorSearch(
     const rows = stmts
       .get(
         `SELECT id, distance, ${FACTS}, count(*) OVER () AS total FROM (
-           SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
+           SELECT m.id AS id, vec_distance_cosine(vec_int8(v.embedding), vec_int8(?)) AS distance, ${TIMES}
            FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE ${f.where}
          ) WHERE distance <= ? ORDER BY distance, id LIMIT ?`,
       )
@@ -218,7 +227,7 @@ function exactScan(
   total: number,
   withSimilarity: boolean,
 ): VectorPage {
-  const distances = `SELECT m.pk AS pk, vec_distance_cosine(v.embedding, ?) AS distance
+  const distances = `SELECT m.pk AS pk, vec_distance_cosine(vec_int8(v.embedding), vec_int8(?)) AS distance
        FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE ${f.where}`;
   // NULLS LAST rather than `WHERE distance IS NOT NULL`: SQLite expands an alias in WHERE, which would compute
   // every distance twice (measured 2x slower). A zero vector has no distance.
@@ -290,14 +299,14 @@ function sampleStats(
     const most = total <= SIMILARITY_EXACT_MAX ? total : 2 * SIMILARITY_SAMPLE;
     const blobs = stmts
       .get(
-        `SELECT v.embedding AS e FROM ${memoriesFor(filter)} JOIN ${t.blob} v ON v.memory_rowid = m.pk
+        `SELECT v.embedding AS embedding, v.scale AS scale FROM ${memoriesFor(filter)} JOIN ${t.blob} v ON v.memory_rowid = m.pk
          WHERE ${f.where} AND ((m.pk * 2654435761) & 4294967295) < ? LIMIT ?`,
       )
-      .all(...f.params, below, most) as { e: Uint8Array }[];
+      .all(...f.params, below, most) as { embedding: Uint8Array; scale: number | null }[];
     const rows = new Float32Array(blobs.length * t.dim);
     let n = 0;
-    for (const { e } of blobs) {
-      const v = fromBlob(e);
+    for (const blob of blobs) {
+      const v = storedVector(blob);
       const norm = Math.hypot(...v);
       if (!(norm > 0) || v.length !== t.dim) continue;
       for (let j = 0; j < t.dim; j++) rows[n * t.dim + j] = v[j]! / norm;
@@ -308,13 +317,15 @@ function sampleStats(
     cache.set(key, sample);
     if (cache.size > SAMPLES_KEPT) cache.delete(cache.keys().next().value!);
   }
-  const qn = Math.hypot(...query);
+  // Compared as the distances of the hits are: both sides quantized.
+  const stored = asStored(query);
+  const qn = Math.hypot(...stored);
   const n = sample.rows.length / sample.dim;
   if (!(qn > 0) || n === 0) return { n: 0, s1: null, s2: null };
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < n; i++) {
-    const d = 1 - dotAt(sample.rows, i * sample.dim, query) / qn;
+    const d = 1 - dotAt(sample.rows, i * sample.dim, stored) / qn;
     s1 += d;
     s2 += d * d;
   }
@@ -355,10 +366,10 @@ export function vectorDistances(
   vectors.checkDimension(t, query);
   const rows = stmts
     .get(
-      `SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance
+      `SELECT m.id AS id, vec_distance_cosine(vec_int8(v.embedding), vec_int8(?)) AS distance
        FROM memories m JOIN ${t.blob} v ON v.memory_rowid = m.pk WHERE m.id IN (SELECT value FROM json_each(?))`,
     )
-    .all(toBlob(query), JSON.stringify(ids)) as { id: string; distance: number | null }[];
+    .all(quantize(query).bytes, JSON.stringify(ids)) as { id: string; distance: number | null }[];
   for (const r of rows) if (r.distance !== null) out.set(r.id, r.distance);
   return out;
 }
@@ -400,7 +411,7 @@ function coarseSearch(
     .get(
       `WITH ${rest.empty ? '' : `rest (pk) AS MATERIALIZED (SELECT m.pk FROM memories m WHERE ${rest.where}),`}
        c (rowid) AS (${Array(SHARDS).fill(knn).join(' UNION ALL ')})
-       SELECT m.id AS id, vec_distance_cosine(v.embedding, ?) AS distance, ${TIMES}
+       SELECT m.id AS id, vec_distance_cosine(vec_int8(v.embedding), vec_int8(?)) AS distance, ${TIMES}
        FROM c CROSS JOIN ${memoriesFor(filter)} ON m.pk = c.rowid CROSS JOIN ${t.blob} v ON v.memory_rowid = c.rowid
        WHERE ${f.where} ORDER BY distance NULLS LAST, m.id LIMIT ?`,
     )

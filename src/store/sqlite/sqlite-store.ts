@@ -102,7 +102,7 @@ export class SqliteStore implements MemoryStore {
     this.vectors = new VectorIndex(db, this.stmts, this.meta);
     this.memories = new MemoryRepo(db, this.stmts, this.vectors);
     this.sessions = new SessionRepo(db, this.stmts);
-    this.cache = new EmbeddingCache(db, this.stmts);
+    this.cache = new EmbeddingCache(db, this.stmts, this.meta, this.vectors);
     this.activity = new ActivityRepo(db, this.stmts);
     this.tasks = new SqliteTaskStore(db, this.stmts);
     this.summaryViews = new SqliteSummaryViewStore(db, this.stmts);
@@ -344,6 +344,9 @@ export class SqliteStore implements MemoryStore {
   async counts(scope: { namespace?: string; user_id?: string }): Promise<StoreCounts> {
     return countStore(this.db, this.stmts, this.path, scope);
   }
+
+  /** The vector tables keep the hash of each vector's text, and the embedding cache reads them (embedding-cache.ts). */
+  readonly keepsMemoryVectors = true;
 
   get readOnly(): string | undefined {
     return this.readOnlyOpen ? readOnlyMessage(this.path ?? '', this.readOnlyOpen) : undefined;

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { MemoryError } from '../../errors.js';
-import { fromBlob, toBlob } from './codec.js';
+import { contentHash } from '../../util/content-hash.js';
+import { dequantize, fromBlob, packVector, quantize } from './codec.js';
 import type { Meta } from './meta.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
 
 /**
  * One generation of vector storage. Each vector is kept twice, on purpose:
- * - `blob`: a plain table of the float vectors: the exact distances (a scan over the rows a filter selects, and the
- *   rescoring of coarse candidates);
+ * - `blob`: a plain table of the vectors, quantized to a signed byte per component (codec.ts `quantize`) with their
+ *   scale: the distances (a scan over the rows a filter selects, and the rescoring of coarse candidates), and the
+ *   content hash of the text each was embedded from, through which the embedding cache finds a memory's vector
+ *   instead of holding a second copy (embedding-cache.ts);
  * - `vec`: a sqlite-vec vec0 table of binary codes of the vectors (see `CodeSpec`), with the namespace, user and
  *   session as metadata keys, whose brute-force Hamming KNN picks the candidates that are then rescored exactly.
  *   At 10k x 256 dimensions its KNN for 64 candidates costs ~0.6 ms, with the rescoring ~0.8 ms, where a float vec0
@@ -159,8 +162,11 @@ export class VectorIndex {
     this.db.exec(`
       CREATE TABLE ${t.blob} (
         memory_rowid INTEGER PRIMARY KEY REFERENCES memories (pk) ON DELETE CASCADE,
-        embedding BLOB NOT NULL
+        embedding BLOB NOT NULL,
+        scale REAL,
+        text_hash BLOB
       );
+      ${textHashIndexSql(t)}
     `);
     this.createCodes(t);
     return t;
@@ -219,9 +225,19 @@ export class VectorIndex {
     }
   }
 
-  /** Writes memory `pk`'s vector; its namespace, user and session are read from its row, so write that first. */
-  write(t: VectorTables, pk: number, v: Float32Array): void {
-    this.stmts.get(`INSERT OR REPLACE INTO ${t.blob} (memory_rowid, embedding) VALUES (?, ?)`).run(pk, toBlob(v));
+  /**
+   * Writes memory `pk`'s vector, embedded from the text whose contentHash is `textHash` (when known); its
+   * namespace, user and session are read from its row, so write that first.
+   */
+  write(t: VectorTables, pk: number, v: Float32Array, textHash?: string): void {
+    const { bytes, scale } = quantize(v);
+    this.stmts
+      .get(`INSERT OR REPLACE INTO ${t.blob} (memory_rowid, embedding, scale, text_hash) VALUES (?, ?, ?, ?)`)
+      .run(pk, bytes, scale, textHash ? hashKey(textHash) : null);
+    this.writeCode(t, pk, v);
+  }
+
+  private writeCode(t: VectorTables, pk: number, v: Float32Array): void {
     if (!t.code) return;
     const keys = this.stmts.get('SELECT namespace, user_id, session_id FROM memories WHERE pk = ?').get(pk) as
       | KeyRow
@@ -272,9 +288,70 @@ export class VectorIndex {
     let after = 0;
     for (;;) {
       const rows = page.all(after) as { pk: number; embedding: Buffer }[];
-      for (const r of rows) this.write(live, r.pk, fromBlob(r.embedding));
+      // Version 3 ran on float vectors; they are quantized later (version 11).
+      for (const r of rows) this.writeCode(live, r.pk, fromBlob(r.embedding));
       if (rows.length < 1000) return;
       after = rows[rows.length - 1]!.pk;
     }
+  }
+}
+
+/** The text-hash key of the vector tables: the first 16 bytes of the hex contentHash (collisions: none in 2^64). */
+export const hashKey = (hex: string): Buffer => Buffer.from(hex.slice(0, 32), 'hex');
+
+export const textHashIndexSql = (t: VectorTables): string =>
+  `CREATE INDEX IF NOT EXISTS ${t.blob}_text ON ${t.blob} (text_hash) WHERE text_hash IS NOT NULL;`;
+
+/** A stored vector as floats, at its length when it was written. */
+export const storedVector = (row: { embedding: Uint8Array; scale: number | null }): Float32Array =>
+  dequantize(row.embedding, row.scale ?? 0);
+
+/**
+ * Schema version 11: the live generation's float vectors become bytes and a scale (a quarter of the space), each
+ * with its text's hash where the embedding cache held the same vector for the memory's text (that cache row then
+ * goes: the vector table serves it); the rest of the cache of the live model is quantized too, the cache of other
+ * models and generations an interrupted re-embed left behind are dropped. Rows already in the new form (told apart
+ * by their length) are left as they are, so a partial earlier run is finished, never redone. Inside the migration.
+ */
+export function quantizeStoredVectors(db: Db, vectors: VectorIndex, meta: Meta): void {
+  const live = vectors.current();
+  for (const gen of vectors.generations()) if (gen !== live?.gen) vectors.drop(tablesFor(gen, live?.dim ?? 1));
+  const model = meta.get('embedding_model');
+  db.prepare('DELETE FROM embedding_cache WHERE model IS NOT ?').run(model ?? null);
+  if (!live || model === undefined) return;
+  const columns = (db.prepare(`PRAGMA table_info(${live.blob})`).all() as { name: string }[]).map((c) => c.name);
+  if (!columns.includes('scale')) db.exec(`ALTER TABLE ${live.blob} ADD COLUMN scale REAL`);
+  if (!columns.includes('text_hash')) db.exec(`ALTER TABLE ${live.blob} ADD COLUMN text_hash BLOB`);
+  db.exec(textHashIndexSql(live));
+  const floatBytes = 4 * live.dim;
+  const page = db.prepare(
+    `SELECT v.memory_rowid AS pk, v.embedding AS embedding, m.text AS text FROM ${live.blob} v
+     JOIN memories m ON m.pk = v.memory_rowid
+     WHERE v.memory_rowid > ? AND length(v.embedding) = ? ORDER BY v.memory_rowid LIMIT 1000`,
+  );
+  const cached = db.prepare('SELECT vector FROM embedding_cache WHERE model = ? AND hash = ?').pluck();
+  const uncache = db.prepare('DELETE FROM embedding_cache WHERE model = ? AND hash = ?');
+  const update = db.prepare(`UPDATE ${live.blob} SET embedding = ?, scale = ?, text_hash = ? WHERE memory_rowid = ?`);
+  for (let after = 0; ; ) {
+    const rows = page.all(after, floatBytes) as { pk: number; embedding: Uint8Array; text: string }[];
+    for (const r of rows) {
+      const hash = contentHash(r.text);
+      const same = Buffer.compare(Buffer.from((cached.get(model, hash) as Uint8Array | undefined) ?? []), r.embedding);
+      if (same === 0) uncache.run(model, hash);
+      const q = quantize(fromBlob(r.embedding));
+      update.run(q.bytes, q.scale, same === 0 ? hashKey(hash) : null, r.pk);
+    }
+    if (rows.length < 1000) break;
+    after = rows[rows.length - 1]!.pk;
+  }
+  const cachePage = db.prepare(
+    'SELECT hash, vector FROM embedding_cache WHERE model = ? AND hash > ? AND length(vector) = ? ORDER BY hash LIMIT 1000',
+  );
+  const recache = db.prepare('UPDATE embedding_cache SET vector = ? WHERE model = ? AND hash = ?');
+  for (let after = ''; ; ) {
+    const rows = cachePage.all(model, after, floatBytes) as { hash: string; vector: Uint8Array }[];
+    for (const r of rows) recache.run(packVector(fromBlob(r.vector)), model, r.hash);
+    if (rows.length < 1000) return;
+    after = rows[rows.length - 1]!.hash;
   }
 }

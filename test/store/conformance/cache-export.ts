@@ -14,9 +14,9 @@ export function exportBehaviour(ctx: StoreContext): void {
     const got = await ctx.store.getCachedVectors('m1', ['h1', 'h2', 'missing']);
     expect([...got.keys()].sort()).toEqual(['h1', 'h2']);
     expect(got.get('h1')).toBeInstanceOf(Float32Array);
-    expect([...got.get('h1')!]).toEqual([...v1]);
-    expect([...got.get('h2')!]).toEqual([...v2]);
-    expect([...(await ctx.store.getCachedVectors('m2', ['h1'])).get('h1')!]).toEqual([...axis(0)]);
+    expect([...got.get('h1')!]).toEqual([...ctx.stored(v1)]);
+    expect([...got.get('h2')!]).toEqual([...ctx.stored(v2)]);
+    expect([...(await ctx.store.getCachedVectors('m2', ['h1'])).get('h1')!]).toEqual([...ctx.stored(axis(0))]);
     expect((await ctx.store.getCachedVectors('m3', ['h1'])).size).toBe(0);
     expect((await ctx.store.getCachedVectors('m1', [])).size).toBe(0);
   });
@@ -24,7 +24,7 @@ export function exportBehaviour(ctx: StoreContext): void {
   it('overwrites a cached vector', async () => {
     await ctx.store.putCachedVectors('m', [['h', axis(0)]]);
     await ctx.store.putCachedVectors('m', [['h', axis(1)]]);
-    expect([...(await ctx.store.getCachedVectors('m', ['h'])).get('h')!]).toEqual([...axis(1)]);
+    expect([...(await ctx.store.getCachedVectors('m', ['h'])).get('h')!]).toEqual([...ctx.stored(axis(1))]);
   });
 
   it('streams every memory', async () => {

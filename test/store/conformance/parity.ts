@@ -127,9 +127,10 @@ const indexed = (row: Row, at: number): IndexedMemory =>
   mem({ id: idOf(at), namespace: row[0], user_id: row[1], terms: row[2], contextTerms: row[3], vector: vectorOf(at) });
 
 /** Exact nearest filtered memories, ties by id, as every store orders them. */
-function referenceVector(keeps: Case['keeps'], k: number): VectorHit[] {
+function referenceVector(keeps: Case['keeps'], k: number, stored: StoreContext['stored']): VectorHit[] {
+  const query = stored(QUERY_VECTOR);
   return CORPUS.flatMap((row, at) =>
-    keeps(row) ? [{ id: idOf(at), distance: cosineDistance(QUERY_VECTOR, vectorOf(at)) }] : [],
+    keeps(row) ? [{ id: idOf(at), distance: cosineDistance(query, stored(vectorOf(at))) }] : [],
   )
     .sort((a, b) => a.distance - b.distance || compareIds(a.id, b.id))
     .slice(0, k);
@@ -229,7 +230,7 @@ export function parityBehaviour(ctx: StoreContext): void {
           ctx.store.keywordCeiling(q.terms),
         ]);
         const refKw: KeywordHit[] = referenceKeyword(q.terms, c.keeps, 0.5).slice(0, depth);
-        const refVec = referenceVector(c.keeps, depth);
+        const refVec = referenceVector(c.keeps, depth, ctx.stored);
         expect(
           vec.items.map((h) => h.id),
           `${label}: vector hits`,

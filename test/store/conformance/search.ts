@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cosineDistance } from '../../../src/util/cosine.js';
 import { axis, DAY, filter, isoAt, mem, noFilter, T0, unitVector } from '../records.js';
 import type { StoreContext } from './context.js';
 
@@ -188,7 +189,7 @@ export function searchBehaviour(ctx: StoreContext): void {
       const inside = vectors.map((v, i) => mem({ namespace: i % 4 === 0 ? 'other' : 'mine', vector: v }));
       await put(inside);
       const q = unitVector([1, 0.3, 0.2]);
-      const cos = (v: Float32Array) => v.reduce((a, x, j) => a + x * q[j]!, 0);
+      const cos = (v: Float32Array) => 1 - cosineDistance(ctx.stored(q), ctx.stored(v));
       const mine = vectors.filter((_, i) => i % 4 !== 0).map(cos);
       const mean = mine.reduce((a, x) => a + x, 0) / mine.length;
       const sd = Math.sqrt(mine.reduce((a, x) => a + (x - mean) ** 2, 0) / mine.length);
@@ -293,7 +294,7 @@ export function searchBehaviour(ctx: StoreContext): void {
       const exact = (ns?: string) =>
         items
           .filter((m) => ns === undefined || m.record.namespace === ns)
-          .map((m) => ({ id: m.record.id, d: 1 - m.vector.reduce((acc, x, i) => acc + x * q[i]!, 0) }))
+          .map((m) => ({ id: m.record.id, d: cosineDistance(ctx.stored(q), ctx.stored(m.vector)) }))
           .sort((a, b) => a.d - b.d);
       for (const ns of [undefined, 'many', 'few']) {
         const page = await ctx.store.vectorSearch(q, filter(ns ? { namespace: { eq: ns } } : {}), 5);
