@@ -116,6 +116,7 @@ const Settings = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SQLITE_BUSY_TIMEOUT_MS: int(0).default(10_000),
   SQLITE_SEARCH_THREAD: bool.default(true),
+  SQLITE_COMPRESS: bool.default(true),
   RECENCY_BOOST: bool.default(true),
   // Search query cache (docs/agent-memory.md): seconds an answer is kept (0: off) and how many are kept.
   QUERY_CACHE_TTL_SECONDS: int(0).pipe(z.number().max(86_400, 'must be at most 86400 (a day)')).default(60),
@@ -253,6 +254,8 @@ export interface Config {
   busyTimeoutMs: number;
   /** SQLITE_SEARCH_THREAD: a SQLite file's vector searches run on a worker thread, beside keyword search. */
   sqliteSearchThread: boolean;
+  /** SQLITE_COMPRESS: activity bodies and session messages are stored compressed (store/payload-codec.ts). */
+  sqliteCompress: boolean;
   recencyBoost: boolean;
   /** QUERY_CACHE_TTL_SECONDS (0: off) and QUERY_CACHE_MAX_ENTRIES: the search query cache (core/query-cache.ts). */
   queryCache: { ttlSeconds: number; maxEntries: number };
@@ -337,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: s.LOG_LEVEL,
     busyTimeoutMs: s.SQLITE_BUSY_TIMEOUT_MS,
     sqliteSearchThread: s.SQLITE_SEARCH_THREAD,
+    sqliteCompress: s.SQLITE_COMPRESS,
     recencyBoost: s.RECENCY_BOOST,
     queryCache: { ttlSeconds: s.QUERY_CACHE_TTL_SECONDS, maxEntries: s.QUERY_CACHE_MAX_ENTRIES },
     llm: llmConfig(s),

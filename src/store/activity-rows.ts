@@ -1,4 +1,5 @@
 import type { MemoryRecord } from '../models/memory-record.js';
+import { unpackPayload } from './payload-codec.js';
 import type { StoredActivity } from './port.js';
 
 /** An activity row as both SQL stores keep it: the columns filters use, and the rest as one JSON body. */
@@ -12,7 +13,8 @@ export interface ActivityRow {
   user_id: string | null;
   session_id: string | null;
   actor: string;
-  body: string;
+  /** JSON text, or (SQLite) packed by payload-codec.ts. */
+  body: string | Uint8Array;
 }
 
 export interface ActivityBody {
@@ -22,7 +24,7 @@ export interface ActivityBody {
 }
 
 export const toStored = (r: ActivityRow): StoredActivity => {
-  const body = JSON.parse(r.body) as ActivityBody;
+  const body = JSON.parse(unpackPayload(r.body)) as ActivityBody;
   return {
     seq: r.seq,
     at: r.at,

@@ -28,6 +28,7 @@ export async function openStore(config: Config): Promise<MemoryStore> {
     path: config.backend === 'memory' ? ':memory:' : config.sqlitePath,
     busyTimeoutMs: config.busyTimeoutMs,
     searchThread: config.sqliteSearchThread,
+    compress: config.sqliteCompress,
     attributePaths: config.attributePaths,
   });
 }

@@ -1,4 +1,5 @@
 import { type ActivityBody, type ActivityRow, toStored } from '../activity-rows.js';
+import { packPayload } from '../payload-codec.js';
 import type { ActivityFilter, NewActivity, StoredActivity } from '../port.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
@@ -6,6 +7,9 @@ import type { StatementCache } from './statements.js';
 /** The activity table: one row per event, seq in commit order (AUTOINCREMENT never reuses a number). */
 export class ActivityRepo {
   private readonly appendTx;
+
+  /** SQLITE_COMPRESS: bodies are stored compressed (payload-codec.ts); readers take either form. */
+  compress = true;
 
   constructor(
     db: Db,
@@ -26,7 +30,7 @@ export class ActivityRepo {
           e.user_id,
           e.session_id,
           e.actor,
-          JSON.stringify(body),
+          this.compress ? packPayload(JSON.stringify(body)) : JSON.stringify(body),
         );
       }
     });

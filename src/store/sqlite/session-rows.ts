@@ -1,6 +1,7 @@
 import type { MemoryRecord } from '../../models/memory-record.js';
 import type { MemoryMessage } from '../../models/message.js';
 import type { WorkingMemory } from '../../models/working-memory.js';
+import { unpackPayload } from '../payload-codec.js';
 import type { StoredSession } from '../port.js';
 import { iso, isoOrNull, json, parseJson } from './codec.js';
 
@@ -25,7 +26,8 @@ export interface SessionRow {
 export interface MessageRow {
   id: string;
   role: MemoryMessage['role'];
-  content: string;
+  /** As `packText` left it. */
+  content: string | Uint8Array;
   created_at: number;
   persisted_at: number | null;
   discrete_memory_extracted: MemoryMessage['discrete_memory_extracted'];
@@ -70,7 +72,7 @@ export function rowToMessage(r: MessageRow): MemoryMessage {
   return {
     id: r.id,
     role: r.role,
-    content: r.content,
+    content: unpackPayload(r.content),
     created_at: iso(r.created_at),
     persisted_at: isoOrNull(r.persisted_at),
     discrete_memory_extracted: r.discrete_memory_extracted,

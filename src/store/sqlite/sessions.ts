@@ -1,6 +1,7 @@
 import { MemoryError } from '../../errors.js';
 import type { MemoryMessage } from '../../models/message.js';
 import type { WorkingMemory } from '../../models/working-memory.js';
+import { packText } from '../payload-codec.js';
 import type { AppendResult, ArchiveUpdate, Page, SessionKey, SessionQuery, StoredSession } from '../port.js';
 import { iso, json } from './codec.js';
 import type { Db } from './open.js';
@@ -37,6 +38,8 @@ interface Lookup {
 }
 
 export class SessionRepo {
+  /** SQLITE_COMPRESS: long message contents are stored compressed (payload-codec.ts `packText`). */
+  compress = true;
   private readonly readTx;
   private readonly putTx;
   private readonly archiveTx;
@@ -259,7 +262,9 @@ export class SessionRepo {
     let seq = lastSeq;
     let added = 0;
     for (const m of messages) {
-      if (insert.run({ session_pk: pk, seq: seq + 1, ...messageValues(m, now), archived_at: archivedAt }).changes > 0) {
+      const values = messageValues(m, now);
+      const content = this.compress ? packText(values.content) : values.content;
+      if (insert.run({ session_pk: pk, seq: seq + 1, ...values, content, archived_at: archivedAt }).changes > 0) {
         seq += 1;
         added += 1;
       }

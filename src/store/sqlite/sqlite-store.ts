@@ -64,6 +64,8 @@ export interface SqliteStoreOptions {
   dimension?: number;
   /** SQLITE_SEARCH_THREAD: a file's vector searches run on a worker thread (default true; ignored in memory). */
   searchThread?: boolean;
+  /** SQLITE_COMPRESS: store activity bodies and session messages compressed (default true). */
+  compress?: boolean;
   /** AGENT_ATTRIBUTE_PATHS: declared content/metadata paths, each given an expression index. */
   attributePaths?: readonly string[];
 }
@@ -348,6 +350,11 @@ export class SqliteStore implements MemoryStore {
   /** The vector tables keep the hash of each vector's text, and the embedding cache reads them (embedding-cache.ts). */
   readonly keepsMemoryVectors = true;
 
+  set compress(on: boolean) {
+    this.activity.compress = on;
+    this.sessions.compress = on;
+  }
+
   get readOnly(): string | undefined {
     return this.readOnlyOpen ? readOnlyMessage(this.path ?? '', this.readOnlyOpen) : undefined;
   }
@@ -410,6 +417,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     const threadPath = readOnly?.path ?? opts.path;
     const thread = !inMemory && (opts.searchThread ?? true) ? new SearchThread(threadPath, busy) : null;
     const store = new SqliteStore(db, inMemory ? 'memory' : 'sqlite', thread, inMemory ? null : opts.path, readOnly);
+    store.compress = opts.compress ?? true;
     if (!readOnly) {
       for (const sql of attributeIndexSql(opts.attributePaths ?? [])) db.exec(sql);
       if (opts.dimension !== undefined) store.ensureVectorTables(opts.dimension);
