@@ -277,7 +277,11 @@ describe('migrate-memories and rebuild-index', () => {
       const db = new Database(store.dbPath, { readonly: true });
       try {
         return (
-          db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'memory_vectors_g%' ORDER BY name").all() as {
+          db
+            .prepare(
+              "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'memory_vectors_g%' ORDER BY name",
+            )
+            .all() as {
             name: string;
           }[]
         ).map((t) => t.name);

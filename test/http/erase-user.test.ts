@@ -22,6 +22,13 @@ async function seed(server: TestServer, longTerm: boolean) {
     return r.body as { status?: string; memories: { id: string }[] };
   };
   if (longTerm) {
+    // A search for a text before it is stored caches its vector (a stored memory's vector lives with the memory
+    // on SQLite, not in the cache): the erasure must find that cached copy by the memory's text.
+    await ok(
+      call(server.url, 'POST', '/v1/long-term-memory/search', {
+        body: { text: `Gone's passphrase is ${SECRET}`, user_id: { eq: 'gone' } },
+      }),
+    );
     const created = await ok(
       call(server.url, 'POST', '/v1/long-term-memory/', {
         body: {
@@ -70,7 +77,9 @@ async function seed(server: TestServer, longTerm: boolean) {
 describe('erasing a user (sqlite file)', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ AUTH_MODE: 'disabled' });
+    // Uncompressed, so that the scan below sees every copy of a word (a compressed activity body hides its words
+    // from it; erasure deletes those rows the same way).
+    server = await startServer({ AUTH_MODE: 'disabled', SQLITE_COMPRESS: 'false' });
   });
   afterAll(() => server?.stop());
 
