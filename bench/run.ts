@@ -8,7 +8,8 @@
  * runs, and SIGTERM with one due, at 100k memories), and/or cold-start (spawn of `agent-memory mcp` to its first
  * tools/list reply, p50 of 10), and/or peers (side by side with @modelcontextprotocol/server-memory over MCP stdio, and
  * with @orama/orama, vectra and the brute-force bound in-process, at BENCH_PEERS_SIZES; JSON, SVG charts and a
- * Markdown table into bench/results/ and docs/bench/; see bench/peers.ts).
+ * Markdown table into bench/results/ and docs/bench/; see bench/peers.ts), and/or storage (bytes on disk per memory and
+ * per session message, SQLITE_COMPRESS on and off; see bench/storage.ts).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -72,6 +73,13 @@ async function main() {
     const { measureCompaction } = await import('./compaction.js');
     const size = Number(process.env.BENCH_COMPACTION_SIZE ?? 100_000);
     process.stdout.write(`\n## A due compaction on a busy server\n\n${await measureCompaction(size)}\n`);
+  }
+  if (what.includes('storage')) {
+    const { measureStorage } = await import('./storage.js');
+    const size = Number(process.env.BENCH_STORAGE_SIZE ?? 2000);
+    process.stdout.write(
+      `\n## Bytes on disk per memory and per message (SQLite file, default embedder)\n\n${await measureStorage(size)}\n`,
+    );
   }
   if (what.includes('erase')) {
     const { measureErase } = await import('./erase.js');
