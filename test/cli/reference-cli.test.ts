@@ -292,7 +292,9 @@ describe('migrate-memories and rebuild-index', () => {
     const tablesBefore = vectorTables();
     // Lose the keyword index: keyword search finds nothing.
     const db = new Database(store.dbPath);
-    db.exec('DELETE FROM memories_fts; DELETE FROM memory_tags;');
+    db.exec(
+      "INSERT INTO memories_fts (memories_fts) VALUES ('delete-all'); DELETE FROM memory_terms; DELETE FROM memory_tags;",
+    );
     db.close();
     expect(await search('painting', 'keyword')).toEqual([]);
 

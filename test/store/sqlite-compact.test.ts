@@ -12,7 +12,7 @@ import { LATEST_SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { cosineDistance } from '../../src/util/cosine.js';
 import { DIM, MODEL, mem, message, noFilter, unitVector, workingMemory } from './records.js';
-import { undoQuantizedVectors } from './sqlite-old-schemas.js';
+import { undoKeywordRows, undoQuantizedVectors } from './sqlite-old-schemas.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-memory-compact-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -210,15 +210,25 @@ describe('schema version 11 on a database of float vectors', () => {
     const path = freshPath();
     const s = await open(path);
     const r = rng(5);
-    const items = Array.from({ length: 30 }, (_, i) => mem({ text: `memory ${i}`, vector: randomVector(r) }));
+    const items = Array.from({ length: 30 }, (_, i) =>
+      mem({
+        text: `memory ${i}`,
+        terms: `memory word${i % 4}`,
+        contextTerms: `ctx${i % 3} related words`,
+        vector: randomVector(r),
+      }),
+    );
     await s.putMemories(
       items.map((m) => ({ ...m, vectorHash: contentHash(m.record.text) })),
       { deduplicate: false },
     );
     const q = randomVector(r);
     const before = await s.vectorSearch(q, noFilter(), 10);
-    // Back to version 10: float vectors, and an embedding cache that held each memory's vector as well.
+    const keywordBefore = await s.keywordSearch(['word1', 'ctx2'], noFilter(), 10, { contextWeight: 0.5 });
+    // Back to version 10: float vectors, an embedding cache that held each memory's vector as well, and a keyword
+    // index that stored its rows.
     undoQuantizedVectors(s.db);
+    undoKeywordRows(s.db);
     const floats = s.db
       .prepare('SELECT v.embedding, m.text FROM memory_vectors_g1 v JOIN memories m ON m.pk = v.memory_rowid')
       .all() as {
@@ -256,6 +266,14 @@ describe('schema version 11 on a database of float vectors', () => {
       ].sort((x, y) => (x.hash < y.hash ? -1 : 1)),
     );
     expect(await t.vectorSearch(q, noFilter(), 10)).toEqual(before);
+    // Migration 12: the keyword rows moved beside a contentless index, compressed when that pays, same scores.
+    expect(keywordBefore.items.length).toBeGreaterThan(3);
+    expect(await t.keywordSearch(['word1', 'ctx2'], noFilter(), 10, { contextWeight: 0.5 })).toEqual(keywordBefore);
+    expect(t.db.prepare('SELECT count(*) FROM memory_terms').pluck().get()).toBe(30);
+    expect(t.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'memories_fts_content'").get()).toBeUndefined();
+    await t.deleteMemories([items[5]!.record.id]);
+    expect(t.db.prepare('SELECT count(*) FROM memory_terms').pluck().get()).toBe(29);
+    expect((await t.keywordSearch(['word1'], noFilter(), 10)).total).toBe(7);
     const served = await t.getCachedVectors(MODEL, [contentHash(floats[3]!.text), contentHash('a query')]);
     const want = asStored(fromBlob(floats[3]!.embedding));
     expect([...served.get(contentHash(floats[3]!.text))!]).toEqual([...want].map((x) => expect.closeTo(x, 6)));

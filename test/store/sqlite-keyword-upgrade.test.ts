@@ -8,7 +8,7 @@ import { KEYWORD_REBUILD_KEY } from '../../src/store/sqlite/migrations.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { queryTerms } from '../../src/text/analyzer.js';
 import { noFilter } from './records.js';
-import { UNDO_AGENT_COLUMNS } from './sqlite-old-schemas.js';
+import { keywordRowsOf, UNDO_AGENT_COLUMNS } from './sqlite-old-schemas.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-memory-upgrade-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,12 +46,8 @@ describe('the sqlite keyword index, upgraded', () => {
     const expected = await ranking(a);
     // What schema 7 left: the contentless_delete table of migration 1 holding the same terms, version 7.
     const db = (a.store as SqliteStore).db;
-    const rows = db.prepare('SELECT rowid, terms, context FROM memories_fts').all() as {
-      rowid: number;
-      terms: string;
-      context: string;
-    }[];
-    db.exec(`DROP TABLE memories_fts;
+    const rows = keywordRowsOf(db);
+    db.exec(`DROP TABLE memories_fts; DROP TABLE memory_terms;
       CREATE VIRTUAL TABLE memories_fts USING fts5 (terms, context, content = '', contentless_delete = 1,
         tokenize = 'unicode61 remove_diacritics 2');
       ${UNDO_AGENT_COLUMNS}

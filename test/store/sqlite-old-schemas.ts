@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { unpackPayload } from '../../src/store/payload-codec.js';
 import { dequantize, toBlob, unpackVector } from '../../src/store/sqlite/codec.js';
 
 /**
@@ -35,4 +36,26 @@ export function undoQuantizedVectors(db: Database.Database, blob = 'memory_vecto
   const recache = db.prepare('UPDATE embedding_cache SET vector = ? WHERE model = ? AND hash = ?');
   for (const r of cached) recache.run(toBlob(unpackVector(r.vector)), r.model, r.hash);
   db.exec(`DROP INDEX ${blob}_text; ALTER TABLE ${blob} DROP COLUMN scale; ALTER TABLE ${blob} DROP COLUMN text_hash;`);
+}
+
+/** The keyword rows as stored now (keyword-rows.ts): pk, terms, context. */
+export function keywordRowsOf(db: Database.Database): { rowid: number; terms: string; context: string }[] {
+  const rows = db.prepare('SELECT memory_rowid AS rowid, packed FROM memory_terms ORDER BY memory_rowid').all() as {
+    rowid: number;
+    packed: string | Buffer;
+  }[];
+  return rows.map((r) => {
+    const [terms, context] = JSON.parse(unpackPayload(r.packed)) as [string, string];
+    return { rowid: r.rowid, terms, context };
+  });
+}
+
+/** Takes the keyword index back to before migration 12: a full-text table that stores its rows, no memory_terms. */
+export function undoKeywordRows(db: Database.Database): void {
+  const rows = keywordRowsOf(db);
+  db.exec(`DROP TABLE memory_terms; DROP TABLE memories_fts;
+    CREATE VIRTUAL TABLE memories_fts USING fts5 (terms, context,
+      tokenize = 'unicode61 remove_diacritics 2 categories ''L* N* Co M*''');`);
+  const put = db.prepare('INSERT INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
+  for (const r of rows) put.run(r.rowid, r.terms, r.context);
 }

@@ -12,7 +12,7 @@ import type { StoreContext } from './conformance/context.js';
 import { filterBehaviour } from './conformance/filters.js';
 import { searchBehaviour } from './conformance/search.js';
 import { DIM, filter, MODEL, mem, noFilter, unitVector } from './records.js';
-import { UNDO_AGENT_COLUMNS, undoQuantizedVectors } from './sqlite-old-schemas.js';
+import { UNDO_AGENT_COLUMNS, undoKeywordRows, undoQuantizedVectors } from './sqlite-old-schemas.js';
 
 /** Every vector search takes the binary-code path, whatever the number of memories. */
 const COARSE = { exactScanMax: 0, rowsPerCandidate: 0, minCandidates: 64 };
@@ -232,6 +232,7 @@ describe('schema upgrade from float vector indexes (version 2)', () => {
     const before = await s.vectorSearch(q, filter({ namespace: { eq: 'a' } }), 5);
     // Back to what version 2 left: a float vec0 table, no codes, counts or search index.
     undoQuantizedVectors(s.db);
+    undoKeywordRows(s.db);
     s.db.exec(`
       DROP TABLE memory_codes_g1;
       CREATE VIRTUAL TABLE memory_vec_g1 USING vec0 (embedding float[${DIM}] distance_metric=cosine);

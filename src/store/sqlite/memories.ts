@@ -2,6 +2,7 @@ import type { StoreFilter } from '../../models/filters.js';
 import type { MemoryRecord } from '../../models/memory-record.js';
 import type { IndexedMemory, IndexTerms, ListOrder, Page, PutOutcome } from '../port.js';
 import { filterSql, listOrderSql } from './filter-sql.js';
+import { KeywordRows } from './keyword-rows.js';
 import {
   INSERT_MEMORY_SQL,
   type MemoryRow,
@@ -11,7 +12,7 @@ import {
   UPDATE_MEMORY_SQL,
 } from './memory-rows.js';
 import { bumpWriteVersion } from './meta.js';
-import { KEYWORD_REBUILD_KEY, KEYWORD_TABLE_SQL } from './migrations.js';
+import { KEYWORD_REBUILD_KEY } from './migrations.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
 import type { VectorIndex, VectorTables } from './vectors.js';
@@ -28,23 +29,25 @@ export class MemoryRepo {
   private readonly deleteTx;
   private readonly accessTx;
   private readonly contextTx;
+  /** The keyword index's rows (keyword-rows.ts); its `compress` follows SQLITE_COMPRESS. */
+  readonly keywords;
 
   constructor(
     private readonly db: Db,
     private readonly stmts: StatementCache,
     private readonly vectors: VectorIndex,
   ) {
+    this.keywords = new KeywordRows(stmts);
     this.putTx = db.transaction((items: Prepared[], deduplicate: boolean) => this.putAll(items, deduplicate));
     this.deleteTx = db.transaction((ids: string[]) => this.deleteInTransaction(ids));
-    // A full-text row is rewritten whole (INSERT OR REPLACE), never column by column.
+    // A full-text row is rewritten whole, never column by column.
     this.contextTx = db.transaction((entries: IndexTerms[]) => {
       const find = this.stmts.get('SELECT pk FROM memories WHERE id = ?');
-      const write = this.stmts.get('INSERT OR REPLACE INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
       let written = 0;
       for (const e of entries) {
         const row = find.get(e.id) as { pk: number } | undefined;
         if (!row) continue;
-        write.run(row.pk, e.terms, e.contextTerms);
+        this.keywords.write(row.pk, e.terms, e.contextTerms);
         written += 1;
       }
       if (written) bumpWriteVersion(this.stmts);
@@ -99,9 +102,7 @@ export class MemoryRepo {
     this.stmts.get('DELETE FROM memory_tags WHERE memory_rowid = ?').run(pk);
     const tag = this.stmts.get('INSERT OR IGNORE INTO memory_tags (memory_rowid, field, value) VALUES (?, ?, ?)');
     for (const [field, value] of tagsOf(item.record)) tag.run(pk, field, value);
-    this.stmts
-      .get('INSERT OR REPLACE INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)')
-      .run(pk, item.terms, item.contextTerms);
+    this.keywords.write(pk, item.terms, item.contextTerms);
     this.vectors.write(tables, pk, item.vector, item.vectorHash);
     if (this.vectors.pending) this.vectors.removeFrom(this.vectors.pending, pk);
   }
@@ -130,7 +131,7 @@ export class MemoryRepo {
       .get('SELECT pk FROM memories WHERE id IN (SELECT value FROM json_each(?))')
       .all(JSON.stringify(ids)) as { pk: number }[];
     for (const { pk } of rows) {
-      this.stmts.get('DELETE FROM memories_fts WHERE rowid = ?').run(pk);
+      this.keywords.remove(pk);
       this.vectors.remove(pk);
       // Tags and plain vector rows go by ON DELETE CASCADE.
       this.stmts.get('DELETE FROM memories WHERE pk = ?').run(pk);
@@ -203,9 +204,8 @@ export class MemoryRepo {
         const records = rows.map(rowToRecord);
         const pkOf = new Map(rows.map((r) => [r.id, r.pk]));
         const entries = termsOf(records);
-        // Dropped and created rather than emptied row by row (the table stores its rows, so 'delete-all' is refused).
-        this.db.exec(`DROP TABLE memories_fts; ${KEYWORD_TABLE_SQL} DELETE FROM memory_tags;`);
-        const fts = this.stmts.get('INSERT INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)');
+        this.keywords.clear(this.db);
+        this.db.exec('DELETE FROM memory_tags;');
         const tag = this.stmts.get('INSERT OR IGNORE INTO memory_tags (memory_rowid, field, value) VALUES (?, ?, ?)');
         const byId = new Map(records.map((r) => [r.id, r]));
         let done = 0;
@@ -213,7 +213,7 @@ export class MemoryRepo {
           const pk = pkOf.get(e.id);
           const record = byId.get(e.id);
           if (pk === undefined || !record) continue;
-          fts.run(pk, e.terms, e.contextTerms);
+          this.keywords.write(pk, e.terms, e.contextTerms);
           for (const [field, value] of tagsOf(record)) tag.run(pk, field, value);
           done += 1;
           if (done % 500 === 0 || done === entries.length) onProgress?.(done, records.length);

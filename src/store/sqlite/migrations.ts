@@ -1,4 +1,5 @@
 import { MemoryError } from '../../errors.js';
+import { moveKeywordRows } from './keyword-rows.js';
 import { Meta } from './meta.js';
 import type { Db } from './open.js';
 import { StatementCache } from './statements.js';
@@ -204,13 +205,10 @@ CREATE TABLE summary_view_partitions (
 `;
 
 /**
- * The full-text table as it is now (migration 8 creates it; a rebuild drops and creates it again). It stores its
- * rows (the analysed terms and context, not the memory's text), so that a delete or an update takes the memory's
- * tokens out of FTS5's row count and total length: a contentless_delete table keeps both as they were, and BM25
- * drifts from the corpus with every delete. Marks (Unicode M*: the vowel signs of Devanagari or Tamil) are token
- * characters, as in the tokenizer the other stores share (bm25.ts), so such words stay whole.
+ * The full-text table of migration 8, which stored its rows (the analysed terms and context) so that deletes keep
+ * BM25's statistics exact; migration 12 moves those rows to `memory_terms`, compressed (keyword-rows.ts).
  */
-export const KEYWORD_TABLE_SQL = `
+const V8_KEYWORD_TABLE_SQL = `
 CREATE VIRTUAL TABLE memories_fts USING fts5 (
   terms, context,
   tokenize = 'unicode61 remove_diacritics 2 categories ''L* N* Co M*'''
@@ -223,7 +221,7 @@ export const KEYWORD_REBUILD_KEY = 'keyword_index_rebuild';
 // left empty and flagged, and the engine fills it on open.
 const V8 = `
 DROP TABLE memories_fts;
-${KEYWORD_TABLE_SQL}
+${V8_KEYWORD_TABLE_SQL}
 INSERT INTO meta (key, value) SELECT '${KEYWORD_REBUILD_KEY}', 'pending' WHERE EXISTS (SELECT 1 FROM memories);
 `;
 
@@ -299,6 +297,12 @@ const MIGRATIONS: readonly Migration[] = [
       const meta = new Meta(stmts);
       quantizeStoredVectors(db, new VectorIndex(db, stmts, meta), meta);
     },
+  },
+  {
+    version: 12,
+    description: 'contentless keyword index, its rows kept compressed beside it',
+    sql: '',
+    run: moveKeywordRows,
   },
 ];
 

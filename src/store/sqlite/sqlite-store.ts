@@ -64,7 +64,7 @@ export interface SqliteStoreOptions {
   dimension?: number;
   /** SQLITE_SEARCH_THREAD: a file's vector searches run on a worker thread (default true; ignored in memory). */
   searchThread?: boolean;
-  /** SQLITE_COMPRESS: store activity bodies and session messages compressed (default true). */
+  /** SQLITE_COMPRESS: store activity bodies, session messages and keyword rows compressed (default true). */
   compress?: boolean;
   /** AGENT_ATTRIBUTE_PATHS: declared content/metadata paths, each given an expression index. */
   attributePaths?: readonly string[];
@@ -353,6 +353,7 @@ export class SqliteStore implements MemoryStore {
   set compress(on: boolean) {
     this.activity.compress = on;
     this.sessions.compress = on;
+    this.memories.keywords.compress = on;
   }
 
   get readOnly(): string | undefined {
