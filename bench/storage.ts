@@ -13,7 +13,6 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
 import { openEngine } from '../src/core/engine.js';
 import { MemoryMessage } from '../src/models/message.js';
-import { WorkingMemory } from '../src/models/working-memory.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { PACKAGE_ROOT } from '../src/version.js';
 import { makeFacts } from './synthetic.js';
@@ -77,23 +76,8 @@ async function messagesOf(texts: string[], compress: boolean): Promise<number> {
   const path = join(dir, `messages-${++files}.db`);
   const store = await openSqliteStore({ path, searchThread: false, compress });
   const now = new Date().toISOString();
+  // The first append creates the session.
   const key = { session_id: 's', namespace: null, user_id: null };
-  await store.putSession(
-    WorkingMemory.parse({
-      ...key,
-      messages: [],
-      memories: [],
-      context: null,
-      data: {},
-      tokens: 0,
-      ttl_seconds: null,
-      long_term_memory_strategy: { strategy: 'discrete', config: {} },
-      created_at: now,
-      updated_at: now,
-      last_accessed: now,
-      version: 0,
-    }),
-  );
   for (let i = 0; i < texts.length; i += 100) {
     const batch = texts.slice(i, i + 100).map((content, j) =>
       MemoryMessage.parse({

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { prng } from '../../bench/agent-grid.js';
 import { loadConfig } from '../../src/config.js';
 import { openEngine } from '../../src/core/engine.js';
 import { CachedEmbedder, contentHash } from '../../src/llm/cached-embedder.js';
@@ -25,17 +26,6 @@ async function open(path: string, compress?: boolean): Promise<SqliteStore> {
   return s;
 }
 
-/** Seeded PRNG (mulberry32), so each run draws the same vectors. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const gaussian = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 const randomVector = (r: () => number, dim = DIM) =>
   unitVector(
@@ -59,7 +49,7 @@ const cacheRows = (s: SqliteStore) => s.db.prepare('SELECT count(*) FROM embeddi
 describe('int8 vectors', () => {
   it('rank as floats do on uniformly random 612-dimension vectors, the hardest case (recall@10 >= 0.95)', () => {
     // Every distance is about 1 here, so the rounding decides more near ties than anywhere else.
-    const r = rng(1);
+    const r = prng(1);
     const dim = 612;
     const vectors = Array.from({ length: 2000 }, () => randomVector(r, dim));
     const top = (q: Float32Array, form: (v: Float32Array) => Float32Array) =>
@@ -78,7 +68,7 @@ describe('int8 vectors', () => {
   });
 
   it("keep float search's top 10 through the store, binary-code candidates included (recall@10 >= 0.95)", async () => {
-    const r = rng(11);
+    const r = prng(11);
     const dim = 612;
     const s = await openSqliteStore({ path: ':memory:' });
     await s.ensureEmbeddingModel(MODEL, dim);
@@ -117,7 +107,7 @@ describe('int8 vectors', () => {
 
   it('store a byte per component and a scale, and read back within a rounding step', async () => {
     const s = await open(freshPath());
-    const v = randomVector(rng(3));
+    const v = randomVector(prng(3));
     const m = mem({ vector: v });
     await s.putMemories([m], { deduplicate: false });
     const row = s.db.prepare('SELECT embedding, scale FROM memory_vectors_g1').get() as {
@@ -209,7 +199,7 @@ describe('schema version 11 on a database of float vectors', () => {
   it('quantizes vectors and the cache, drops cache rows the vector table now serves, and searches the same', async () => {
     const path = freshPath();
     const s = await open(path);
-    const r = rng(5);
+    const r = prng(5);
     const items = Array.from({ length: 30 }, (_, i) =>
       mem({
         text: `memory ${i}`,
@@ -297,7 +287,7 @@ describe('stored payload compression (SQLITE_COMPRESS)', () => {
     expect(Buffer.isBuffer(text)).toBe(true);
     expect(unpackPayload(text)).toBe(long);
     // Packed only when that saves a tenth: never larger than the text by more than the tag byte.
-    const r = rng(9);
+    const r = prng(9);
     for (const alphabet of [2, 16, 64, 94]) {
       const noise = Array.from({ length: 300 }, () => String.fromCharCode(33 + Math.floor(r() * alphabet))).join('');
       const stored = packText(noise);
