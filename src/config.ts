@@ -254,7 +254,7 @@ export interface Config {
   busyTimeoutMs: number;
   /** SQLITE_SEARCH_THREAD: a SQLite file's vector searches run on a worker thread, beside keyword search. */
   sqliteSearchThread: boolean;
-  /** SQLITE_COMPRESS: activity bodies and session messages are stored compressed (store/payload-codec.ts). */
+  /** SQLITE_COMPRESS: activity bodies, session messages and keyword rows are stored compressed (store/payload-codec.ts). */
   sqliteCompress: boolean;
   recencyBoost: boolean;
   /** QUERY_CACHE_TTL_SECONDS (0: off) and QUERY_CACHE_MAX_ENTRIES: the search query cache (core/query-cache.ts). */

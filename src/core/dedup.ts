@@ -121,7 +121,9 @@ export class Deduplicator {
   ): Promise<{ id: string; removed: string[]; kind: 'equal' | 'merged' } | null> {
     const [record] = await this.deps.store.getMemories([id]);
     if (!record) return null;
-    const [vector] = await this.deps.embedder.embed([record.text], 'memory');
+    // A stored memory's text: its vector is found with the memory, unless that was embedded from another text (a
+    // tier's shortened memory), and then this one is worth caching.
+    const [vector] = await this.deps.embedder.embed([record.text]);
     const near = await this.neighbours(vector!, record, threshold, new Set([...exclude, id]));
     const equal = near.filter((n) => sameText(n.record.text, record.text));
     if (equal.length) {
@@ -158,10 +160,7 @@ export class Deduplicator {
         ? [{ record: r, distance: h.distance }]
         : [];
     });
-    const vectors = await this.deps.embedder.embed(
-      inScope.map((n) => n.record.text),
-      'memory',
-    );
+    const vectors = await this.deps.embedder.embed(inScope.map((n) => n.record.text));
     return inScope.map((n, i) => ({ ...n, vector: vectors[i]! }));
   }
 

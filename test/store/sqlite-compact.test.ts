@@ -274,6 +274,27 @@ describe('schema version 11 on a database of float vectors', () => {
   });
 });
 
+describe('schema version 11 on float vectors written before any model was recorded', () => {
+  it('converts them all the same, so writes and searches go on', async () => {
+    const path = freshPath();
+    const s = await openSqliteStore({ path, searchThread: false });
+    const r = prng(8);
+    const items = Array.from({ length: 5 }, () => mem({ vector: randomVector(r) }));
+    await s.putMemories(items, { deduplicate: false });
+    expect(s.db.prepare("SELECT 1 FROM meta WHERE key = 'embedding_model'").get()).toBeUndefined();
+    undoQuantizedVectors(s.db);
+    undoKeywordRows(s.db);
+    s.db.prepare("UPDATE meta SET value = '10' WHERE key = 'schema_version'").run();
+    await s.close();
+
+    const t = await openSqliteStore({ path, searchThread: false });
+    expect(t.db.prepare('SELECT DISTINCT length(embedding) FROM memory_vectors_g1').pluck().all()).toEqual([DIM]);
+    await t.putMemories([mem({ vector: randomVector(r) })], { deduplicate: false });
+    expect((await t.vectorSearch(items[2]!.vector, noFilter(), 1)).items[0]!.id).toBe(items[2]!.record.id);
+    await t.close();
+  });
+});
+
 describe('stored payload compression (SQLITE_COMPRESS)', () => {
   it('round-trips payloads and texts of any script, leaving short texts as they are', () => {
     const body = JSON.stringify({ before: null, after: { id: '01', text: 'Zoë 東京 🚀', topics: ['a'] }, details: {} });

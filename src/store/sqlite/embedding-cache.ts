@@ -12,6 +12,7 @@ import { hashKey, storedVector, type VectorIndex } from './vectors.js';
  */
 export class EmbeddingCache {
   private readonly putTx;
+  private readonly getTx;
 
   constructor(
     db: Db,
@@ -23,11 +24,16 @@ export class EmbeddingCache {
       const stmt = this.stmts.get('INSERT OR REPLACE INTO embedding_cache (model, hash, vector) VALUES (?, ?, ?)');
       for (const [hash, v] of entries) stmt.run(model, hash, packVector(v));
     });
+    // One snapshot: another process's re-embed may swap the vector tables and the model between two reads.
+    this.getTx = db.transaction((model: string, hashes: string[]) => this.read(model, hashes));
   }
 
   get(model: string, hashes: string[]): Map<string, Float32Array> {
+    return hashes.length === 0 ? new Map() : this.getTx(model, hashes);
+  }
+
+  private read(model: string, hashes: string[]): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
-    if (hashes.length === 0) return out;
     const rows = this.stmts
       .get('SELECT hash, vector FROM embedding_cache WHERE model = ? AND hash IN (SELECT value FROM json_each(?))')
       .all(model, JSON.stringify(hashes)) as { hash: string; vector: Buffer }[];

@@ -309,16 +309,20 @@ export const storedVector = (row: { embedding: Uint8Array; scale: number | null 
 /**
  * Schema version 11: the live generation's float vectors become bytes and a scale (a quarter of the space), each
  * with its text's hash where the embedding cache held the same vector for the memory's text (that cache row then
- * goes: the vector table serves it); the rest of the cache of the live model is quantized too, the cache of other
- * models and generations an interrupted re-embed left behind are dropped. Rows already in the new form (told apart
- * by their length) are left as they are, so a partial earlier run is finished, never redone. Inside the migration.
+ * goes: the vector table serves it); the rest of the cache of the live model is quantized too; the cache of other
+ * models, of a model whose dimension is not known, and generations an interrupted re-embed left behind are
+ * dropped. A table without a recorded model (vectors written before the model was) is converted all the same.
+ * Inside the migration.
  */
 export function quantizeStoredVectors(db: Db, vectors: VectorIndex, meta: Meta): void {
   const live = vectors.current();
   for (const gen of vectors.generations()) if (gen !== live?.gen) vectors.drop(tablesFor(gen, live?.dim ?? 1));
   const model = meta.get('embedding_model');
   db.prepare('DELETE FROM embedding_cache WHERE model IS NOT ?').run(model ?? null);
-  if (!live || model === undefined) return;
+  if (!live) {
+    db.exec('DELETE FROM embedding_cache');
+    return;
+  }
   const columns = (db.prepare(`PRAGMA table_info(${live.blob})`).all() as { name: string }[]).map((c) => c.name);
   if (!columns.includes('scale')) db.exec(`ALTER TABLE ${live.blob} ADD COLUMN scale REAL`);
   if (!columns.includes('text_hash')) db.exec(`ALTER TABLE ${live.blob} ADD COLUMN text_hash BLOB`);
@@ -336,7 +340,8 @@ export function quantizeStoredVectors(db: Db, vectors: VectorIndex, meta: Meta):
     const rows = page.all(after, floatBytes) as { pk: number; embedding: Uint8Array; text: string }[];
     for (const r of rows) {
       const hash = contentHash(r.text);
-      const same = Buffer.compare(Buffer.from((cached.get(model, hash) as Uint8Array | undefined) ?? []), r.embedding);
+      const held = model === undefined ? undefined : (cached.get(model, hash) as Uint8Array | undefined);
+      const same = held ? Buffer.compare(Buffer.from(held), r.embedding) : 1;
       if (same === 0) uncache.run(model, hash);
       const q = quantize(fromBlob(r.embedding));
       update.run(q.bytes, q.scale, same === 0 ? hashKey(hash) : null, r.pk);
@@ -348,10 +353,12 @@ export function quantizeStoredVectors(db: Db, vectors: VectorIndex, meta: Meta):
     'SELECT hash, vector FROM embedding_cache WHERE model = ? AND hash > ? AND length(vector) = ? ORDER BY hash LIMIT 1000',
   );
   const recache = db.prepare('UPDATE embedding_cache SET vector = ? WHERE model = ? AND hash = ?');
-  for (let after = ''; ; ) {
+  for (let after = ''; model !== undefined; ) {
     const rows = cachePage.all(model, after, floatBytes) as { hash: string; vector: Uint8Array }[];
     for (const r of rows) recache.run(packVector(fromBlob(r.vector)), model, r.hash);
-    if (rows.length < 1000) return;
+    if (rows.length < 1000) break;
     after = rows[rows.length - 1]!.hash;
   }
+  // Anything else (another dimension) would read back as a wrong vector.
+  db.prepare('DELETE FROM embedding_cache WHERE length(vector) != ?').run(4 + live.dim);
 }
