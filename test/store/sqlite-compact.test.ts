@@ -371,3 +371,44 @@ describe('stored payload compression (SQLITE_COMPRESS)', () => {
     expect(loadConfig({ SQLITE_COMPRESS: 'false' }).sqliteCompress).toBe(false);
   });
 });
+
+describe('an interrupted re-embed', () => {
+  it('goes on where it stopped, redoing only memories edited meanwhile, since no cache holds their vectors', async () => {
+    const s = await open(freshPath());
+    const items = Array.from({ length: 300 }, (_, i) => mem({ text: `text ${i}`, vector: unitVector([1, i]) }));
+    await s.putMemories(items, { deduplicate: false });
+    const embedded: string[] = [];
+    let calls = 0;
+    const failing = async (texts: string[]) => {
+      calls += 1;
+      if (calls === 2) throw new Error('embedder down');
+      embedded.push(...texts);
+      return texts.map(() => unitVector([0, 1], 4));
+    };
+    await expect(s.reembedAll('model-2', 4, failing)).rejects.toThrow('embedder down');
+    const firstBatch = embedded.length;
+    expect(firstBatch).toBeGreaterThan(0);
+    // Edited while no re-embed runs: its half-built vector is of the old text.
+    const edited = items[0]!;
+    await s.putMemories([{ ...edited, record: { ...edited.record, text: 'edited text' } }], { deduplicate: false });
+    embedded.length = 0;
+    const count = await s.reembedAll('model-2', 4, async (texts) => {
+      embedded.push(...texts);
+      return texts.map(() => unitVector([0, 1], 4));
+    });
+    expect(count).toBe(300);
+    expect(embedded).toHaveLength(300 - firstBatch + 1);
+    expect(embedded).toContain('edited text');
+    expect(s.db.prepare("SELECT 1 FROM meta WHERE key = 'reembed_generation'").get()).toBeUndefined();
+    // Another model drops what is left over instead of going on with it.
+    calls = 0;
+    await expect(s.reembedAll('model-3', 4, failing)).rejects.toThrow('embedder down');
+    embedded.length = 0;
+    await s.reembedAll('model-4', 4, async (texts) => {
+      embedded.push(...texts);
+      return texts.map(() => unitVector([0, 1], 4));
+    });
+    expect(embedded).toHaveLength(300);
+    await s.close();
+  });
+});

@@ -3,7 +3,7 @@ import { contentHash } from '../../util/content-hash.js';
 import { bumpWriteVersion, type Meta } from './meta.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
-import { tablesFor, type VectorIndex, type VectorTables } from './vectors.js';
+import { hashKey, tablesFor, type VectorIndex, type VectorTables } from './vectors.js';
 
 const REEMBED_BATCH = 128;
 
@@ -54,9 +54,14 @@ interface TextRow {
   text: string;
 }
 
+/** The generation a re-embed is building, with its model and dimension, until it is swapped in. */
+const REEMBED_KEY = 'reembed_generation';
+
 /**
- * Builds the next vector generation beside the live one, then swaps it in with one transaction, so a crash at
- * any point leaves the old model fully working (the half-built tables are dropped by the next run).
+ * Builds the next vector generation beside the live one, then swaps it in with one transaction, so a crash or an
+ * embedder failure at any point leaves the old model fully working. The half-built generation is kept: the next
+ * re-embed to the same model and dimension goes on with it (the vectors of memories edited meanwhile, told by their
+ * text's hash, are redone), since the embedding cache does not hold memories' vectors; any other drops it.
  * Memories written by this process meanwhile are dropped from the new tables (VectorIndex.pending) and redone.
  */
 export async function reembedAll(
@@ -73,12 +78,19 @@ export async function reembedAll(
   const live = vectors.current();
   const next = db
     .transaction((): VectorTables => {
-      for (const gen of vectors.generations()) if (gen !== live?.gen) vectors.drop(tablesFor(gen, dim));
-      return vectors.create(vectors.maxGeneration() + 1, dim);
+      const kept = unfinished(meta, vectors, live, model, dim);
+      for (const gen of vectors.generations()) {
+        if (gen !== live?.gen && gen !== kept?.gen) vectors.drop(tablesFor(gen, dim));
+      }
+      if (kept) return kept;
+      const created = vectors.create(vectors.maxGeneration() + 1, dim);
+      meta.set(REEMBED_KEY, JSON.stringify({ model, dim, gen: created.gen }));
+      return created;
     })
     .immediate();
   vectors.pending = next;
   try {
+    dropStale(db, stmts, vectors, next);
     const total = memoryCount(stmts);
     let done = 0;
     const missing = stmts.get(
@@ -120,6 +132,7 @@ export async function reembedAll(
           stmts.get(`DELETE FROM ${next.vec} WHERE rowid NOT IN (SELECT pk FROM memories)`).run();
           if (live) vectors.drop(live);
           vectors.activate(next);
+          meta.delete(REEMBED_KEY);
           bumpWriteVersion(stmts);
           meta.set('embedding_model', model);
           meta.set('embedding_dimension', dim);
@@ -128,14 +141,41 @@ export async function reembedAll(
         .immediate();
       if (swapped !== null) return swapped;
     }
-  } catch (err) {
-    try {
-      vectors.drop(next);
-    } catch {
-      // The next run drops leftover generations anyway.
-    }
-    throw err;
   } finally {
     vectors.pending = null;
+  }
+}
+
+/** The generation an earlier re-embed to this model and dimension left unfinished, if it is still there. */
+function unfinished(
+  meta: Meta,
+  vectors: VectorIndex,
+  live: VectorTables | null,
+  model: string,
+  dim: number,
+): VectorTables | null {
+  const raw = meta.get(REEMBED_KEY);
+  if (raw === undefined) return null;
+  const t = JSON.parse(raw) as { model: string; dim: number; gen: number };
+  if (t.model !== model || t.dim !== dim || t.gen === live?.gen || !vectors.generations().includes(t.gen)) return null;
+  return tablesFor(t.gen, dim);
+}
+
+/** Drops the vectors of `t` whose memory's text changed since they were embedded, a page per transaction. */
+function dropStale(db: Db, stmts: StatementCache, vectors: VectorIndex, t: VectorTables): void {
+  const page = stmts.get(
+    `SELECT v.memory_rowid AS pk, v.text_hash AS hash, m.text AS text FROM ${t.blob} v
+     JOIN memories m ON m.pk = v.memory_rowid WHERE v.memory_rowid > ? ORDER BY v.memory_rowid LIMIT 1000`,
+  );
+  const drop = db.transaction((rows: { pk: number; hash: Buffer | null; text: string }[]) => {
+    for (const r of rows) {
+      if (!r.hash || !hashKey(contentHash(r.text)).equals(r.hash)) vectors.removeFrom(t, r.pk);
+    }
+  });
+  for (let after = 0; ; ) {
+    const rows = page.all(after) as { pk: number; hash: Buffer | null; text: string }[];
+    drop.immediate(rows);
+    if (rows.length < 1000) return;
+    after = rows[rows.length - 1]!.pk;
   }
 }
