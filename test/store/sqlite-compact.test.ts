@@ -412,3 +412,43 @@ describe('an interrupted re-embed', () => {
     await s.close();
   });
 });
+
+describe('memory hashes', () => {
+  it("keep the engine's hex hashes as 32 bytes, others as text, read back the same and still find duplicates", async () => {
+    const path = freshPath();
+    const s = await open(path);
+    const hex = 'ab'.repeat(32);
+    const a = mem({ memory_hash: hex, namespace: 'n' });
+    const b = mem({ memory_hash: 'client-hash-1', namespace: 'n' });
+    await s.putMemories([a, b], { deduplicate: false });
+    const kinds = s.db.prepare('SELECT typeof(memory_hash) AS t, length(memory_hash) AS n FROM memories ORDER BY pk');
+    expect(kinds.all()).toEqual([
+      { t: 'blob', n: 32 },
+      { t: 'text', n: 13 },
+    ]);
+    expect((await s.getMemories([a.record.id, b.record.id])).map((r) => r.memory_hash)).toEqual([hex, 'client-hash-1']);
+    // A second memory with the same hash in the same scope is a duplicate, whichever form the hash is stored in.
+    const again = await s.putMemories(
+      [mem({ memory_hash: hex, namespace: 'n' }), mem({ memory_hash: 'client-hash-1', namespace: 'n' })],
+      {
+        deduplicate: true,
+      },
+    );
+    expect(again.map((o) => o.status)).toEqual(['duplicate', 'duplicate']);
+    const twin = mem({ memory_hash: hex, namespace: 'n', created_at: '2025-01-02T00:00:00.000Z' });
+    await s.putMemories([twin], { deduplicate: false });
+    expect(await s.duplicateGroups({})).toEqual([[a.record.id, twin.record.id]]);
+    await s.deleteMemories([twin.record.id]);
+    // Schema version 13 turns the hex hashes an older server stored as text into bytes.
+    s.db.prepare('UPDATE memories SET memory_hash = ? WHERE id = ?').run(hex, a.record.id);
+    s.db.prepare("UPDATE meta SET value = '12' WHERE key = 'schema_version'").run();
+    await s.close();
+    const t = await open(path);
+    expect(t.db.prepare('SELECT typeof(memory_hash) FROM memories ORDER BY pk').pluck().all()).toEqual([
+      'blob',
+      'text',
+    ]);
+    expect((await t.getMemories([a.record.id]))[0]!.memory_hash).toBe(hex);
+    await t.close();
+  });
+});

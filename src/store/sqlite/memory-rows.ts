@@ -32,7 +32,8 @@ export interface MemoryRow extends AgentRowColumns {
   access_count: number;
   pinned: number;
   importance: number;
-  memory_hash: string;
+  /** A lowercase hex SHA-256 (what the engine computes) as its 32 bytes, anything else as given (storedHash). */
+  memory_hash: string | Buffer;
   discrete_memory_extracted: MemoryRecord['discrete_memory_extracted'];
   extraction_strategy: string;
   extraction_strategy_config: string;
@@ -79,6 +80,14 @@ export const UPDATE_MEMORY_SQL = `UPDATE memories SET ${COLUMNS.filter((c) => c 
   .map((c) => `${c} = @${c}`)
   .join(', ')} WHERE pk = @pk`;
 
+/**
+ * memory_hash as stored: the engine's hashes (64 lowercase hex digits) as their 32 bytes, which halves the column
+ * and its index; a client's own hash of any other form as the text it is. Reads give back the same text either way.
+ */
+export function storedHash(hash: string): string | Buffer {
+  return /^[0-9a-f]{64}$/.test(hash) ? Buffer.from(hash, 'hex') : hash;
+}
+
 export function recordToRow(r: MemoryRecord): Omit<MemoryRow, 'pk'> {
   return {
     id: r.id,
@@ -96,7 +105,7 @@ export function recordToRow(r: MemoryRecord): Omit<MemoryRow, 'pk'> {
     access_count: r.access_count,
     pinned: r.pinned ? 1 : 0,
     importance: r.importance,
-    memory_hash: r.memory_hash,
+    memory_hash: storedHash(r.memory_hash),
     discrete_memory_extracted: r.discrete_memory_extracted,
     extraction_strategy: r.extraction_strategy,
     extraction_strategy_config: json(r.extraction_strategy_config ?? {}),
@@ -158,7 +167,7 @@ export function rowToRecord(row: MemoryRow): MemoryRecord {
     access_count: row.access_count,
     pinned: row.pinned !== 0,
     importance: row.importance,
-    memory_hash: row.memory_hash,
+    memory_hash: typeof row.memory_hash === 'string' ? row.memory_hash : Buffer.from(row.memory_hash).toString('hex'),
     discrete_memory_extracted: row.discrete_memory_extracted,
     extraction_strategy: row.extraction_strategy,
     extraction_strategy_config: parseJson(row.extraction_strategy_config),

@@ -304,6 +304,12 @@ const MIGRATIONS: readonly Migration[] = [
     sql: '',
     run: moveKeywordRows,
   },
+  {
+    version: 13,
+    description: "the engine's memory hashes as 32 bytes instead of 64 hex digits (memory-rows.ts storedHash)",
+    sql: `UPDATE memories SET memory_hash = unhex(memory_hash)
+          WHERE typeof(memory_hash) = 'text' AND length(memory_hash) = 64 AND memory_hash NOT GLOB '*[^0-9a-f]*';`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
