@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { track } from './reap.js';
 import { findRedisServer } from './redis-server.js';
 
 export interface RedisClusterHarness {
@@ -93,7 +94,9 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHarnes
     for (const port of ports) {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes'];
       args.push('--cluster-config-file', `nodes-${port}.conf`, '--save', '', '--appendonly', 'no');
-      children.push(spawn(bin, args, { cwd: dir, stdio: 'ignore' }));
+      const spawned = spawn(bin, args, { cwd: dir, stdio: 'ignore' });
+      track(spawned);
+      children.push(spawned);
     }
     for (const port of ports) {
       const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
+import { track } from './reap.js';
 
 export interface RedisHarness {
   url: string;
@@ -106,7 +107,9 @@ export async function startRedis(): Promise<RedisHarness> {
   let child: ChildProcess | undefined;
   let output = '';
   const start = async () => {
-    child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawned = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawned;
+    track(spawned);
     child.stdout?.on('data', (d: Buffer) => {
       output = (output + d.toString()).slice(-4000);
     });
