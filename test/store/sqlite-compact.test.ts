@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prng } from '../../bench/agent-grid.js';
 import { loadConfig } from '../../src/config.js';
 import { openEngine } from '../../src/core/engine.js';
 import { CachedEmbedder, contentHash } from '../../src/llm/cached-embedder.js';
 import type { Embedder } from '../../src/llm/embedder.js';
-import { packPayload, packText, unpackPayload } from '../../src/store/payload-codec.js';
+import { DICTIONARY_V1, packPayload, packText, unpackPayload } from '../../src/store/payload-codec.js';
 import { asStored, fromBlob, quantize, toBlob } from '../../src/store/sqlite/codec.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -299,7 +300,9 @@ describe('stored payload compression (SQLITE_COMPRESS)', () => {
   it('round-trips payloads and texts of any script, leaving short texts as they are', () => {
     const body = JSON.stringify({ before: null, after: { id: '01', text: 'Zoë 東京 🚀', topics: ['a'] }, details: {} });
     const packed = packPayload(body);
-    expect(packed[0]).toBe(1);
+    // A window sized to the row (its bits in the tag's low nibble), not zlib's default 32 KB.
+    expect(packed[0]! >> 4).toBe(1);
+    expect(packed[0]! & 0x0f).toBeLessThan(15);
     expect(unpackPayload(packed)).toBe(body);
     expect(packed.length).toBeLessThan(Buffer.byteLength(body));
     expect(packText('short')).toBe('short');
@@ -318,6 +321,20 @@ describe('stored payload compression (SQLITE_COMPRESS)', () => {
     const cjk = Array.from({ length: 100 }, () => String.fromCharCode(0x4e00 + Math.floor(r() * 20_000))).join('');
     expect(unpackPayload(packText(cjk))).toBe(cjk);
     expect(() => unpackPayload(Buffer.from([9, 1, 2]))).toThrow(/unknown format 9/);
+    expect(() => unpackPayload(Buffer.from([0x18, 1, 2]))).toThrow(/unknown format 24/);
+  });
+
+  it('reads rows packed before windows were sized (tags 1 and 2, 32 KB window)', () => {
+    const body = JSON.stringify({ before: null, after: { id: '01', text: 'written by an older server' }, details: {} });
+    const old = (tag: number, packed: Buffer) => Buffer.concat([Buffer.from([tag]), packed]);
+    expect(unpackPayload(old(1, deflateRawSync(body, { dictionary: DICTIONARY_V1 })))).toBe(body);
+    const long = 'The launch moved to March. '.repeat(40);
+    expect(unpackPayload(old(2, deflateRawSync(long)))).toBe(long);
+    // A long text still gets the whole window.
+    const huge = Array.from({ length: 4000 }, (_, i) => `line ${i % 700} of the log`).join('\n');
+    const packed = packText(huge) as Buffer;
+    expect(packed[0]! & 0x0f).toBe(15);
+    expect(unpackPayload(packed)).toBe(huge);
   });
 
   it.each([true, false])('compress=%s: session messages and activity read back the same', async (compress) => {
