@@ -9,7 +9,7 @@ import { dequantize, toBlob, unpackVector } from '../../src/store/sqlite/codec.j
 export const UNDO_AGENT_COLUMNS = `
   DROP INDEX memories_agent_tier;
   ALTER TABLE memories DROP COLUMN memory_tier; ALTER TABLE memories DROP COLUMN tier_step;
-  DROP TRIGGER memories_rtree_insert; DROP TRIGGER memories_rtree_update; DROP TRIGGER memories_rtree_delete;
+  DROP TRIGGER IF EXISTS memories_rtree_insert; DROP TRIGGER memories_rtree_update; DROP TRIGGER memories_rtree_delete;
   DROP TABLE memories_rtree; DROP INDEX memories_agent_step; DROP INDEX memories_step;
   DROP INDEX memories_importance; DROP INDEX memories_type_importance;
   ALTER TABLE memories DROP COLUMN agent_id; ALTER TABLE memories DROP COLUMN step_number;

@@ -212,6 +212,12 @@ describe('memory_counts', () => {
     await s.deleteMemories([a.record.id]);
     expect(counts()).toEqual({ '*': 3, 'ns:a': 1 });
     expect((await s.vectorSearch(new Float32Array(DIM).fill(1), filter({ namespace: { eq: 'a' } }), 5)).total).toBe(1);
+    // Kept by the insert itself: an insert trigger would make every insert keep a statement journal (migration 14).
+    expect(
+      s.db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%AFTER INSERT ON memories%'")
+        .all(),
+    ).toEqual([]);
   });
 });
 
@@ -237,7 +243,7 @@ describe('schema upgrade from float vector indexes (version 2)', () => {
       DROP TABLE memory_codes_g1;
       CREATE VIRTUAL TABLE memory_vec_g1 USING vec0 (embedding float[${DIM}] distance_metric=cosine);
       INSERT INTO memory_vec_g1 (rowid, embedding) SELECT memory_rowid, embedding FROM memory_vectors_g1;
-      DROP TRIGGER memory_counts_insert; DROP TRIGGER memory_counts_delete; DROP TRIGGER memory_counts_move;
+      DROP TRIGGER IF EXISTS memory_counts_insert; DROP TRIGGER memory_counts_delete; DROP TRIGGER memory_counts_move;
       DROP TABLE memory_counts; DROP INDEX memories_search; DROP TABLE activity; DROP INDEX memories_updated_at;
       DROP TABLE summary_views; DROP TABLE summary_view_partitions;
       ${UNDO_AGENT_COLUMNS}

@@ -30,8 +30,9 @@ export class KeywordRows {
 
   constructor(private readonly stmts: StatementCache) {}
 
-  write(pk: number, terms: string, context: string): void {
-    this.remove(pk);
+  /** `fresh`: the memory's row was just inserted, under a primary key never used before, so there is none to remove. */
+  write(pk: number, terms: string, context: string, fresh = false): void {
+    if (!fresh) this.remove(pk);
     this.stmts.get('INSERT INTO memories_fts (rowid, terms, context) VALUES (?, ?, ?)').run(pk, terms, context);
     const json = JSON.stringify([terms, context]);
     this.stmts

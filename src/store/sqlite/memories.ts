@@ -71,8 +71,26 @@ export class MemoryRepo {
     const tables = this.vectors.ensure(items[0]!.item.vector.length);
     for (const { item } of items) this.vectors.checkDimension(tables, item.vector);
     const outcomes = items.map((p) => this.putOne(p, deduplicate, tables));
+    this.countCreated(items.filter((_, i) => outcomes[i]!.status === 'created'));
     if (outcomes.some((o) => o.status !== 'duplicate')) bumpWriteVersion(this.stmts);
     return outcomes;
+  }
+
+  /**
+   * memory_counts (search.ts) for the memories just inserted, once per namespace rather than per row (migration 14
+   * moved this out of an insert trigger; deletes and namespace moves keep theirs).
+   */
+  private countCreated(created: Prepared[]): void {
+    if (created.length === 0) return;
+    const perNamespace = new Map<string, number>();
+    for (const { row } of created) {
+      if (row.namespace !== null) perNamespace.set(row.namespace, (perNamespace.get(row.namespace) ?? 0) + 1);
+    }
+    const add = this.stmts.get(
+      'INSERT INTO memory_counts (key, n) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET n = n + excluded.n',
+    );
+    add.run('*', created.length);
+    for (const [namespace, n] of perNamespace) add.run(`ns:${namespace}`, n);
   }
 
   private putOne({ item, row }: Prepared, deduplicate: boolean, tables: VectorTables): PutOutcome {
@@ -93,17 +111,28 @@ export class MemoryRepo {
       if (dup) return { status: 'duplicate', id: record.id, existing_id: dup.id };
     }
     const pk = Number(this.stmts.get(INSERT_MEMORY_SQL).run(row).lastInsertRowid);
-    this.index(pk, item, tables);
+    if (row.loc_kind !== null && row.loc_x !== null && row.loc_y !== null) {
+      // What the insert trigger did before migration 14; updates keep theirs (memories_rtree_update).
+      this.stmts
+        .get('INSERT INTO memories_rtree (pk, min_x, max_x, min_y, max_y, kind) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(pk, row.loc_x, row.loc_x, row.loc_y, row.loc_y, row.loc_kind);
+    }
+    this.index(pk, item, tables, true);
     return { status: 'created', id: record.id };
   }
 
-  /** Rewrites everything derived from the record: tags, full-text row, vectors. */
-  private index(pk: number, item: IndexedMemory, tables: VectorTables): void {
-    this.stmts.get('DELETE FROM memory_tags WHERE memory_rowid = ?').run(pk);
+  /**
+   * Rewrites everything derived from the record: tags, full-text row, vectors. `fresh`: `pk` was just inserted
+   * (AUTOINCREMENT never hands out a key twice), so nothing derived from an older row can be there to remove.
+   */
+  private index(pk: number, item: IndexedMemory, tables: VectorTables, fresh = false): void {
+    if (!fresh) this.stmts.get('DELETE FROM memory_tags WHERE memory_rowid = ?').run(pk);
     const tag = this.stmts.get('INSERT OR IGNORE INTO memory_tags (memory_rowid, field, value) VALUES (?, ?, ?)');
     for (const [field, value] of tagsOf(item.record)) tag.run(pk, field, value);
-    this.keywords.write(pk, item.terms, item.contextTerms);
-    this.vectors.write(tables, pk, item.vector, item.vectorHash);
+    this.keywords.write(pk, item.terms, item.contextTerms, fresh);
+    const r = item.record;
+    const keys = { namespace: r.namespace ?? null, user_id: r.user_id ?? null, session_id: r.session_id ?? null };
+    this.vectors.write(tables, pk, item.vector, item.vectorHash, keys, fresh);
     if (this.vectors.pending) this.vectors.removeFrom(this.vectors.pending, pk);
   }
 

@@ -310,6 +310,13 @@ const MIGRATIONS: readonly Migration[] = [
     sql: `UPDATE memories SET memory_hash = unhex(memory_hash)
           WHERE typeof(memory_hash) = 'text' AND length(memory_hash) = 64 AND memory_hash NOT GLOB '*[^0-9a-f]*';`,
   },
+  {
+    // An AFTER INSERT trigger makes every insert into memories keep a statement journal of each page it touches
+    // (the trigger could fail half way): 93 µs a row instead of 40 in a batch of 500. MemoryRepo does both instead.
+    version: 14,
+    description: 'memory counts and the R*Tree row of a new memory written by the insert, not by triggers',
+    sql: 'DROP TRIGGER IF EXISTS memory_counts_insert; DROP TRIGGER IF EXISTS memories_rtree_insert;',
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -131,7 +131,7 @@ export function tablesFor(gen: number, dim: number): VectorTables {
   return { gen, dim, blob: `memory_vectors_g${gen}`, vec: `memory_codes_g${gen}`, code: codeSpecFor(dim) };
 }
 
-interface KeyRow {
+export interface KeyRow {
   namespace: string | null;
   user_id: string | null;
   session_id: string | null;
@@ -226,23 +226,26 @@ export class VectorIndex {
   }
 
   /**
-   * Writes memory `pk`'s vector, embedded from the text whose contentHash is `textHash` (when known); its
-   * namespace, user and session are read from its row, so write that first.
+   * Writes memory `pk`'s vector, embedded from the text whose contentHash is `textHash` (when known). `keys`: its
+   * namespace, user and session, read from its row when not given (so write that first). `fresh`: the row was just
+   * inserted, under a primary key never used before (AUTOINCREMENT), so no older code can be there to replace.
    */
-  write(t: VectorTables, pk: number, v: Float32Array, textHash?: string): void {
+  write(t: VectorTables, pk: number, v: Float32Array, textHash?: string, keys?: KeyRow, fresh = false): void {
     const { bytes, scale } = quantize(v);
     this.stmts
       .get(`INSERT OR REPLACE INTO ${t.blob} (memory_rowid, embedding, scale, text_hash) VALUES (?, ?, ?, ?)`)
       .run(pk, bytes, scale, textHash ? hashKey(textHash) : null);
-    this.writeCode(t, pk, v);
+    this.writeCode(t, pk, v, keys, fresh);
   }
 
-  private writeCode(t: VectorTables, pk: number, v: Float32Array): void {
+  private writeCode(t: VectorTables, pk: number, v: Float32Array, given?: KeyRow, fresh = false): void {
     if (!t.code) return;
-    const keys = this.stmts.get('SELECT namespace, user_id, session_id FROM memories WHERE pk = ?').get(pk) as
-      | KeyRow
-      | undefined;
-    this.stmts.get(`DELETE FROM ${t.vec} WHERE rowid = ?`).run(pk);
+    const keys =
+      given ??
+      (this.stmts.get('SELECT namespace, user_id, session_id FROM memories WHERE pk = ?').get(pk) as
+        | KeyRow
+        | undefined);
+    if (!fresh) this.stmts.get(`DELETE FROM ${t.vec} WHERE rowid = ?`).run(pk);
     this.stmts
       .get(
         `INSERT INTO ${t.vec} (rowid, code, shard, ${Object.values(KEY_COLUMNS).join(', ')})
