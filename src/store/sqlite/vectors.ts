@@ -232,8 +232,11 @@ export class VectorIndex {
    */
   write(t: VectorTables, pk: number, v: Float32Array, textHash?: string, keys?: KeyRow, fresh = false): void {
     const { bytes, scale } = quantize(v);
+    // OR REPLACE may delete a row under a foreign key, so SQLite keeps a statement journal for it: only when needed.
     this.stmts
-      .get(`INSERT OR REPLACE INTO ${t.blob} (memory_rowid, embedding, scale, text_hash) VALUES (?, ?, ?, ?)`)
+      .get(
+        `INSERT ${fresh ? '' : 'OR REPLACE '}INTO ${t.blob} (memory_rowid, embedding, scale, text_hash) VALUES (?, ?, ?, ?)`,
+      )
       .run(pk, bytes, scale, textHash ? hashKey(textHash) : null);
     this.writeCode(t, pk, v, keys, fresh);
   }
