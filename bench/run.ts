@@ -9,7 +9,9 @@
  * tools/list reply, p50 of 10), and/or peers (side by side with @modelcontextprotocol/server-memory over MCP stdio, and
  * with @orama/orama, vectra and the brute-force bound in-process, at BENCH_PEERS_SIZES; JSON, SVG charts and a
  * Markdown table into bench/results/ and docs/bench/; see bench/peers.ts), and/or storage (bytes on disk per memory and
- * per session message, SQLITE_COMPRESS on and off; see bench/storage.ts).
+ * per session message, SQLITE_COMPRESS on and off; see bench/storage.ts), and/or ingest (memories created per second
+ * per embedder, batch size, session ids, LoCoMo turns in and out of order, compression off, and the embedder alone;
+ * see bench/ingest.ts).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -79,6 +81,12 @@ async function main() {
     const size = Number(process.env.BENCH_STORAGE_SIZE ?? 2000);
     process.stdout.write(
       `\n## Bytes on disk per memory and per message (SQLite file, default embedder)\n\n${await measureStorage(size)}\n`,
+    );
+  }
+  if (what.includes('ingest')) {
+    const { formatIngest, measureIngest } = await import('./ingest.js');
+    process.stdout.write(
+      `\n## Ingest: memories created per second (engine, fresh SQLite file, worker off)\n\n${formatIngest(await measureIngest())}\n`,
     );
   }
   if (what.includes('erase')) {

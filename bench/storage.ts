@@ -6,42 +6,21 @@
  * Messages: the same turns, and long messages of ten turns each, appended to a session with SQLITE_COMPRESS on and
  * off (the size of the messages table and its index, after VACUUM).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
 import { openEngine } from '../src/core/engine.js';
 import { MemoryMessage } from '../src/models/message.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { PACKAGE_ROOT } from '../src/version.js';
+import { locomoTurns } from './locomo-turns.js';
 import { makeFacts } from './synthetic.js';
 
-const SHARED = process.env.AGENT_MEMORY_SHARED ?? resolve(PACKAGE_ROOT, '..', 'shared');
 const dir = mkdtempSync(join(tmpdir(), 'am-bench-storage-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-interface Turn {
-  text: string;
-  session: string;
-}
-
-/** LoCoMo dev's turns, each with its conversation and session, or none when the shared data is absent. */
-function locomoTurns(): Turn[] {
-  const path = join(SHARED, 'data', 'locomo-dev.json');
-  if (!existsSync(path)) return [];
-  const data = JSON.parse(readFileSync(path, 'utf8')) as { sample_id: string; conversation: Record<string, unknown> }[];
-  const out: Turn[] = [];
-  for (const c of data) {
-    for (const [key, value] of Object.entries(c.conversation)) {
-      if (!Array.isArray(value)) continue;
-      for (const t of value as { text: string }[]) out.push({ text: t.text, session: `${c.sample_id}-${key}` });
-    }
-  }
-  return out;
-}
 
 const fileBytes = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
