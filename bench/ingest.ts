@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { openEngine } from '../src/core/engine.js';
 import { makeEmbedder } from '../src/llm/make-embedder.js';
+import { prng } from './agent-grid.js';
 import { locomoTurns } from './locomo-turns.js';
-import { median } from './stats.js';
+import { fmtCount, median } from './stats.js';
 import { makeFacts } from './synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'am-bench-ingest-'));
@@ -47,13 +48,19 @@ export interface IngestRow {
 
 function shuffled<T>(items: T[], seed = 5): T[] {
   const out = [...items];
-  let s = seed;
+  const r = prng(seed);
   for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-    const j = s % (i + 1);
+    const j = Math.floor(r() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+/** Rate of `write` over `items` in batches of `batch`, in items per second. */
+async function perSecond(items: Item[], batch: number, write: (slice: Item[]) => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < items.length; i += batch) await write(items.slice(i, i + batch));
+  return items.length / ((performance.now() - t0) / 1000);
 }
 
 function variants(size: number): Variant[] {
@@ -91,13 +98,12 @@ async function runOnce(model: string, v: Variant): Promise<number> {
     try {
       // Loading a model is start-up, not ingest: the engine's runs below pay it before their clock starts too.
       await embedder.embed(['warm up'], 'memory');
-      const t0 = performance.now();
-      for (let i = 0; i < v.items.length; i += v.batch)
-        await embedder.embed(
-          v.items.slice(i, i + v.batch).map((x) => x.text),
+      return await perSecond(v.items, v.batch, (slice) =>
+        embedder.embed(
+          slice.map((x) => x.text),
           'memory',
-        );
-      return v.items.length / ((performance.now() - t0) / 1000);
+        ),
+      );
     } finally {
       await embedder.close?.();
     }
@@ -105,9 +111,7 @@ async function runOnce(model: string, v: Variant): Promise<number> {
   const engine = await openEngine(config, { autoStartWorker: false });
   try {
     await engine.longTerm.create([{ text: 'warm up the embedder and the statements' }]);
-    const t0 = performance.now();
-    for (let i = 0; i < v.items.length; i += v.batch) await engine.longTerm.create(v.items.slice(i, i + v.batch));
-    return v.items.length / ((performance.now() - t0) / 1000);
+    return await perSecond(v.items, v.batch, (slice) => engine.longTerm.create(slice));
   } finally {
     await engine.close();
   }
@@ -144,7 +148,6 @@ export async function measureIngest(): Promise<IngestRow[]> {
 }
 
 export function formatIngest(rows: IngestRow[]): string {
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const lines = [
     '| embedder | variant | memories | median memories/s | range | vs embedder alone |',
     '|---|---|---:|---:|---:|---:|',
@@ -154,7 +157,7 @@ export function formatIngest(rows: IngestRow[]): string {
     const m = median(row.perSecond);
     const ratio = bound && bound !== row ? `${((m / median(bound.perSecond)) * 100).toFixed(0)} %` : '';
     lines.push(
-      `| ${row.model} | ${row.label} | ${fmt(row.n)} | ${fmt(m)} | ${fmt(Math.min(...row.perSecond))}–${fmt(Math.max(...row.perSecond))} | ${ratio} |`,
+      `| ${row.model} | ${row.label} | ${fmtCount(row.n)} | ${fmtCount(m)} | ${fmtCount(Math.min(...row.perSecond))}–${fmtCount(Math.max(...row.perSecond))} | ${ratio} |`,
     );
   }
   return lines.join('\n');

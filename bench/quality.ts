@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/version.js';
+import { SHARED } from './locomo-turns.js';
 
 interface Metrics {
   n: number;
@@ -18,8 +19,6 @@ interface Report {
   overall_cat1to4: Metrics;
   timing: { search_ms_mean: number | null };
 }
-
-const SHARED = process.env.AGENT_MEMORY_SHARED ?? resolve(PACKAGE_ROOT, '..', 'shared');
 
 /** Runs the LoCoMo retrieval harness against `cmd` (a JSONL protocol server) and returns its report. */
 export function runHarness(cmd: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = process.env): Report {

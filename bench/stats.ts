@@ -8,4 +8,7 @@ export function percentile(values: number[], p: number): number {
 
 export const median = (values: number[]) => percentile(values, 50);
 
+/** A count or rate, rounded, with thousands separators. */
+export const fmtCount = (n: number) => Math.round(n).toLocaleString('en-US');
+
 export const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));

@@ -15,12 +15,12 @@ import { openEngine } from '../src/core/engine.js';
 import { MemoryMessage } from '../src/models/message.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { locomoTurns } from './locomo-turns.js';
+import { fmtCount as fmt } from './stats.js';
 import { makeFacts } from './synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'am-bench-storage-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const fileBytes = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
