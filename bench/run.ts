@@ -11,7 +11,8 @@
  * Markdown table into bench/results/ and docs/bench/; see bench/peers.ts), and/or storage (bytes on disk per memory and
  * per session message, SQLITE_COMPRESS on and off; see bench/storage.ts), and/or ingest (memories created per second
  * per embedder, batch size, session ids, LoCoMo turns in and out of order, compression off, and the embedder alone;
- * see bench/ingest.ts).
+ * see bench/ingest.ts), and/or scale (one SQLite file grown to BENCH_SCALE_SIZES memories: search latency and the
+ * vector lists' recall@10 against an exact scan at each size; see bench/scale.ts).
  * Figures are medians (p50) and p95 over repeated calls, printed as Markdown tables on stdout.
  */
 import { formatLatency, measureAtSize } from './mcp-latency.js';
@@ -87,6 +88,15 @@ async function main() {
     const { formatIngest, measureIngest } = await import('./ingest.js');
     process.stdout.write(
       `\n## Ingest: memories created per second (engine, fresh SQLite file, worker off)\n\n${formatIngest(await measureIngest())}\n`,
+    );
+  }
+  if (what.includes('scale')) {
+    const { formatScale, measureScale } = await import('./scale.js');
+    const sizes = (process.env.BENCH_SCALE_SIZES ?? '10000,100000').split(',').map(Number);
+    const model = process.env.BENCH_SCALE_MODEL ?? 'offline-hash-v1';
+    const rows = await measureScale(sizes, model, Number(process.env.BENCH_SCALE_QUERIES ?? 200));
+    process.stdout.write(
+      `\n## Search as the store grows (engine, one SQLite file, ${model})\n\n${formatScale(rows)}\n`,
     );
   }
   if (what.includes('erase')) {

@@ -117,6 +117,8 @@ const Settings = z.object({
   SQLITE_BUSY_TIMEOUT_MS: int(0).default(10_000),
   SQLITE_SEARCH_THREAD: bool.default(true),
   SQLITE_COMPRESS: bool.default(true),
+  // Vector lists (store/sqlite/vector-lists.ts) are trained once the store holds this many memories (0: never).
+  SQLITE_VECTOR_LISTS_MIN: int(0).default(100_000),
   RECENCY_BOOST: bool.default(true),
   // Search query cache (docs/agent-memory.md): seconds an answer is kept (0: off) and how many are kept.
   QUERY_CACHE_TTL_SECONDS: int(0).pipe(z.number().max(86_400, 'must be at most 86400 (a day)')).default(60),
@@ -256,6 +258,8 @@ export interface Config {
   sqliteSearchThread: boolean;
   /** SQLITE_COMPRESS: activity bodies, session messages and keyword rows are stored compressed (store/payload-codec.ts). */
   sqliteCompress: boolean;
+  /** SQLITE_VECTOR_LISTS_MIN: memories from which vector search probes lists instead of every code (0: never). */
+  sqliteVectorListsMin: number;
   recencyBoost: boolean;
   /** QUERY_CACHE_TTL_SECONDS (0: off) and QUERY_CACHE_MAX_ENTRIES: the search query cache (core/query-cache.ts). */
   queryCache: { ttlSeconds: number; maxEntries: number };
@@ -341,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     busyTimeoutMs: s.SQLITE_BUSY_TIMEOUT_MS,
     sqliteSearchThread: s.SQLITE_SEARCH_THREAD,
     sqliteCompress: s.SQLITE_COMPRESS,
+    sqliteVectorListsMin: s.SQLITE_VECTOR_LISTS_MIN,
     recencyBoost: s.RECENCY_BOOST,
     queryCache: { ttlSeconds: s.QUERY_CACHE_TTL_SECONDS, maxEntries: s.QUERY_CACHE_MAX_ENTRIES },
     llm: llmConfig(s),

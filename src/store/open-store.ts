@@ -29,6 +29,7 @@ export async function openStore(config: Config): Promise<MemoryStore> {
     busyTimeoutMs: config.busyTimeoutMs,
     searchThread: config.sqliteSearchThread,
     compress: config.sqliteCompress,
+    vectorListsMin: config.sqliteVectorListsMin,
     attributePaths: config.attributePaths,
   });
 }

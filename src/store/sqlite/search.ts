@@ -14,6 +14,7 @@ import { asStored, quantize } from './codec.js';
 import { type FilterSql, filterSql } from './filter-sql.js';
 import type { Db } from './open.js';
 import type { StatementCache } from './statements.js';
+import { probeLists } from './vector-lists.js';
 import {
   encode,
   filterKey,
@@ -61,7 +62,7 @@ export function ftsQuery(terms: string[]): string | null {
 }
 
 /** The counts memory_counts keeps: '*' for all memories, 'ns:' + namespace per namespace. */
-function storedCount(stmts: StatementCache, key: string): number {
+export function storedCount(stmts: StatementCache, key: string): number {
   const row = stmts.get('SELECT n FROM memory_counts WHERE key = ?').get(key) as { n: number } | undefined;
   return row?.n ?? 0;
 }
@@ -147,6 +148,13 @@ export interface VectorSearchTuning {
   rowsPerCandidate: number;
   /** The fewest candidates taken by code distance and rescored exactly: k + k/4, and at least this. */
   minCandidates: number;
+  /**
+   * With lists (vector-lists.ts), the nearest lists are probed until they are expected to hold this share of the
+   * memories, and at least `probeMinRows` of them, both divided by the share of the memories the filter keeps; when
+   * that is half of them or more, every list is searched.
+   */
+  probeShare?: number;
+  probeMinRows?: number;
 }
 
 export const DEFAULT_VECTOR_TUNING: VectorSearchTuning = {
@@ -201,7 +209,17 @@ export function vectorSearch(
   // The KNN reads every code whatever the filter, at a cost that grows with the candidates; a scan reads only the
   // filtered rows.
   if (t.code && total > tuning.exactScanMax && candidates * tuning.rowsPerCandidate <= total) {
-    const items = limit === 0 ? [] : coarseSearch(stmts, t, query, q, filter, f, candidates, limit);
+    const probe = { vectors, tuning, total };
+    const coarse = () => coarseSearch(stmts, t, query, q, filter, f, candidates, limit, probe);
+    let items: VectorHit[] = [];
+    try {
+      if (limit > 0) items = coarse();
+    } catch (err) {
+      // The last codes moved to their lists and the unlisted table dropped between reading that it was there and
+      // searching it: it is gone for good, so once more.
+      if (!(err instanceof Error && /no such table/.test(err.message))) throw err;
+      items = coarse();
+    }
     // Fewer hits than asked can only come from zero vectors or key collisions among the candidates.
     if (items.length >= Math.min(limit, total)) {
       return withSimilarity
@@ -377,7 +395,9 @@ export function vectorDistances(
 /**
  * The candidates' KNN runs inside vec0, per shard, with the filter's namespace, user and session equalities as
  * metadata key constraints and anything else as a `rowid IN` list of the filtered memories; the full filter is then
- * applied again to the candidates, which the keys alone could let through on a hash collision.
+ * applied again to the candidates, which the keys alone could let through on a hash collision. Once the lists are
+ * trained, the KNN runs in the lists nearest the query (plus, while they are being moved, over the codes not yet in
+ * a list), and the nearest codes of all it found are rescored.
  */
 function coarseSearch(
   stmts: StatementCache,
@@ -388,6 +408,7 @@ function coarseSearch(
   f: FilterSql,
   candidates: number,
   limit: number,
+  probe: { vectors: VectorIndex; tuning: VectorSearchTuning; total: number },
 ): VectorHit[] {
   const keyClauses: string[] = [];
   const keys: bigint[] = [];
@@ -402,20 +423,43 @@ function coarseSearch(
   }
   const rest = filterSql({ ...filter, tags: restTags });
   const code = encode(query, t.code!, true);
+  const constraints = `${keyClauses.join(' ')} ${rest.empty ? '' : 'AND rowid IN rest'}`;
   const perShard = Math.ceil(candidates / SHARDS);
-  const knn = `SELECT rowid FROM ${t.vec} WHERE code MATCH vec_bit(?) AND k = ? AND shard = ? ${keyClauses.join(' ')}
-    ${rest.empty ? '' : 'AND rowid IN rest'}`;
-  const knnParams = Array.from({ length: SHARDS }, (_, shard) => [code, perShard, shard, ...keys]).flat();
+  const unlisted = `SELECT rowid, distance FROM ${t.vec} WHERE code MATCH vec_bit(?) AND k = ? AND shard = ? ${constraints}`;
+  const unlistedParams = Array.from({ length: SHARDS }, (_, shard) => [code, perShard, shard, ...keys]).flat();
+  const model = probe.vectors.listModel(t);
+  let knn: string;
+  let knnParams: unknown[];
+  if (!model) {
+    knn = Array(SHARDS).fill(unlisted).join(' UNION ALL ');
+    knnParams = unlistedParams;
+  } else {
+    const all = storedCount(stmts, '*');
+    const kept = Math.min(1, Math.max(probe.total, 1) / Math.max(all, 1));
+    const { probeMinRows = 4096, probeShare = 1 / 64 } = probe.tuning;
+    const want = Math.max(probeMinRows, all * probeShare) / kept;
+    const lists = want * 2 >= all ? null : probeLists(model, query, want / all);
+    knn = `SELECT rowid, distance FROM ${t.listed} WHERE code MATCH vec_bit(?) AND k = ?
+      ${lists ? 'AND shard IN (SELECT value FROM json_each(?))' : ''} ${constraints}`;
+    // Each list gives its own nearest: most of the overall nearest are in the first few lists probed.
+    const perList = lists ? Math.min(candidates, Math.max(16, Math.ceil((4 * candidates) / lists.length))) : candidates;
+    knnParams = [code, perList, ...(lists ? [JSON.stringify(lists)] : []), ...keys];
+    if (probe.vectors.moving(t)) {
+      knn = [knn, ...Array(SHARDS).fill(unlisted)].join(' UNION ALL ');
+      knnParams.push(...unlistedParams);
+    }
+  }
   // CROSS JOIN keeps the KNN the outer loop, whatever indexes the filter could use on memories.
   const rows = stmts
     .get(
       `WITH ${rest.empty ? '' : `rest (pk) AS MATERIALIZED (SELECT m.pk FROM memories m WHERE ${rest.where}),`}
-       c (rowid) AS (${Array(SHARDS).fill(knn).join(' UNION ALL ')})
+       near (rowid, distance) AS MATERIALIZED (${knn}),
+       c (rowid) AS (SELECT rowid FROM near ORDER BY distance LIMIT ?)
        SELECT m.id AS id, vec_distance_cosine(vec_int8(v.embedding), vec_int8(?)) AS distance, ${TIMES}
        FROM c CROSS JOIN ${memoriesFor(filter)} ON m.pk = c.rowid CROSS JOIN ${t.blob} v ON v.memory_rowid = c.rowid
        WHERE ${f.where} ORDER BY distance NULLS LAST, m.id LIMIT ?`,
     )
-    .all(...rest.params, ...knnParams, q, ...f.params, limit) as VectorHit[];
+    .all(...rest.params, ...knnParams, candidates, q, ...f.params, limit) as VectorHit[];
   return withPinned(rows.filter((h) => h.distance !== null));
 }
 

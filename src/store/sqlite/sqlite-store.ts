@@ -30,6 +30,7 @@ import { EmbeddingCache } from './embedding-cache.js';
 import { ensureEmbeddingModel, reembedAll } from './embedding-model.js';
 import { countStore, eraseUser } from './erase-and-count.js';
 import { attributeIndexSql, filterSql } from './filter-sql.js';
+import { ListUpkeep } from './list-upkeep.js';
 import { MemoryRepo } from './memories.js';
 import { Meta } from './meta.js';
 import { KEYWORD_REBUILD_KEY, migrate } from './migrations.js';
@@ -66,6 +67,8 @@ export interface SqliteStoreOptions {
   searchThread?: boolean;
   /** SQLITE_COMPRESS: store activity bodies, session messages and keyword rows compressed (default true). */
   compress?: boolean;
+  /** SQLITE_VECTOR_LISTS_MIN: the store size at which the vector lists are trained (0: never; list-upkeep.ts). */
+  vectorListsMin?: number;
   /** AGENT_ATTRIBUTE_PATHS: declared content/metadata paths, each given an expression index. */
   attributePaths?: readonly string[];
 }
@@ -87,6 +90,8 @@ export class SqliteStore implements MemoryStore {
   readonly summaryViews: SqliteSummaryViewStore;
   /** When vector search scans exactly rather than by binary codes; tests and benchmarks change it. */
   vectorTuning: VectorSearchTuning = DEFAULT_VECTOR_TUNING;
+  /** Trains the vector lists of a large store and moves codes into them (null when read-only). */
+  readonly lists: ListUpkeep | null;
 
   constructor(
     /** Exposed for diagnostics and tests; the store owns it. */
@@ -108,6 +113,9 @@ export class SqliteStore implements MemoryStore {
     this.activity = new ActivityRepo(db, this.stmts);
     this.tasks = new SqliteTaskStore(db, this.stmts);
     this.summaryViews = new SqliteSummaryViewStore(db, this.stmts);
+    this.lists = readOnlyOpen ? null : new ListUpkeep(db, this.stmts, this.vectors);
+    // Lists due, or codes left to move by a process that stopped.
+    this.lists?.kick();
   }
 
   /** Creates the vector tables with `dimension` if the database has none yet (the model is recorded later). */
@@ -135,7 +143,9 @@ export class SqliteStore implements MemoryStore {
   }
 
   async putMemories(items: IndexedMemory[], opts: { deduplicate: boolean }): Promise<PutOutcome[]> {
-    return this.memories.put(items, opts.deduplicate);
+    const outcomes = this.memories.put(items, opts.deduplicate);
+    this.lists?.kick();
+    return outcomes;
   }
 
   async getMemories(ids: string[]): Promise<MemoryRecord[]> {
@@ -202,6 +212,12 @@ export class SqliteStore implements MemoryStore {
       (t) => t.vectorSearch(vector, filter, k, maxDistance, this.vectorTuning, similarity),
       () => vectorSearch(this.stmts, this.vectors, vector, filter, k, maxDistance, this.vectorTuning, similarity),
     );
+  }
+
+  /** How many vector lists the live generation has (0 before they are trained). */
+  async vectorListCount(): Promise<number> {
+    const t = this.vectors.current();
+    return (t && this.vectors.listModel(t)?.listParent.length) ?? 0;
   }
 
   async vectorDistances(vector: Float32Array, ids: string[]): Promise<Map<string, number>> {
@@ -361,6 +377,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   async close(): Promise<void> {
+    await this.lists?.close();
     await this.thread?.close();
     if (this.db.open) this.db.close();
     if (this.readOnlyOpen?.copyDir) rmSync(this.readOnlyOpen.copyDir, { recursive: true, force: true });
@@ -419,6 +436,9 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     const thread = !inMemory && (opts.searchThread ?? true) ? new SearchThread(threadPath, busy) : null;
     const store = new SqliteStore(db, inMemory ? 'memory' : 'sqlite', thread, inMemory ? null : opts.path, readOnly);
     store.compress = opts.compress ?? true;
+    if (store.lists && opts.vectorListsMin !== undefined) {
+      store.lists.tuning = { ...store.lists.tuning, minMemories: opts.vectorListsMin };
+    }
     if (!readOnly) {
       for (const sql of attributeIndexSql(opts.attributePaths ?? [])) db.exec(sql);
       if (opts.dimension !== undefined) store.ensureVectorTables(opts.dimension);
