@@ -199,6 +199,25 @@ describe('sqlite vector lists', () => {
     expect((await other.vectorSearch(vectors[1500]!, noFilter(), 1)).items[0]!.distance).toBeCloseTo(0, 3);
   });
 
+  it('a memory rewritten while older codes are moving leaves no copy behind in the unlisted table', async () => {
+    const dim = 16;
+    const s = await open(dim, 1000);
+    s.lists!.tuning = { minMemories: 1000, moveBatch: 1 };
+    const vectors = clustered(1500, dim, 10, 6);
+    const items = vectors.map((vector) => mem({ vector }));
+    await s.putMemories(items, { deduplicate: false });
+    // Ready when the lists exist: the codes then move one per transaction, from the first row on.
+    while ((await s.vectorListCount()) === 0) await new Promise((r) => setImmediate(r));
+    expect(tableNames(s)).toEqual(['memory_codes_g1', 'memory_listed_codes_g1']);
+    const last = { ...items[1499]!, vector: vectors[3]! };
+    await s.putMemories([last], { deduplicate: false });
+    await s.lists!.settled();
+    expect(tableNames(s)).toEqual(['memory_listed_codes_g1']);
+    expect(s.db.prepare('SELECT count(*) FROM memory_listed_codes_g1').pluck().get()).toBe(1500);
+    const hits = (await s.vectorSearch(vectors[3]!, noFilter(), 2)).items.map((h) => h.id).sort();
+    expect(hits).toEqual([items[3]!.record.id, items[1499]!.record.id].sort());
+  });
+
   it('a new vector generation (re-embedding) starts without lists and trains its own', async () => {
     const s = await open(16, 500);
     await s.putMemories(
