@@ -88,7 +88,7 @@ export async function measureScale(sizes: number[], model: string, queryCount: n
         [listed ? 'semantic, nearest lists (as shipped)' : 'semantic, every code (as shipped)', DEFAULT_VECTOR_TUNING],
         ...(listed
           ? ([
-              ['semantic, nearest lists, 256 candidates', { ...DEFAULT_VECTOR_TUNING, minCandidates: 256 }],
+              ['semantic, nearest lists, 64 candidates', { ...DEFAULT_VECTOR_TUNING, listCandidates: 64 }],
               ['semantic, every list', EVERY_LIST],
             ] as [string, VectorSearchTuning][])
           : []),
