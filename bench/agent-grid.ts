@@ -6,6 +6,7 @@
 import { recordHash } from '../src/core/agent-records.js';
 import { MemoryRecord } from '../src/models/memory-record.js';
 import type { IndexedMemory } from '../src/store/port.js';
+import { prng } from '../src/util/prng.js';
 
 export const GRID = 100;
 export const GRID_DIM = 8;
@@ -13,17 +14,7 @@ export const MOODS = ['calm', 'curious', 'afraid', 'angry'] as const;
 export const GRID_ATTRIBUTE_PATHS = ['content.health', 'content.mood'];
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
-/** mulberry32: a small seeded PRNG, so every run and every store sees the same world. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export interface GridState {
   id: string;

@@ -11,6 +11,9 @@
  * of lists follows the store's size when they are trained (`listPlan`), up to MAX_LISTS.
  */
 
+import { dotAt } from '../../util/cosine.js';
+import { prng } from '../../util/prng.js';
+
 export const PARENTS = 32;
 export const MAX_LISTS = 1024;
 /** Rows a list holds when trained: vec0 partitions are read in chunks of 128 rows (vectors.ts LISTED_CHUNK). */
@@ -56,20 +59,9 @@ export function modelOf(version: string, t: TrainedLists): ListModel {
   return { ...t, version, byParent, parentShare };
 }
 
-function dot(rows: Float32Array, row: number, v: ArrayLike<number>, dim: number): number {
-  const at = row * dim;
-  let a = 0;
-  let b = 0;
-  let j = 0;
-  for (; j + 1 < dim; j += 2) {
-    a += rows[at + j]! * v[j]!;
-    b += rows[at + j + 1]! * v[j + 1]!;
-  }
-  if (j < dim) a += rows[at + j]! * v[j]!;
-  return a + b;
-}
+const dot = (rows: Float32Array, row: number, v: Float32Array, dim: number) => dotAt(rows, row * dim, v);
 
-function best(rows: Float32Array, candidates: readonly number[] | number, v: ArrayLike<number>, dim: number): number {
+function best(rows: Float32Array, candidates: readonly number[] | number, v: Float32Array, dim: number): number {
   let arg = -1;
   let top = Number.NEGATIVE_INFINITY;
   const n = typeof candidates === 'number' ? candidates : candidates.length;
@@ -85,7 +77,7 @@ function best(rows: Float32Array, candidates: readonly number[] | number, v: Arr
 }
 
 /** The list of vector `v` (any length; only its direction counts). */
-export function listOf(m: ListModel, v: ArrayLike<number>): number {
+export function listOf(m: ListModel, v: Float32Array): number {
   const p = best(m.parents, m.parents.length / m.dim, v, m.dim);
   return best(m.lists, m.byParent[p]!, v, m.dim);
 }
@@ -95,7 +87,7 @@ export function listOf(m: ListModel, v: ArrayLike<number>): number {
  * the children of the parents nearest the query (as many parents as hold three times that share, at least four) are
  * ranked together, so a query near a boundary between parents probes both sides.
  */
-export function probeLists(m: ListModel, query: ArrayLike<number>, share: number): number[] {
+export function probeLists(m: ListModel, query: Float32Array, share: number): number[] {
   const parentCount = m.parents.length / m.dim;
   const parents = Array.from({ length: parentCount }, (_, p) => ({ p, d: dot(m.parents, p, query, m.dim) }));
   parents.sort((a, b) => b.d - a.d);
@@ -115,18 +107,6 @@ export function probeLists(m: ListModel, query: ArrayLike<number>, share: number
     held += m.share[l]!;
   }
   return out;
-}
-
-/** A seeded generator (mulberry32): the same sample trains the same lists in every run. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
