@@ -99,11 +99,7 @@ export async function measureScale(sizes: number[], model: string, queryCount: n
         store.vectorTuning = tuning;
         const hits: { id: string; distance: number }[][] = [];
         for (const v of vectors) {
-          const t = performance.now();
-          hits.push((await store.vectorSearch(v, NO_FILTER, 10)).items);
-          const xs = times.get(what) ?? [];
-          xs.push(performance.now() - t);
-          times.set(what, xs);
+          await time(what, async () => hits.push((await store.vectorSearch(v, NO_FILTER, 10)).items));
         }
         found.set(what, hits);
       }

@@ -7,7 +7,7 @@ import type { Db } from './open.js';
 import { storedCount } from './search.js';
 import type { StatementCache } from './statements.js';
 import { listPlan, type TrainedLists, trainLists } from './vector-lists.js';
-import { storedVector, type VectorIndex, type VectorTables } from './vectors.js';
+import { putUnitRow, type VectorIndex, type VectorTables } from './vectors.js';
 
 /** The compiled worker (tests run the sources, but the suite's setup builds dist/ first). */
 const WORKER_FILE = join(PACKAGE_ROOT, 'dist', 'src', 'store', 'sqlite', 'train-lists-worker.js');
@@ -106,7 +106,9 @@ export class ListUpkeep {
     const total = storedCount(this.stmts, '*');
     const below = total <= size ? 2 ** 32 : Math.ceil((2 ** 32 * size) / total);
     const page = this.stmts.get(
-      `SELECT memory_rowid AS pk, embedding, scale, ((memory_rowid * 2654435761) & 4294967295) < ? AS picked
+      // Every row pages the keyset; only the picked ones' vectors are copied out.
+      `SELECT memory_rowid AS pk, scale,
+         CASE WHEN ((memory_rowid * 2654435761) & 4294967295) < ? THEN embedding END AS embedding
        FROM ${t.blob} WHERE memory_rowid > ? ORDER BY memory_rowid LIMIT ?`,
     );
     const out = new Float32Array(Math.min(total, size) * t.dim);
@@ -114,17 +116,11 @@ export class ListUpkeep {
     for (let after = 0; !this.closed && n * t.dim < out.length; ) {
       const rows = page.all(below, after, SAMPLE_PAGE) as {
         pk: number;
-        embedding: Uint8Array;
+        embedding: Uint8Array | null;
         scale: number | null;
-        picked: number;
       }[];
-      for (const r of rows) {
-        if (!r.picked || n * t.dim >= out.length) continue;
-        const v = storedVector(r);
-        const norm = Math.hypot(...v);
-        if (!(norm > 0) || v.length !== t.dim) continue;
-        for (let j = 0; j < t.dim; j++) out[n * t.dim + j] = v[j]! / norm;
-        n++;
+      for (const { embedding, scale } of rows) {
+        if (embedding && n * t.dim < out.length && putUnitRow(out, n, t.dim, { embedding, scale })) n++;
       }
       if (rows.length < SAMPLE_PAGE) break;
       after = rows[rows.length - 1]!.pk;

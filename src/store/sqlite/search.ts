@@ -20,8 +20,8 @@ import {
   encode,
   filterKey,
   KEY_COLUMNS,
+  putUnitRow,
   SHARDS,
-  storedVector,
   VEC0_MAX_K,
   type VectorIndex,
   type VectorTables,
@@ -330,13 +330,7 @@ function sampleStats(
       .all(...f.params, below, most) as { embedding: Uint8Array; scale: number | null }[];
     const rows = new Float32Array(blobs.length * t.dim);
     let n = 0;
-    for (const blob of blobs) {
-      const v = storedVector(blob);
-      const norm = Math.hypot(...v);
-      if (!(norm > 0) || v.length !== t.dim) continue;
-      for (let j = 0; j < t.dim; j++) rows[n * t.dim + j] = v[j]! / norm;
-      n++;
-    }
+    for (const blob of blobs) if (putUnitRow(rows, n, t.dim, blob)) n++;
     sample = { version, dim: t.dim, rows: rows.subarray(0, n * t.dim) };
     cache.delete(key);
     cache.set(key, sample);

@@ -433,6 +433,23 @@ export const storedVector = (row: { embedding: Uint8Array; scale: number | null 
   dequantize(row.embedding, row.scale ?? 0);
 
 /**
+ * Writes stored vector `row` as unit row `n` of `out` (rows of `dim` components); false, writing nothing, for a zero
+ * vector or one of another dimension.
+ */
+export function putUnitRow(
+  out: Float32Array,
+  n: number,
+  dim: number,
+  row: { embedding: Uint8Array; scale: number | null },
+): boolean {
+  const v = storedVector(row);
+  const norm = Math.hypot(...v);
+  if (!(norm > 0) || v.length !== dim) return false;
+  for (let j = 0; j < dim; j++) out[n * dim + j] = v[j]! / norm;
+  return true;
+}
+
+/**
  * Schema version 11: the live generation's float vectors become bytes and a scale (a quarter of the space), each
  * with its text's hash where the embedding cache held the same vector for the memory's text (that cache row then
  * goes: the vector table serves it); the rest of the cache of the live model is quantized too; the cache of other
