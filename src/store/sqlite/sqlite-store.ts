@@ -25,6 +25,7 @@ import type {
   StoredSession,
   VectorPage,
 } from '../port.js';
+import { AccessWrites } from './access-writes.js';
 import { ActivityRepo } from './activity.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { ensureEmbeddingModel, reembedAll } from './embedding-model.js';
@@ -92,6 +93,8 @@ export class SqliteStore implements MemoryStore {
   vectorTuning: VectorSearchTuning = DEFAULT_VECTOR_TUNING;
   /** Trains the vector lists of a large store and moves codes into them (null when read-only). */
   readonly lists: ListUpkeep | null;
+  /** Search accesses, written without waiting for another process's write lock (access-writes.ts). */
+  private readonly accessWrites: AccessWrites;
 
   constructor(
     /** Exposed for diagnostics and tests; the store owns it. */
@@ -114,6 +117,9 @@ export class SqliteStore implements MemoryStore {
     this.tasks = new SqliteTaskStore(db, this.stmts);
     this.summaryViews = new SqliteSummaryViewStore(db, this.stmts);
     this.lists = readOnlyOpen ? null : new ListUpkeep(db, this.stmts, this.vectors);
+    this.accessWrites = new AccessWrites(db, Number(db.pragma('busy_timeout', { simple: true })), (ids, atMs) =>
+      this.memories.recordAccess(ids, atMs),
+    );
     // Lists due, or codes left to move by a process that stopped.
     this.lists?.kick();
   }
@@ -225,7 +231,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   async recordAccess(ids: string[], atMs: number): Promise<void> {
-    this.memories.recordAccess(ids, atMs);
+    this.accessWrites.record(ids, atMs);
   }
 
   async writeVersion(): Promise<string> {
@@ -377,6 +383,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   async close(): Promise<void> {
+    if (this.db.open && !this.readOnlyOpen) this.accessWrites.close();
     await this.lists?.close();
     await this.thread?.close();
     if (this.db.open) this.db.close();
