@@ -30,9 +30,11 @@ async function main() {
     const { formatHttp, measureHttp } = await import('./http.js');
     const size = Number(process.env.BENCH_HTTP_SIZE ?? 1000);
     const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
-    const rows = await measureHttp(size, seconds);
+    const workers = (process.env.BENCH_HTTP_WORKERS ?? '1,2').split(',').map(Number);
+    const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
+    const rows = await measureHttp(size, seconds, 10, workers, rounds);
     process.stdout.write(
-      `\n## HTTP REST (autocannon, 10 connections, ${seconds} s each, loopback, SQLite file)\n\n${formatHttp(rows)}\n`,
+      `\n## HTTP REST (autocannon, 10 connections, ${seconds} s each, medians of ${rounds} rounds, loopback, SQLite file)\n\n${formatHttp(rows)}\n`,
     );
   }
   if (what.includes('search')) {

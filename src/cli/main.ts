@@ -19,9 +19,10 @@ Commands:
                               Serve MCP: on stdio (the default; Claude Desktop, the MCP Inspector), or over HTTP
                               (sse or streamable-http: the api server on --port, else MCP_PORT, 9000, with /mcp,
                               /sse and REST); --task-backend docket leaves background tasks to worker processes
-  api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth] [--no-worker]
+  api [--port 8000] [--host 127.0.0.1] [--insecure-no-auth] [--no-worker] [--workers N|auto]
                               Serve REST (/v1), MCP over HTTP (/mcp, /sse), docs (/docs) and metrics;
-                              --no-worker leaves background tasks to \`agent-memory worker\` processes
+                              --no-worker leaves background tasks to \`agent-memory worker\` processes;
+                              --workers runs N server processes on the one port and store (auto: one a core)
   ui [--port 8000] [--host 127.0.0.1] [--no-open]
                               Print and open the web dashboard (/ui) of the api server on that address,
                               starting one (with the api options) when none answers there

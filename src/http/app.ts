@@ -75,7 +75,12 @@ const RESERVED_NAMESPACES = new Set([
 /** Base URL clients use: PUBLIC_URL when set (behind a proxy), else the origin the request came to. */
 const baseUrl = (config: HttpConfig, c: Context) => config.publicUrl ?? new URL(c.req.url).origin;
 
-export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: Authenticator): HttpApp {
+export function createHttpApp(
+  engine: Engine,
+  config: HttpConfig,
+  authenticate: Authenticator,
+  opts: { worker?: number } = {},
+): HttpApp {
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
   const metrics = new Metrics();
   const limiter = new RateLimiter(config.rateLimitPerMinute);
@@ -93,6 +98,7 @@ export function createHttpApp(engine: Engine, config: HttpConfig, authenticate: 
 
   const mcp = new McpHttp(engine, {
     ...config.mcp,
+    ...(opts.worker === undefined ? {} : { worker: opts.worker }),
     maxBodyBytes: config.maxBodyBytes,
     onToolCall: (tool, outcome, seconds) => metrics.recordToolCall(tool, outcome, seconds),
     sseHeaders: (c): Record<string, string> => {

@@ -21,6 +21,12 @@ export interface McpHttpOptions {
   onToolCall: (tool: string, outcome: 'ok' | 'error', seconds: number) => void;
   /** Extra headers for the raw SSE response, which bypasses Hono's middleware (CORS). */
   sseHeaders: (c: Context<AppEnv>) => Record<string, string>;
+  /**
+   * With `agent-memory api --workers N`, this process's worker number: its session ids name it (`w2-…`, and
+   * `worker=2` in an SSE session's message URL), so any worker can hand a session's requests to the one holding it
+   * (workers.ts).
+   */
+  worker?: number;
 }
 
 interface Session {
@@ -122,7 +128,7 @@ export class McpHttp {
     if (full) return rpcError(full.status, -32000, full.message);
     const server = this.newServer(identity, namespace);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+      sessionIdGenerator: () => `${this.opts.worker === undefined ? '' : `w${this.opts.worker}-`}${randomUUID()}`,
       maxRequestBodySize: this.opts.maxBodyBytes,
       onsessioninitialized: (id) => {
         this.sessions.set(id, { transport, server, subject: identity.subject, lastSeen: Date.now() });
@@ -163,7 +169,10 @@ export class McpHttp {
     if (full) return detail(c, full.status, full.message);
     const res = c.env.outgoing;
     for (const [k, v] of Object.entries(this.opts.sseHeaders(c))) res.setHeader(k, v);
-    const transport = new SSEServerTransport('/messages', res);
+    const transport = new SSEServerTransport(
+      this.opts.worker === undefined ? '/messages' : `/messages?worker=${this.opts.worker}`,
+      res,
+    );
     const server = this.newServer(identity, namespace);
     const id = transport.sessionId;
     this.sessions.set(id, { transport, server, subject: identity.subject, lastSeen: Date.now() });

@@ -1,5 +1,6 @@
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { makeAuthenticator } from '../auth/authenticator.js';
 import { TokenStore } from '../auth/token-store.js';
 import type { Config, HttpConfig } from '../config.js';
@@ -8,6 +9,14 @@ import { MemoryError } from '../errors.js';
 import { log } from '../util/log.js';
 import { createHttpApp, type HttpApp } from './app.js';
 import { isLoopbackAddress } from './guards.js';
+import { HANDED_ON, handOn, sessionWorker } from './session-routing.js';
+
+/** One worker of `agent-memory api --workers N` (workers.ts). */
+export interface WorkerRole {
+  index: number;
+  /** The private port of another worker, once it is known (undefined when it has stopped). */
+  portOf: (index: number) => number | undefined;
+}
 
 export interface RunningServer {
   /** The URL the server answers on (with the real port when 0 was asked). */
@@ -15,6 +24,8 @@ export interface RunningServer {
   port: number;
   http: HttpApp;
   tokens?: TokenStore;
+  /** A worker's loopback port that other workers hand its MCP sessions' requests to. */
+  privatePort?: number;
   /** Stops accepting, closes MCP sessions, waits for in-flight requests (up to `drainMs`), then closes the engine. */
   close(drainMs?: number): Promise<void>;
 }
@@ -56,25 +67,46 @@ const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ?
 export async function startHttpServer(
   engine: Engine,
   config: HttpConfig,
-  opts: { insecureNoAuth?: boolean; tokens?: TokenStore } = {},
+  opts: { insecureNoAuth?: boolean; tokens?: TokenStore; worker?: WorkerRole } = {},
 ): Promise<RunningServer> {
   checkBindSafety(config, opts.insecureNoAuth ?? false);
   const ownTokens = config.auth.mode === 'token' && !opts.tokens;
   const tokens = ownTokens ? openTokenStore(engine.config) : opts.tokens;
-  const http = createHttpApp(engine, config, makeAuthenticator(config.auth, tokens));
-  const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: http.app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config)));
-  }).catch(async (err: unknown) => {
+  const worker = opts.worker;
+  const http = createHttpApp(engine, config, makeAuthenticator(config.auth, tokens), {
+    ...(worker ? { worker: worker.index } : {}),
+  });
+  const listener = getRequestListener(http.app.fetch);
+  // A worker hands a request for another worker's MCP session to that worker; everything else it serves itself.
+  const nodeServer: Server = createServer((req, res) => {
+    const owner = worker && !req.headers[HANDED_ON] ? sessionWorker(req) : undefined;
+    if (owner !== undefined && owner !== worker!.index) handOn(req, res, worker!.portOf(owner));
+    else void listener(req, res);
+  });
+  const privateServer = worker ? createServer((req, res) => void listener(req, res)) : undefined;
+  const listen = (s: Server, port: number, host: string, exclusive: boolean) =>
+    new Promise<void>((resolve, reject) => {
+      s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config)));
+      // exclusive: a cluster worker's own port, not one shared through the primary.
+      s.listen({ port, host, exclusive }, () => resolve());
+    });
+  try {
+    await listen(nodeServer, config.port, config.host, false);
+    if (privateServer) await listen(privateServer, 0, '127.0.0.1', true);
+  } catch (err) {
+    nodeServer.close();
+    privateServer?.close();
     await http.close();
     if (ownTokens) tokens?.close();
     await engine.close();
     throw err;
-  });
+  }
   // Slow-loris protection for request heads and bodies; long-lived responses (SSE) are not affected.
-  const nodeServer = server as import('node:http').Server;
-  nodeServer.headersTimeout = 20_000;
-  nodeServer.requestTimeout = config.requestTimeoutMs + 10_000;
+  for (const s of [nodeServer, privateServer]) {
+    if (!s) continue;
+    s.headersTimeout = 20_000;
+    s.requestTimeout = config.requestTimeoutMs + 10_000;
+  }
   // Responses in flight per connection: on shutdown, connections without one are closed at once, the others as
   // soon as their response is done (Node's own idle tracking misses some keep-alive sockets).
   const inFlight = new Map<import('node:net').Socket, number>();
@@ -94,18 +126,24 @@ export async function startHttpServer(
   const closeIdle = () => {
     for (const [socket, n] of inFlight) if (n === 0) socket.destroySoon();
   };
-  const port = (server.address() as AddressInfo).port;
+  const port = (nodeServer.address() as AddressInfo).port;
   const url = `http://${urlHost(config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host)}:${port}`;
 
   let closing: Promise<void> | undefined;
   const close = (drainMs = 10_000) => {
     closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => nodeServer.close(() => resolve()));
+      const stopped = Promise.all(
+        [nodeServer, privateServer].map(
+          (s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve())),
+        ),
+      );
+      privateServer?.closeIdleConnections();
       await http.close();
       closeIdle();
       const timer = setTimeout(() => {
         log.warn('shutdown: closing connections still open after the drain period', { drainMs });
         nodeServer.closeAllConnections();
+        privateServer?.closeAllConnections();
       }, drainMs);
       await stopped;
       clearTimeout(timer);
@@ -114,5 +152,6 @@ export async function startHttpServer(
     })();
     return closing;
   };
-  return { url, port, http, tokens, close };
+  const privatePort = privateServer ? (privateServer.address() as AddressInfo).port : undefined;
+  return { url, port, http, tokens, close, ...(privatePort === undefined ? {} : { privatePort }) };
 }
