@@ -42,17 +42,13 @@ export async function apiCommand(
       'AUTH_MODE=token with MEMORY_BACKEND=memory: the token table lives in this process only, so `agent-memory token add` cannot reach it; use the sqlite backend.',
     );
   }
+  const announce = (url: string) => {
+    process.stdout.write(`${startupBanner(url, settings, config)}\n`);
+    log.info('HTTP server ready', { url, workers, auth: settings.auth.mode, store: config.backend });
+    onReady?.(url);
+  };
   if (workers > 1) {
-    await runPrimary(
-      workers,
-      config,
-      (url) => {
-        process.stdout.write(`${startupBanner(url, settings, config)}\n`);
-        log.info('HTTP server ready', { url, workers, auth: settings.auth.mode, store: config.backend });
-        onReady?.(url);
-      },
-      (code) => process.exit(code),
-    );
+    await runPrimary(workers, config, announce, (code) => process.exit(code));
     return;
   }
   // One task worker and one compaction schedule for all API workers: the first one's.
@@ -90,7 +86,5 @@ export async function apiCommand(
   }
   // Announced only once the handlers are in place: whoever waits for the banner may send SIGTERM at once, and a
   // signal with no handler yet would kill the process without draining.
-  process.stdout.write(`${startupBanner(server.url, settings, config)}\n`);
-  log.info('HTTP server ready', { url: server.url, auth: settings.auth.mode, store: engine.store.kind });
-  onReady?.(server.url);
+  announce(server.url);
 }
