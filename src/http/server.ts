@@ -46,17 +46,14 @@ export function checkBindSafety(config: HttpConfig, insecureNoAuth: boolean): vo
   }
 }
 
-function listenError(err: NodeJS.ErrnoException, config: HttpConfig): Error {
-  const where = `${config.host}:${config.port}`;
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
   if (err.code === 'EADDRINUSE')
     return new MemoryError('unavailable', `${where} is already in use; choose another port with --port or PORT.`);
   if (err.code === 'EACCES')
     return new MemoryError('unavailable', `No permission to listen on ${where}; use a port above 1024.`);
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-    return new MemoryError(
-      'invalid',
-      `Cannot listen on ${config.host}: no such address on this machine (--host / API_HOST).`,
-    );
+    return new MemoryError('invalid', `Cannot listen on ${host}: no such address on this machine (--host / API_HOST).`);
   }
   return err;
 }
@@ -86,7 +83,7 @@ export async function startHttpServer(
   const privateServer = worker ? createServer((req, res) => void listener(req, res)) : undefined;
   const listen = (s: Server, port: number, host: string, exclusive: boolean) =>
     new Promise<void>((resolve, reject) => {
-      s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config)));
+      s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
       // exclusive: a cluster worker's own port, not one shared through the primary.
       s.listen({ port, host, exclusive }, () => resolve());
     });

@@ -22,13 +22,19 @@ export class AccessWrites {
   private latestMs = 0;
   private timer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_FIRST_MS;
+  /** The busy timeout off and back on, prepared once: db.pragma() would prepare each on every search. */
+  private readonly noWait;
+  private readonly wait;
 
   constructor(
     private readonly db: Db,
-    private readonly busyTimeoutMs: number,
+    busyTimeoutMs: number,
     /** Adds one access to each id, all stamped atMs, in one transaction. */
     private readonly write: (ids: string[], atMs: number) => void,
-  ) {}
+  ) {
+    this.noWait = db.prepare('PRAGMA busy_timeout = 0');
+    this.wait = db.prepare(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  }
 
   record(ids: string[], atMs: number): void {
     if (ids.length === 0) return;
@@ -91,7 +97,7 @@ export class AccessWrites {
 
   /** Runs `fn` with no busy timeout: false when another connection holds the lock (nothing was written). */
   private tryWrite(fn: () => void): boolean {
-    this.db.pragma('busy_timeout = 0');
+    this.noWait.get();
     try {
       fn();
       return true;
@@ -99,7 +105,7 @@ export class AccessWrites {
       if (isBusy(err)) return false;
       throw err;
     } finally {
-      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      this.wait.get();
     }
   }
 }
