@@ -14,10 +14,10 @@ import { stopTime, untilToolsList } from './spawn-mcp.js';
 import { median } from './stats.js';
 import { makeCorpus, makeQueries } from './synthetic.js';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 const MODEL = 'offline-hash-v1';
 
-async function searchTimes(engine: Engine, queries: string[]): Promise<number[]> {
+export async function searchTimes(engine: Engine, queries: string[]): Promise<number[]> {
   const times: number[] = [];
   for (const text of queries) {
     const t = performance.now();

@@ -5,7 +5,8 @@
  * store at 100k memories; needs REDIS_URL or REDIS_SEARCH_MODULE, skips otherwise), and/or stores (SQLite,
  * PostgreSQL and Redis side by side at 100k memories, one run; PGlite when no DATABASE_URL), and/or erase (what erasing a
  * user costs on SQLite: secure_delete on every write, and one erase), and/or compaction (search while a compaction
- * runs, and SIGTERM with one due, at 100k memories), and/or cold-start (spawn of `agent-memory mcp` to its first
+ * runs, and SIGTERM with one due, at 100k memories), and/or background (search while every scheduled job runs, and
+ * SIGTERM during one, at BENCH_BACKGROUND_SIZE memories; see bench/background.ts), and/or cold-start (spawn of `agent-memory mcp` to its first
  * tools/list reply, p50 of 10), and/or peers (side by side with @modelcontextprotocol/server-memory over MCP stdio, and
  * with @orama/orama, vectra and the brute-force bound in-process, at BENCH_PEERS_SIZES; JSON, SVG charts and a
  * Markdown table into bench/results/ and docs/bench/; see bench/peers.ts), and/or storage (bytes on disk per memory and
@@ -78,6 +79,11 @@ async function main() {
     const { measureCompaction } = await import('./compaction.js');
     const size = Number(process.env.BENCH_COMPACTION_SIZE ?? 100_000);
     process.stdout.write(`\n## A due compaction on a busy server\n\n${await measureCompaction(size)}\n`);
+  }
+  if (what.includes('background')) {
+    const { measureBackground } = await import('./background.js');
+    const size = Number(process.env.BENCH_BACKGROUND_SIZE ?? 100_000);
+    process.stdout.write(`\n## Every background job due at scale\n\n${await measureBackground(size)}\n`);
   }
   if (what.includes('storage')) {
     const { measureStorage } = await import('./storage.js');

@@ -326,7 +326,7 @@ export async function openEngine(
   try {
     const inner = await makeEmbedder(await embeddingInForce(config, store));
     if (!opts.skipModelCheck) await store.ensureEmbeddingModel(inner.model, inner.dimension);
-    const engine = new Engine(config, store, new CachedEmbedder(inner, store), opts);
+    const engine = new Engine(config, store, inner.cheap ? inner : new CachedEmbedder(inner, store), opts);
     if (await store.keywordIndexPending?.()) await rebuildPendingKeywordIndex(engine);
     return engine;
   } catch (err) {

@@ -3,6 +3,7 @@ import { ForgetBody, type ForgetPolicy, type ForgetReport, ForgetScope } from '.
 import type { MemoryRecord, MemoryType } from '../models/memory-record.js';
 import type { MemoryStore } from '../store/port.js';
 import { compareIds } from '../util/compare-ids.js';
+import { inSlices } from '../util/yield.js';
 import { toStoreFilter } from './filters.js';
 import { memoryPages } from './memory-pages.js';
 import { type RecencyWeights, recencyScore } from './ranking.js';
@@ -78,13 +79,12 @@ const candidateOf = (r: MemoryRecord): ForgetCandidate => ({
   lastAccessedMs: Date.parse(r.last_accessed),
 });
 
-/** How many ids one delete call carries. */
-const DELETE_BATCH = 500;
-
 /**
  * Forgetting (POST /v1/long-term-memory/forget): scans the memories in scope (the `limit` oldest when given; only
  * those past the threshold when neither a budget nor a limit needs the others), selects with the policy, and
- * unless `dry_run` (the default) deletes them through `remove`, in batches. `scanned` counts what was read.
+ * unless `dry_run` (the default) deletes them through `remove`, in slices between which requests are served
+ * (util/yield.ts). `scanned` counts what was read. Once `signal` is aborted (shutdown) no further slice is deleted:
+ * `deleted` and `deleted_ids` say what was, and the next run finds the rest.
  */
 export async function forgetLongTermMemories(
   store: MemoryStore,
@@ -92,6 +92,7 @@ export async function forgetLongTermMemories(
   rawBody: unknown,
   rawScope: unknown,
   now = Date.now(),
+  signal?: AbortSignal,
 ): Promise<ForgetReport> {
   const body = ForgetBody.safeParse(rawBody);
   if (!body.success) throw invalid(describeZodIssues(body.error.issues));
@@ -118,10 +119,14 @@ export async function forgetLongTermMemories(
   if (limit != null) candidates = candidates.slice(0, limit);
 
   const ids = selectForForgetting(candidates, policy, now, new Set(body.data.pinned_ids ?? []));
-  let deleted = ids.length;
-  if (!dry_run) {
-    deleted = 0;
-    for (let i = 0; i < ids.length; i += DELETE_BATCH) deleted += await remove(ids.slice(i, i + DELETE_BATCH));
-  }
-  return { scanned: candidates.length, deleted, deleted_ids: ids, dry_run };
+  if (dry_run) return { scanned: candidates.length, deleted: ids.length, deleted_ids: ids, dry_run };
+  let deleted = 0;
+  const handed = await inSlices(
+    ids,
+    async (slice) => {
+      deleted += await remove(slice);
+    },
+    signal,
+  );
+  return { scanned: candidates.length, deleted, deleted_ids: ids.slice(0, handed), dry_run };
 }

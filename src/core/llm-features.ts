@@ -181,7 +181,7 @@ export class LlmFeatures {
       ],
       [
         TASK.forget,
-        async () => {
+        async (_t, { signal }) => {
           // Only the schedule queues this task, with the policy of the settings, store-wide.
           try {
             await this.longTerm.flushAccess();
@@ -192,6 +192,8 @@ export class LlmFeatures {
               (ids) => this.longTerm.delete(ids, { action: 'forget', details: () => ({ scheduled: true }) }),
               { policy },
               { dry_run: false },
+              Date.now(),
+              signal,
             );
             const { deleted_ids: _, ...counts } = report;
             if (report.deleted) log.info('scheduled forgetting', counts);

@@ -1,13 +1,14 @@
 import type { StoreFilter } from '../models/filters.js';
 import type { MemoryRecord } from '../models/memory-record.js';
 import type { MemoryStore } from '../store/port.js';
+import { yieldToRequests } from '../util/yield.js';
 
 /**
  * Every memory the filter selects, newest first, a page at a time, keyset-paged through listMemories: each page
  * asks for memories created no later than the last one seen, skipping only those already seen at that instant
  * (a batch written together shares its created_at). An offset over the whole set would cost each page the pages
  * before it. Memories written meanwhile are newer than the cursor and left out; one deleted meanwhile at the
- * cursor's instant can make the next page skip one unseen memory there.
+ * cursor's instant can make the next page skip one unseen memory there. Between pages the event loop takes a turn.
  */
 export async function* memoryPages(
   store: MemoryStore,
@@ -29,5 +30,7 @@ export async function* memoryPages(
     const atLast = page.items.filter((r) => Date.parse(r.created_at) === last).length;
     seenAtCursor = last === cursor ? seenAtCursor + atLast : atLast;
     cursor = last;
+    // Requests go first between pages: a scan of a large store is many of them.
+    await yieldToRequests();
   }
 }

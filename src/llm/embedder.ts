@@ -26,6 +26,12 @@ export interface Embedder {
   readonly model: string;
   readonly dimension: number;
   readonly fusion: FusionProfile;
+  /**
+   * Embedding a text again costs less than finding its vector in a cache (a hash of the text, a lookup, a copy):
+   * the engine then calls it directly, without CachedEmbedder. Offline hashed and word-vector embedders (15-20 µs a
+   * text, where the cache's lookup and bookkeeping cost ~9 µs and a tenth of an ingest's garbage collection).
+   */
+  readonly cheap?: boolean;
   embed(texts: string[], purpose?: EmbedPurpose): Promise<Float32Array[]>;
   /** Starts loading a model that loads lazily, without waiting; a failure surfaces on the next embed. */
   warmUp?(): void;

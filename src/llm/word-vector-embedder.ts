@@ -47,6 +47,7 @@ export class WordVectorEmbedder implements Embedder {
   readonly model = WORD_VECTOR_MODEL;
   readonly dimension = WORD_VECTOR_DIMENSION;
   readonly fusion = WORD_VECTOR_FUSION;
+  readonly cheap = true;
   private readonly loaded: Lazy<Loaded>;
 
   constructor(

@@ -179,6 +179,42 @@ function scanBehaviour(open: () => Promise<MemoryStore>) {
     }
   });
 
+  it('deletes in slices with requests served between them, and stops at a shutdown with what it did', async () => {
+    const store = await open();
+    try {
+      const ids = Array.from({ length: 30 }, (_, i) => `stale-${String(i).padStart(2, '0')}`);
+      const stale = ids.map((id, i) => mem({ id, namespace: 'f', created_at: isoAt(NOW - (300 - i) * DAY) }));
+      await store.putMemories(stale, { deduplicate: false });
+      const body = { policy: { max_age_days: 30 } };
+      const scope = { namespace: 'f', dry_run: false };
+      // A request arriving while the run deletes: it is answered before the run ends.
+      let answeredAfter = -1;
+      let deletedSoFar = 0;
+      setImmediate(() => {
+        answeredAfter = deletedSoFar;
+      });
+      const stop = new AbortController();
+      const remove = async (ids: string[]) => {
+        const n = await store.deleteMemories(ids);
+        deletedSoFar += n;
+        if (deletedSoFar >= 3) stop.abort();
+        return n;
+      };
+      const first = await forgetLongTermMemories(store, remove, body, scope, NOW, stop.signal);
+      expect(answeredAfter).toBeGreaterThanOrEqual(0);
+      expect(first.deleted).toBe(deletedSoFar);
+      expect(first.deleted).toBeLessThan(30);
+      // Oldest first, and only what went.
+      expect(first.deleted_ids).toEqual(ids.slice(0, first.deleted));
+      expect(await store.getMemories(first.deleted_ids)).toHaveLength(0);
+      const next = await forgetLongTermMemories(store, (ids) => store.deleteMemories(ids), body, scope, NOW);
+      expect(next.deleted).toBe(30 - first.deleted);
+      expect(await store.getMemories(ids)).toHaveLength(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a policy with no criterion, an unknown criterion, or a bad value, deleting nothing', async () => {
     const store = await open();
     try {

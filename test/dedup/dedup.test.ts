@@ -148,6 +148,22 @@ describe('compaction', () => {
     expect((await t.engine.longTerm.list({}, 10, 0)).total).toBe(3);
   });
 
+  it('removes exact duplicates in slices, serving what waits between them', async () => {
+    await t.open();
+    const texts = Array.from({ length: 40 }, (_, i) => ({ text: `fact number ${i}`, namespace: 'n' }));
+    await t.engine.longTerm.create([...texts, ...texts], { deduplicate: false });
+    let finished = false;
+    let servedDuring = false;
+    setImmediate(() => {
+      servedDuring = !finished;
+    });
+    const report = await t.engine.compact({ namespace: 'n' });
+    finished = true;
+    expect(servedDuring).toBe(true);
+    expect(report).toMatchObject({ duplicates_removed: 40 });
+    expect((await t.engine.longTerm.list({}, 100, 0)).total).toBe(40);
+  });
+
   it('with an LLM merges cohesive groups within the compaction distance, through the MCP tool', async () => {
     await open();
     t.llm.responder = alwaysSame;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { log } from '../../util/log.js';
+import { yieldToRequests } from '../../util/yield.js';
 import { PACKAGE_ROOT } from '../../version.js';
 import type { Db } from './open.js';
 import { storedCount } from './search.js';
@@ -23,8 +24,6 @@ export const DEFAULT_LIST_UPKEEP: ListUpkeepTuning = { minMemories: 100_000, mov
 
 /** Rows read per statement while sampling: the sample is taken in steps, each a short read. */
 const SAMPLE_PAGE = 5000;
-
-const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Trains the vector lists when a store grows past `minMemories`, and moves the codes written before that into their
